@@ -1,0 +1,353 @@
+// The chat page's behaviour: joins `room:<name>` through the official Phoenix client, renders the room's
+// messages (live `new_msg` broadcasts and an optional `history` push) and sends new ones. Plain browser
+// ESM with no build step; user data reaches the DOM only as text, never as markup.
+import { Socket } from "/vendor/phoenix.mjs";
+
+const NAME_KEY = "fenix-chat:name";
+const DEFAULT_ROOM = "lobby";
+const PUSH_TIMEOUT_MS = 10_000;
+/** How close to the bottom (px) the list must be for new messages to keep it scrolled down. */
+const STICK_TO_BOTTOM_PX = 96;
+/** The server's limit on a message body, in characters (code points). */
+const BODY_LIMIT = 2000;
+/** Show the remaining-characters counter once a draft is this long. */
+const COUNTER_FROM = 1800;
+
+const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const ui = {
+  joinForm: /** @type {HTMLFormElement} */ (byId("join-form")),
+  name: /** @type {HTMLInputElement} */ (byId("name")),
+  room: /** @type {HTMLInputElement} */ (byId("room")),
+  join: /** @type {HTMLButtonElement} */ (byId("join")),
+  status: byId("status"),
+  statusText: /** @type {HTMLElement} */ (document.querySelector(".status-text")),
+  chat: byId("chat"),
+  roomTitle: byId("room-title"),
+  identity: byId("identity-name"),
+  leave: /** @type {HTMLButtonElement} */ (byId("leave")),
+  messages: byId("messages"),
+  composerForm: /** @type {HTMLFormElement} */ (byId("composer-form")),
+  composer: /** @type {HTMLTextAreaElement} */ (byId("composer")),
+  send: /** @type {HTMLButtonElement} */ (byId("send")),
+  counter: byId("counter"),
+  error: byId("error"),
+};
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const fullTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+/**
+ * One socket for the page's lifetime: connected when a room is joined, disconnected when it is left.
+ * Its state callbacks report to whichever room session is current.
+ */
+const socket = new Socket("/socket", {
+  logger: new URLSearchParams(location.search).has("debug")
+    ? (kind, msg, data) => console.debug(`${kind}: ${msg}`, data)
+    : undefined,
+});
+
+/**
+ * The room the page is in, or null on the join form.
+ * @type {null | { channel: object, name: string, room: string, opened: boolean, joined: boolean,
+ *   sending: boolean, seen: Set<string> }}
+ */
+let session = null;
+
+/** Whether the reader is at the latest message; kept by scroll events so that a resize can honour it. */
+let readingLatest = true;
+
+socket.onOpen(() => {
+  if (!session) return;
+  session.opened = true;
+  setStatus("connected");
+});
+socket.onError(() => {
+  if (session) setStatus(session.opened ? "reconnecting" : "connecting");
+});
+socket.onClose(() => {
+  if (session) setStatus(session.opened ? "reconnecting" : "connecting");
+});
+
+// ---- joining and leaving ----------------------------------------------------------------------------
+
+function prefillJoinForm() {
+  const params = new URLSearchParams(location.search);
+  const room = params.get("room")?.trim();
+  if (room) ui.room.value = room;
+  try {
+    const saved = localStorage.getItem(NAME_KEY);
+    if (saved) ui.name.value = saved;
+  } catch {
+    // Storage can be blocked (private mode, policies); the form simply starts empty.
+  }
+  (ui.name.value ? ui.room : ui.name).focus();
+}
+
+ui.joinForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const name = ui.name.value.trim();
+  const room = ui.room.value.trim() || DEFAULT_ROOM;
+  try {
+    localStorage.setItem(NAME_KEY, name);
+  } catch {
+    // Remembering the name is a convenience only.
+  }
+  enterRoom(name, room);
+});
+
+ui.leave.addEventListener("click", () => {
+  leaveRoom();
+  clearError();
+  showView("join");
+  ui.room.focus();
+});
+
+/** Joins `room:<room>` as `name`; the server decides whether the name is acceptable. */
+function enterRoom(name, room) {
+  leaveRoom();
+  clearError();
+
+  const channel = socket.channel(`room:${room}`, { name });
+  const current = { channel, name, room, opened: socket.isConnected(), joined: false, sending: false, seen: new Set() };
+  session = current;
+
+  ui.messages.replaceChildren();
+  readingLatest = true;
+  ui.roomTitle.textContent = `#${room}`;
+  ui.identity.textContent = name;
+  ui.composer.placeholder = `Message #${room}`;
+  document.title = `#${room} · Fenix chat`;
+  const url = new URL(location.href);
+  url.searchParams.set("room", room);
+  history.replaceState(null, "", url);
+  setStatus(current.opened ? "connected" : "connecting");
+  setJoined(false);
+  showView("chat");
+
+  channel.on("new_msg", (payload) => {
+    if (session === current) appendMessage(current, toMessage(payload));
+  });
+  channel.on("history", (payload) => {
+    if (session === current) mergeHistory(current, payload);
+  });
+  // The client rejoins by itself after a network error or a server-side crash of the channel; until
+  // then nothing can be sent.
+  channel.onError(() => {
+    if (session === current) setJoined(false);
+  });
+
+  channel
+    .join()
+    .receive("ok", () => {
+      if (session !== current) return;
+      clearError();
+      setJoined(true);
+    })
+    .receive("error", (response) => {
+      if (session !== current) return;
+      leaveRoom();
+      showView("join");
+      showError(`Could not join #${room}: ${reasonOf(response)}`);
+      ui.name.focus();
+    })
+    .receive("timeout", () => {
+      if (session === current) showError(`Joining #${room} is taking longer than expected; still trying…`);
+    });
+
+  socket.connect();
+}
+
+/** Leaves the current room, if any, and disconnects: the page holds a connection only while in a room. */
+function leaveRoom() {
+  const current = session;
+  if (!current) return;
+  session = null;
+  current.channel.leave();
+  socket.disconnect();
+  setJoined(false);
+  setStatus("disconnected");
+  document.title = "Fenix chat";
+}
+
+// ---- sending ----------------------------------------------------------------------------------------
+
+ui.composer.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.shiftKey || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.isComposing) return; // an IME is still composing: Enter confirms the candidate
+  event.preventDefault();
+  ui.composerForm.requestSubmit();
+});
+
+ui.composer.addEventListener("input", updateCounter);
+
+ui.composerForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const current = session;
+  const body = ui.composer.value;
+  if (!current || !current.joined || current.sending || body.trim() === "") return;
+
+  current.sending = true;
+  ui.send.setAttribute("aria-busy", "true");
+  const done = () => {
+    current.sending = false;
+    ui.send.removeAttribute("aria-busy");
+  };
+
+  current.channel
+    .push("new_msg", { body }, PUSH_TIMEOUT_MS)
+    .receive("ok", () => {
+      done();
+      if (session !== current) return;
+      clearError();
+      // Keep anything typed while the push was in flight.
+      if (ui.composer.value === body) ui.composer.value = "";
+      updateCounter();
+    })
+    .receive("error", (response) => {
+      done();
+      if (session === current) showError(`Message not sent: ${reasonOf(response)}`);
+    })
+    .receive("timeout", () => {
+      done();
+      if (session === current) showError("Message not sent: the server did not answer in time.");
+    });
+});
+
+function updateCounter() {
+  const length = [...ui.composer.value].length; // code points, as the server counts them
+  const left = BODY_LIMIT - length;
+  const count = (n) => `${n} character${n === 1 ? "" : "s"}`;
+  ui.counter.textContent = length < COUNTER_FROM ? "" : left >= 0 ? `${count(left)} left` : `${count(-left)} over the limit`;
+  ui.counter.classList.toggle("over", left < 0);
+}
+
+// ---- rendering messages -----------------------------------------------------------------------------
+
+/**
+ * Narrows a payload from the wire to a message; anything malformed still renders, as text.
+ * @returns {{ name: string, body: string, at: number }}
+ */
+function toMessage(payload) {
+  const p = payload && typeof payload === "object" ? payload : {};
+  return {
+    name: typeof p.name === "string" ? p.name : "unknown",
+    body: typeof p.body === "string" ? p.body : String(p.body ?? ""),
+    at: typeof p.at === "number" && Number.isFinite(p.at) ? p.at : Date.now(),
+  };
+}
+
+/** Identifies a message so that history overlapping with live messages is shown once. */
+const keyOf = (message) => `${message.at}\u0000${message.name}\u0000${message.body}`;
+
+function appendMessage(current, message) {
+  const stick = isNearBottom() || message.name === current.name;
+  current.seen.add(keyOf(message));
+  ui.messages.append(renderMessage(current, message));
+  if (stick) scrollToBottom();
+}
+
+/** Inserts history messages in time order, skipping any already shown (the push may race live ones). */
+function mergeHistory(current, payload) {
+  const list = payload && Array.isArray(payload.messages) ? payload.messages : [];
+  const stick = isNearBottom();
+  for (const message of list.map(toMessage).sort((a, b) => a.at - b.at)) {
+    const key = keyOf(message);
+    if (current.seen.has(key)) continue;
+    current.seen.add(key);
+    const later = [...ui.messages.children].find((el) => Number(el.dataset.at) > message.at);
+    ui.messages.insertBefore(renderMessage(current, message), later ?? null);
+  }
+  if (stick) scrollToBottom();
+}
+
+function renderMessage(current, message) {
+  const item = document.createElement("li");
+  item.className = "message";
+  item.dataset.testid = "message";
+  item.dataset.at = String(message.at);
+  if (message.name === current.name) item.classList.add("mine");
+
+  const avatar = element("span", "avatar", initialOf(message.name));
+  avatar.setAttribute("aria-hidden", "true");
+  avatar.style.setProperty("--hue", String(hueOf(message.name)));
+
+  const date = new Date(message.at);
+  const time = element("time", "time", timeFormat.format(date));
+  time.dateTime = date.toISOString();
+  time.title = fullTimeFormat.format(date);
+
+  const meta = element("div", "meta");
+  meta.append(element("span", "name", message.name), time);
+  item.append(avatar, meta, element("p", "body", message.body));
+  return item;
+}
+
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+const initialOf = (name) => (Array.from(name.trim())[0] ?? "?").toUpperCase();
+
+/** A stable hue per name so each person keeps one avatar colour. */
+function hueOf(name) {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  return hash % 360;
+}
+
+ui.messages.addEventListener("scroll", () => (readingLatest = isNearBottom()), { passive: true });
+// The list shrinks when the composer grows or the keyboard opens; stay on the latest message if there.
+new ResizeObserver(() => readingLatest && scrollToBottom()).observe(ui.messages);
+
+function isNearBottom() {
+  const list = ui.messages;
+  return list.scrollHeight - list.scrollTop - list.clientHeight < STICK_TO_BOTTOM_PX;
+}
+
+function scrollToBottom() {
+  ui.messages.scrollTop = ui.messages.scrollHeight;
+}
+
+// ---- page state -------------------------------------------------------------------------------------
+
+function showView(view) {
+  document.body.dataset.view = view;
+  ui.joinForm.hidden = view !== "join";
+  ui.chat.hidden = view !== "chat";
+}
+
+/** @param {"disconnected" | "connecting" | "connected" | "reconnecting"} state */
+function setStatus(state) {
+  ui.status.dataset.state = state;
+  ui.statusText.textContent = state;
+}
+
+function setJoined(joined) {
+  if (session) session.joined = joined;
+  ui.composer.disabled = !joined;
+  ui.send.disabled = !joined;
+  // Disabling drops focus to <body>; give it back to the composer unless the user has moved on.
+  if (joined && (document.activeElement === document.body || document.activeElement === null)) {
+    ui.composer.focus();
+  }
+}
+
+function showError(text) {
+  ui.error.textContent = text;
+  ui.error.hidden = false;
+}
+
+function clearError() {
+  ui.error.textContent = "";
+  ui.error.hidden = true;
+}
+
+function reasonOf(response) {
+  if (response && typeof response === "object" && typeof response.reason === "string") return response.reason;
+  return "the server refused without a reason";
+}
+
+prefillJoinForm();

@@ -1,0 +1,54 @@
+/**
+ * The chat demo that `npm start` runs: an endpoint serving the chat page and the official `phoenix`
+ * browser client, with the chat socket at `/socket`. Import `startChatServer` to run it from tests.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Endpoint, consoleLogger, type Logger } from "../../src/index.js";
+import { ChatSocket } from "./chat-socket.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The folder holding the official client's browser builds (`phoenix.mjs`, `phoenix.min.js`). */
+const phoenixStatic = dirname(createRequire(import.meta.url).resolve("phoenix"));
+
+/** A running chat server. */
+export interface ChatServer {
+  /** Base URL, such as `http://127.0.0.1:4000`. */
+  readonly url: string;
+  readonly endpoint: Endpoint;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startChatServer}. */
+export interface ChatServerOptions {
+  /** @defaultValue `PORT` from the environment, else 4000 */
+  port?: number;
+  /** @defaultValue all interfaces */
+  host?: string;
+  logger?: Logger;
+}
+
+/** Starts the chat demo. */
+export async function startChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
+  const endpoint = new Endpoint({
+    port: options.port ?? Number(process.env.PORT ?? 4000),
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    staticDir: join(here, "public"),
+    logger: options.logger ?? consoleLogger("info"),
+  });
+  endpoint.static("/vendor", phoenixStatic);
+  endpoint.socket("/socket", ChatSocket);
+  await endpoint.start();
+  return { url: endpoint.url, endpoint, stop: () => endpoint.stop() };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const chat = await startChatServer();
+  console.log(`Fenix chat listening on ${chat.url}`);
+  const shutdown = () => {
+    chat.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}

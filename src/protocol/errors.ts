@@ -1,0 +1,106 @@
+/**
+ * Typed errors of the protocol layer: frames that cannot be decoded, values that cannot be encoded, and a
+ * refused serializer version. Each code maps to the WebSocket close code the server should use.
+ */
+import { FenixError } from "../errors/fenix-error.js";
+
+/** Stable codes of {@link ProtocolError}. Each is documented in docs/errors.md. */
+export const ProtocolErrorCode = {
+  /** A text frame is not valid UTF-8 or not valid JSON. Closes with 1007. */
+  MALFORMED_JSON: "FENIX_ERR_PROTOCOL_MALFORMED_JSON",
+  /** A binary frame is truncated (its header or meta lengths run past its end), has an unknown kind byte, or its meta is not UTF-8. Closes with 1007. */
+  MALFORMED_BINARY: "FENIX_ERR_PROTOCOL_MALFORMED_BINARY",
+  /** A V2 frame is not an array of at least five elements, or a V1 frame is not an object with topic, event, payload and ref. Closes with 1008. */
+  BAD_SHAPE: "FENIX_ERR_PROTOCOL_BAD_SHAPE",
+  /** join_ref or ref is not a string or null, or topic or event is not a non-empty string. Closes with 1008. */
+  BAD_FIELD: "FENIX_ERR_PROTOCOL_BAD_FIELD",
+  /** A JSON payload is not a JSON object. Closes with 1008. */
+  PAYLOAD_NOT_OBJECT: "FENIX_ERR_PROTOCOL_PAYLOAD_NOT_OBJECT",
+  /** A binary encoder was given a JSON payload instead of bytes. Closes with 1008. */
+  PAYLOAD_NOT_BINARY: "FENIX_ERR_PROTOCOL_PAYLOAD_NOT_BINARY",
+  /** A binary frame or bytes payload met the V1 serializer, which has no binary form. Closes with 1003. */
+  BINARY_UNSUPPORTED: "FENIX_ERR_PROTOCOL_BINARY_UNSUPPORTED",
+  /** A binary meta field (join_ref, ref, topic, event or status) is longer than 255 UTF-8 bytes. Closes with 1008. */
+  META_TOO_LONG: "FENIX_ERR_PROTOCOL_META_TOO_LONG",
+} as const;
+
+/** One of the {@link ProtocolErrorCode} values. */
+export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
+
+/**
+ * WebSocket close code (RFC 6455 §7.4.1) for each protocol error: 1007 for bytes that are not what the frame
+ * type promises, 1003 for a data type the connection cannot accept, 1008 for anything else that breaks the
+ * protocol's rules.
+ */
+const closeCodes: { readonly [C in ProtocolErrorCode]: number } = {
+  FENIX_ERR_PROTOCOL_MALFORMED_JSON: 1007,
+  FENIX_ERR_PROTOCOL_MALFORMED_BINARY: 1007,
+  FENIX_ERR_PROTOCOL_BAD_SHAPE: 1008,
+  FENIX_ERR_PROTOCOL_BAD_FIELD: 1008,
+  FENIX_ERR_PROTOCOL_PAYLOAD_NOT_OBJECT: 1008,
+  FENIX_ERR_PROTOCOL_PAYLOAD_NOT_BINARY: 1008,
+  FENIX_ERR_PROTOCOL_BINARY_UNSUPPORTED: 1003,
+  FENIX_ERR_PROTOCOL_META_TOO_LONG: 1008,
+};
+
+/**
+ * An error raised while decoding or encoding frames, or negotiating a serializer.
+ *
+ * @remarks
+ * `closeCode` is the WebSocket close code the server should close the connection with when this error comes
+ * from a client frame; it follows from `code` alone.
+ *
+ * @example
+ * ```ts
+ * try { serializer.decode(data, isBinary); }
+ * catch (err) { if (err instanceof ProtocolError) ws.close(err.closeCode, err.code); }
+ * ```
+ */
+export class ProtocolError extends FenixError {
+  declare readonly code: ProtocolErrorCode;
+  /** The WebSocket close code that matches {@link ProtocolError.code}. */
+  readonly closeCode: number;
+
+  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.closeCode = closeCodes[code];
+  }
+}
+
+const PREVIEW_CHARS = 80;
+
+/**
+ * Describes a received value for an error message, cut to about 80 characters.
+ *
+ * @remarks
+ * Strings, arrays and objects are shown as JSON; bytes as their length; `undefined` as "nothing".
+ *
+ * @example
+ * ```ts
+ * describeReceived([1, 2]);            // "[1,2]"
+ * describeReceived(new Uint8Array(3)); // "3 bytes"
+ * ```
+ */
+export function describeReceived(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return truncate(text);
+}
+
+/**
+ * Cuts a text to about 80 characters for an error message, marking the cut with "…".
+ *
+ * @example
+ * ```ts
+ * truncate("x".repeat(100)).length; // 80
+ * ```
+ */
+export function truncate(text: string): string {
+  return text.length <= PREVIEW_CHARS ? text : `${text.slice(0, PREVIEW_CHARS - 1)}…`;
+}

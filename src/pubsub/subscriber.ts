@@ -1,0 +1,45 @@
+/**
+ * Subscriber entries and the Dispatcher seam: how one broadcast is handed to the local subscribers
+ * of its topic.
+ */
+import type { Pid } from "../runtime/pid.js";
+import type { Runtime } from "../runtime/runtime.js";
+
+/** One local subscription: the process and the metadata it subscribed with. */
+export interface Subscriber {
+  readonly pid: Pid;
+  readonly meta: unknown;
+}
+
+/**
+ * Hands one broadcast to the local subscribers of its topic.
+ *
+ * @remarks
+ * A dispatcher runs once per broadcast per node, with every local subscriber of the topic. It decides how
+ * each gets the message: the default sends it to the subscriber's mailbox; the fastlane writes a frame
+ * encoded once straight to the subscriber's transport. `from` is the sender to skip (broadcastFrom),
+ * or `null`. Dispatchers are named so that a message from another node can name the one to use.
+ */
+export type Dispatcher = (
+  subscribers: Iterable<Subscriber>,
+  from: Pid | null,
+  message: unknown,
+  context: DispatchContext,
+) => void;
+
+/** What a dispatcher may use besides its arguments. */
+export interface DispatchContext {
+  readonly runtime: Runtime;
+  /** Reports a problem that concerns some subscribers only; the dispatch goes on for the others. */
+  reportError(error: Error): void;
+}
+
+/** The name of the dispatcher that sends the message to every subscriber's mailbox. */
+export const DEFAULT_DISPATCHER = "default";
+
+/** Sends the message as it is to every subscriber but `from`. */
+export const defaultDispatcher: Dispatcher = (subscribers, from, message, { runtime }) => {
+  for (const sub of subscribers) {
+    if (sub.pid !== from) runtime.send(sub.pid, message);
+  }
+};

@@ -1,0 +1,252 @@
+/**
+ * The Process primitive every socket, channel and (later) GenServer is built on: a pid, an ordered
+ * mailbox, and a drain loop that handles one message at a time — synchronously when the handler returns
+ * nothing, waiting when it returns a promise.
+ */
+import type { ExitReason } from "./exit-reason.js";
+import { Mailbox } from "./mailbox.js";
+import type { Pid } from "./pid.js";
+import { attachProcess, endProcess } from "./process-hooks.js";
+import type { ProcessHooks, ProcessSlot } from "./process-hooks.js";
+import { defaultRuntime } from "./runtime.js";
+import type { Runtime } from "./runtime.js";
+
+/**
+ * Options of a {@link Process}.
+ *
+ * @example
+ * ```ts
+ * declare const socketPid: Pid;
+ * const options: ProcessOptions = { trapExits: false, link: socketPid };
+ * ```
+ */
+export interface ProcessOptions {
+  /**
+   * Receive exit signals of linked processes as `{ type: "EXIT", from, reason }` messages instead of
+   * ending with them. Can be changed later through {@link Process.trapExits}.
+   * @defaultValue `false`
+   */
+  trapExits?: boolean;
+  /**
+   * Link to this process at start. If it is already dead, the new process receives an exit signal with
+   * reason `"noproc"` from a microtask (after its constructor has finished).
+   * @defaultValue no link
+   */
+  link?: Pid;
+}
+
+/** Messages handled before the drain yields to the event loop with setImmediate, so I/O is never starved. */
+const DRAIN_BUDGET = 1000;
+
+/** Where the drain loop is; "dead" is kept separately in `#alive`. */
+const DrainState = { idle: 0, scheduled: 1, running: 2, waiting: 3 } as const;
+type DrainState = (typeof DrainState)[keyof typeof DrainState];
+
+const yieldToEventLoop: (fn: () => void) => void =
+  typeof setImmediate === "function"
+    ? (fn) => {
+        setImmediate(fn);
+      }
+    : (fn) => {
+        setTimeout(fn, 0);
+      };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/**
+ * A lightweight process: subclass it and implement {@link Process.handleMessage}.
+ *
+ * @remarks
+ * **Lifecycle.** The process is registered and alive as soon as the constructor returns (messages can be
+ * sent to it from then on). It ends when its handler throws or rejects (reason: the thrown value), when it
+ * calls {@link Process.stop}, or when an exit signal ends it (see {@link Runtime}). Ending is synchronous
+ * and final: the process is marked dead, its queued messages are dropped, {@link Process.onExit} runs once,
+ * then links and monitors are signalled.
+ *
+ * **Message handling.** Messages are handled one at a time, in arrival order, starting from a microtask
+ * after the first `send`. A handler that returns nothing lets the next message be handled at once, in the
+ * same loop, with no promise created. A handler that returns a promise (or any thenable) makes the process
+ * wait until it settles; a rejection ends the process with the rejection as reason. After 1000 messages
+ * the process yields to the event loop (setImmediate) before continuing, so a busy process cannot starve
+ * I/O; the count carries across async handlers too.
+ *
+ * **Re-entrancy.** If the process ends while an async handler is still running (a linked process crashed,
+ * someone sent a `"kill"`), it handles nothing afterwards, and what that handler's promise later does is
+ * ignored. Code after an `await` in a handler can check {@link Process.alive}.
+ *
+ * @example
+ * ```ts
+ * class Counter extends Process {
+ *   count = 0;
+ *   protected override handleMessage(message: unknown): void {
+ *     if (message === "inc") this.count++;
+ *     else if (message === "stop") this.stop();
+ *   }
+ *   protected override onExit(reason: ExitReason): void {
+ *     console.log(`counter ${this.pid.toString()} ended (${formatExitReason(reason)}) at ${this.count}`);
+ *   }
+ * }
+ * const counter = new Counter(new Runtime());
+ * counter.runtime.send(counter.pid, "inc");
+ * counter.runtime.send(counter.pid, "stop");
+ * ```
+ */
+export abstract class Process {
+  /** This process's identity. */
+  readonly pid: Pid;
+  /** The Runtime the process lives in. */
+  readonly runtime: Runtime;
+  /**
+   * Whether exit signals from linked processes arrive as EXIT messages instead of ending this process.
+   *
+   * @remarks Read when each signal arrives, so it can be switched at any time. A `"kill"` sent with
+   * `Runtime.exit` ends the process regardless.
+   * @defaultValue `options.trapExits`, else `false`
+   */
+  trapExits: boolean;
+
+  /** Shared by every process: the Runtime names the process in each call, so no closures per process. */
+  static readonly #hooks: ProcessHooks = {
+    deliver: (process, message) => process.#deliver(message),
+    halt: (process) => process.#halt(),
+    exited: (process, reason) => process.onExit(reason),
+  };
+
+  readonly #mailbox = new Mailbox<unknown>();
+  readonly #slot: ProcessSlot;
+  #alive = true;
+  #state: DrainState = DrainState.idle;
+  #budget = DRAIN_BUDGET;
+  /** Created on the first delivery, then reused for every scheduled drain. */
+  #drainSoon: (() => void) | undefined;
+
+  /**
+   * Registers the process with `runtime`; it is alive when the constructor returns.
+   *
+   * @param runtime - the Runtime to live in; `defaultRuntime` when omitted.
+   * @param options - see {@link ProcessOptions}.
+   */
+  constructor(runtime: Runtime = defaultRuntime, options: ProcessOptions = {}) {
+    this.runtime = runtime;
+    this.trapExits = options.trapExits ?? false;
+    this.#slot = runtime[attachProcess](this, Process.#hooks, options.link);
+    this.pid = this.#slot.pid;
+  }
+
+  /** Whether the process is still running (false from the moment it starts ending). */
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** Messages queued and not yet handled (the one being handled is not counted). */
+  get mailboxSize(): number {
+    return this.#mailbox.size;
+  }
+
+  /**
+   * Handles one message.
+   *
+   * @remarks
+   * Return a promise to make the process wait for it before the next message; return nothing to keep
+   * going synchronously (no promise hop). Throwing, or returning a promise that rejects, ends the process
+   * with the thrown value as reason.
+   */
+  protected abstract handleMessage(message: unknown): void | PromiseLike<void>;
+
+  /**
+   * Called once, synchronously, when the process ends for any reason (after it is marked dead, before
+   * links and monitors are signalled).
+   *
+   * @remarks
+   * Errors thrown here are reported via the Runtime's `onCrash`, never rethrown. The process can no longer
+   * receive messages, but it can still send to others. Default: does nothing.
+   */
+  protected onExit(_reason: ExitReason): void {
+    // Nothing to clean up by default.
+  }
+
+  /**
+   * Ends this process with `reason`.
+   *
+   * @remarks
+   * Safe to call inside a handler: no further message is handled, and the rest of the handler still runs
+   * (return right after calling it). `onExit` and the signals to links and monitors happen before `stop`
+   * returns. Ending with `"normal"` does not end linked processes; any reason that is not clean is
+   * reported to the Runtime's `onCrash`. Calling it on a dead process does nothing. To end another
+   * process, use `runtime.exit(pid, reason)`.
+   *
+   * @param reason - why the process ends; `"normal"` when omitted.
+   */
+  protected stop(reason: ExitReason = "normal"): void {
+    this.#end(reason);
+  }
+
+  #end(reason: ExitReason): void {
+    this.runtime[endProcess](this.#slot, reason);
+  }
+
+  #deliver(message: unknown): void {
+    if (!this.#alive) return;
+    this.#mailbox.push(message);
+    if (this.#state === DrainState.idle) {
+      this.#state = DrainState.scheduled;
+      queueMicrotask((this.#drainSoon ??= () => this.#drain()));
+    }
+  }
+
+  #halt(): void {
+    this.#alive = false;
+    this.#mailbox.clear();
+  }
+
+  #drain(): void {
+    const mailbox = this.#mailbox;
+    this.#state = DrainState.running;
+    while (this.#alive && mailbox.size > 0) {
+      if (this.#budget === 0) {
+        this.#state = DrainState.scheduled;
+        yieldToEventLoop(() => {
+          this.#budget = DRAIN_BUDGET;
+          if (this.#alive) this.#drain();
+        });
+        return;
+      }
+      this.#budget--;
+      let result: unknown;
+      try {
+        result = this.handleMessage(mailbox.take());
+      } catch (error) {
+        this.#end(error);
+        return;
+      }
+      if (isThenable(result)) {
+        this.#wait(result);
+        return;
+      }
+    }
+    this.#state = DrainState.idle;
+  }
+
+  /** Waits for an async handler; always subscribes, so a late rejection is never left unhandled. */
+  #wait(result: PromiseLike<unknown>): void {
+    this.#state = DrainState.waiting;
+    const fail = (error: unknown): void => {
+      if (this.#alive) this.#end(error);
+    };
+    try {
+      result.then(() => {
+        if (!this.#alive) return;
+        this.#state = DrainState.idle;
+        if (this.#mailbox.size > 0) this.#drain();
+      }, fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * @internal The link between a Channel instance (the user's façade) and the process that runs it. Kept
+ * behind a symbol so it never shows up in the public API.
+ */
+import type { Message, Payload } from "../protocol/message.js";
+import type { Frame, Serializer } from "../protocol/serializer.js";
+import type { FastlaneTarget } from "../pubsub/fastlane.js";
+import type { Pid } from "../runtime/pid.js";
+import type { EndpointApi } from "./endpoint-context.js";
+import type { Socket } from "./socket.js";
+
+/** The connection as a channel process sees it (also the fastlane target of its subscriptions). */
+export interface ChannelHost extends FastlaneTarget {
+  readonly pid: Pid;
+  readonly serializer: Serializer;
+  readonly socket: Socket;
+  /** Writes a push, reply, close or error frame for this connection. */
+  write(frame: Frame): void;
+}
+
+/** What a channel instance knows about its process. */
+export interface ChannelContext {
+  readonly pid: Pid;
+  readonly topic: string;
+  readonly joinRef: string;
+  readonly host: ChannelHost;
+  readonly endpoint: EndpointApi;
+  /** True between a successful join and the end of the process. */
+  joined: boolean;
+  /** The client message being handled, if any (for socket refs). */
+  current: Message | null;
+  reply(ref: string | null, status: string, response: Payload): void;
+}
+
+/** The symbol under which a Channel instance holds its {@link ChannelContext}. */
+export const CHANNEL_CONTEXT: unique symbol = Symbol("fenix.channel.context");

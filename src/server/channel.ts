@@ -1,0 +1,214 @@
+/**
+ * The Channel users extend: authorize in `join`, answer client events in `handleIn`, react to process
+ * messages in `handleInfo`, rewrite intercepted broadcasts in `handleOut`, clean up in `terminate`. One
+ * instance runs per joined topic per connection, inside its own process.
+ */
+import { isBinaryPayload, isJsonObject, type JsonObject, type Payload } from "../protocol/message.js";
+import type { ExitReason } from "../runtime/exit-reason.js";
+import type { Pid } from "../runtime/pid.js";
+import type { TimerHandle } from "../runtime/clock.js";
+import { CHANNEL_CONTEXT, type ChannelContext } from "./channel-context.js";
+import type { EndpointApi } from "./endpoint-context.js";
+import { ServerError, ServerErrorCode } from "./errors.js";
+import type { HandleInResult, HandleResult, JoinResult } from "./results.js";
+import type { Socket } from "./socket.js";
+import { SocketRef } from "./socket-ref.js";
+
+/** The constructor of a {@link Channel} subclass, as used in a socket's routes. */
+export interface ChannelClass {
+  new (): Channel;
+  /** Broadcast events that go through `handleOut` instead of the fastlane. */
+  readonly intercept: readonly string[];
+}
+
+/**
+ * A conversation between one client and the server on one topic.
+ *
+ * @remarks
+ * Each successful join runs in its own process, with its own ordered mailbox: client events, intercepted
+ * broadcasts and process messages are handled one at a time, and an async callback is awaited before the
+ * next message. A callback that throws ends only this channel: the client receives `phx_error` and
+ * rejoins; the socket and its other channels carry on.
+ *
+ * Broadcasts on the topic reach the client without entering this process (the fastlane), unless the event
+ * is listed in `static intercept`, in which case {@link Channel.handleOut} decides what to push.
+ *
+ * @example
+ * ```ts
+ * class RoomChannel extends Channel<{ name: string }> {
+ *   override join(topic: string, payload: JsonObject) {
+ *     if (typeof payload.name !== "string") return error({ reason: "invalid name" });
+ *     this.assigns.name = payload.name;
+ *     return ok();
+ *   }
+ *   override handleIn(event: string, payload: Payload) {
+ *     if (event !== "new_msg") return reply("error", { reason: "unknown event" });
+ *     this.broadcast("new_msg", { name: this.assigns.name, body: (payload as JsonObject).body });
+ *     return reply("ok");
+ *   }
+ * }
+ * ```
+ */
+export abstract class Channel<A extends object = Record<string, unknown>> {
+  /** Broadcast events this channel handles in {@link Channel.handleOut}. @defaultValue none */
+  static intercept: readonly string[] = [];
+
+  /** State of this channel, starting as a copy of the socket's assigns. */
+  assigns: A = {} as A;
+
+  /** @internal */
+  [CHANNEL_CONTEXT]!: ChannelContext;
+
+  /** The topic this channel serves, such as `"room:lobby"`. */
+  get topic(): string {
+    return this[CHANNEL_CONTEXT].topic;
+  }
+
+  /** The join reference of this incarnation (every rejoin gets a new one). */
+  get joinRef(): string {
+    return this[CHANNEL_CONTEXT].joinRef;
+  }
+
+  /** This channel's process id: send it messages to reach {@link Channel.handleInfo}. */
+  get pid(): Pid {
+    return this[CHANNEL_CONTEXT].pid;
+  }
+
+  /** The connection this channel was joined over (its `assigns`, `id()`). */
+  get socket(): Socket {
+    return this[CHANNEL_CONTEXT].host.socket;
+  }
+
+  /** The endpoint, to broadcast on other topics. */
+  get endpoint(): EndpointApi {
+    return this[CHANNEL_CONTEXT].endpoint;
+  }
+
+  /**
+   * Authorizes the client and sets up the channel.
+   *
+   * @returns `ok(response?)` or nothing to accept, `error(response)` to refuse. A throw refuses with
+   * `{reason: "join crashed"}`. Pushing or broadcasting is not possible yet: send yourself a message
+   * (`this.send(...)`) and push from `handleInfo`, which runs right after the join reply.
+   */
+  abstract join(topic: string, payload: JsonObject): JoinResult | Promise<JoinResult>;
+
+  /**
+   * Handles an event pushed by the client.
+   *
+   * @returns `reply(status, response?)`, `noReply()` (or nothing), or `stop(reason, reply?)`.
+   * @defaultValue ends the channel with `FENIX_ERR_SERVER_NO_HANDLE_IN`: a channel that receives client
+   * events must implement this.
+   */
+  handleIn(event: string, payload: Payload): HandleInResult | Promise<HandleInResult> {
+    void payload;
+    throw new ServerError(
+      ServerErrorCode.NO_HANDLE_IN,
+      `${this.constructor.name} received event "${event}" on "${this.topic}" but does not implement handleIn().`,
+    );
+  }
+
+  /**
+   * Handles a message sent to this channel's process (by `this.send`, a timer, another process, or a
+   * PubSub subscription of its own).
+   *
+   * @returns nothing to carry on, or `stop(reason)`.
+   * @defaultValue ignores the message
+   */
+  handleInfo(message: unknown): HandleResult | Promise<HandleResult> {
+    void message;
+  }
+
+  /**
+   * Handles a broadcast of an event listed in `static intercept` before it reaches the client.
+   *
+   * @returns nothing to carry on (push a changed message, or nothing to drop it), or `stop(reason)`.
+   * @defaultValue pushes the broadcast unchanged
+   */
+  handleOut(event: string, payload: Payload): HandleResult | Promise<HandleResult> {
+    this.push(event, payload);
+  }
+
+  /**
+   * Called once when the channel ends after a successful join: on leave, on stop, when the client
+   * disconnects (`{shutdown: "closed"}`), on a crash (the error). Errors thrown here are logged.
+   */
+  terminate(reason: ExitReason): void | Promise<void> {
+    void reason;
+  }
+
+  /** Sends an event to this client only. */
+  push(event: string, payload: Payload = {}): void {
+    const ctx = this.#joined("push");
+    assertPayload(payload, "push");
+    const message = { joinRef: ctx.joinRef, ref: null, topic: ctx.topic, event, payload };
+    ctx.host.write(ctx.host.serializer.encodePush(message));
+  }
+
+  /** Sends an event to every client joined to this topic, on every node, this client included. */
+  broadcast(event: string, payload: Payload = {}): void {
+    const ctx = this.#joined("broadcast");
+    ctx.endpoint.broadcast(ctx.topic, event, payload);
+  }
+
+  /** Like {@link Channel.broadcast}, but not to this client. */
+  broadcastFrom(event: string, payload: Payload = {}): void {
+    const ctx = this.#joined("broadcastFrom");
+    ctx.endpoint.broadcastFrom(ctx.pid, ctx.topic, event, payload);
+  }
+
+  /** Like {@link Channel.broadcast}, but only to clients connected to this node. */
+  localBroadcast(event: string, payload: Payload = {}): void {
+    const ctx = this.#joined("localBroadcast");
+    ctx.endpoint.localBroadcast(ctx.topic, event, payload);
+  }
+
+  /**
+   * Captures the push being handled so it can be answered later, from any code, with `ref.reply(...)`.
+   * Only valid inside `handleIn`.
+   */
+  socketRef(): SocketRef {
+    const ctx = this.#joined("socketRef");
+    if (ctx.current === null) {
+      throw new ServerError(
+        ServerErrorCode.NOT_IN_HANDLE_IN,
+        "socketRef() refers to the client push being handled, so it can only be called inside handleIn().",
+      );
+    }
+    return new SocketRef(ctx, ctx.current.ref);
+  }
+
+  /** Sends a message to this channel's own process; it arrives in {@link Channel.handleInfo}. */
+  send(message: unknown): void {
+    const ctx = this[CHANNEL_CONTEXT];
+    ctx.endpoint.runtime.send(ctx.pid, message);
+  }
+
+  /** Sends a message to this channel's own process after `ms` milliseconds (on the runtime's clock). */
+  sendAfter(message: unknown, ms: number): TimerHandle {
+    const ctx = this[CHANNEL_CONTEXT];
+    return ctx.endpoint.runtime.sendAfter(ctx.pid, message, ms);
+  }
+
+  #joined(what: string): ChannelContext {
+    const ctx = this[CHANNEL_CONTEXT];
+    if (!ctx.joined) {
+      throw new ServerError(
+        ServerErrorCode.NOT_JOINED,
+        `${what}() is not possible before the join has completed or after the channel ended; to push right ` +
+          `after joining, call this.send(message) in join() and push from handleInfo().`,
+      );
+    }
+    return ctx;
+  }
+}
+
+/** @internal */
+export function assertPayload(payload: unknown, what: string): asserts payload is Payload {
+  if (!isJsonObject(payload) && !isBinaryPayload(payload)) {
+    throw new ServerError(
+      ServerErrorCode.BAD_PAYLOAD,
+      `${what}() takes a JSON object or a Uint8Array as payload; got ${Array.isArray(payload) ? "an array" : typeof payload}.`,
+    );
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * The Endpoint: the HTTP side of a Fenix application. It listens (or attaches to an existing server),
+ * mounts sockets at paths, serves static folders, checks origins, owns the PubSub and the runtime its
+ * processes run on, and shuts everything down in order.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import type { FenixError } from "../errors/fenix-error.js";
+import type { Payload } from "../protocol/message.js";
+import { FASTLANE_DISPATCHER } from "../pubsub/fastlane.js";
+import { PubSub } from "../pubsub/pubsub.js";
+import type { Pid } from "../runtime/pid.js";
+import { defaultRuntime, type Runtime } from "../runtime/runtime.js";
+import { assertPayload, type ChannelClass } from "./channel.js";
+import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
+import { ServerError, ServerErrorCode } from "./errors.js";
+import { consoleLogger, type Logger } from "./logger.js";
+import { compileOriginCheck, type CheckOrigin } from "./origin.js";
+import type { SocketClass } from "./socket.js";
+import { StaticMount } from "./static-files.js";
+import { TopicRouter } from "./topic-pattern.js";
+import { CloseCode } from "./transport.js";
+import { refuseUpgrade, upgradeWebSocket, type WebSocketMount } from "./websocket/websocket-upgrade.js";
+
+/** Options of {@link Endpoint}. */
+export interface EndpointOptions {
+  /** Port to listen on (0 picks a free one). Ignored with `server`. @defaultValue 4000 */
+  port?: number;
+  /** Interface to listen on. Ignored with `server`. @defaultValue all interfaces */
+  host?: string;
+  /**
+   * An existing HTTP(S) server to attach to instead of listening: the endpoint handles upgrades to its
+   * socket paths and leaves every other request to the server (use {@link Endpoint.handleRequest} to
+   * serve static folders from it).
+   */
+  server?: Server;
+  /** A folder served at `/`. More can be added with {@link Endpoint.static}. */
+  staticDir?: string;
+  /** Which browser origins may open sockets (see {@link CheckOrigin}). @defaultValue `true` (same host) */
+  checkOrigin?: CheckOrigin;
+  /** Largest frame accepted from a client, in bytes; bigger ones close the connection with 1009. @defaultValue 1 MiB */
+  maxFrameBytes?: number;
+  /** The PubSub to broadcast on. @defaultValue a PubSub of its own with the in-memory adapter */
+  pubsub?: PubSub;
+  /** The runtime the endpoint's processes run on. @defaultValue the PubSub's runtime, else `defaultRuntime` */
+  runtime?: Runtime;
+  /** Where log lines go. @defaultValue `consoleLogger("warn")` */
+  logger?: Logger;
+}
+
+/** Options of one socket mount. */
+export interface SocketOptions {
+  /** Which browser origins may connect. @defaultValue the endpoint's `checkOrigin` */
+  checkOrigin?: CheckOrigin;
+  /** Read the `authToken` a client passes in the handshake into `ConnectInfo.authToken`. @defaultValue false */
+  authToken?: boolean;
+  /** Most channels one connection may have joined at once. @defaultValue 100 */
+  maxChannels?: number;
+  /** Close a connection that sent no frame for this long (ms); 0 disables. @defaultValue 60000 */
+  idleTimeoutMs?: number;
+  /** Largest frame accepted from a client, in bytes. @defaultValue the endpoint's `maxFrameBytes` */
+  maxFrameBytes?: number;
+  /** Outbound bytes queued for one slow client before it is disconnected (1013). @defaultValue 8 MiB */
+  maxBufferedBytes?: number;
+}
+
+/** Listener of the `clientError` event. */
+export type ClientErrorListener = (error: FenixError, context: ClientErrorContext) => void;
+
+interface Closable {
+  close(code: number, reason: string): void;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Serves sockets, channels and static files over HTTP.
+ *
+ * @remarks
+ * Mount sockets with {@link Endpoint.socket} before {@link Endpoint.start}. Each mount at `/socket` accepts
+ * WebSocket connections at `/socket/websocket`. Clients that break the protocol are closed with a precise
+ * code and reported on the `clientError` event; they never disturb other connections.
+ *
+ * @example
+ * ```ts
+ * const endpoint = new Endpoint({ port: 4000, staticDir: "public" });
+ * endpoint.socket("/socket", UserSocket);
+ * await endpoint.start();
+ * endpoint.broadcast("room:lobby", "announcement", { body: "hello" });
+ * ```
+ */
+export class Endpoint implements EndpointContext {
+  readonly runtime: Runtime;
+  readonly pubsub: PubSub;
+  readonly logger: Logger;
+  readonly #options: EndpointOptions;
+  readonly #ownsPubSub: boolean;
+  readonly #server: Server;
+  readonly #ownsServer: boolean;
+  readonly #mounts = new Map<string, WebSocketMount>();
+  readonly #statics: StaticMount[] = [];
+  readonly #sockets = new Set<Closable>();
+  readonly #clientErrorListeners: ClientErrorListener[] = [];
+  #state: "new" | "started" | "stopping" | "stopped" = "new";
+
+  constructor(options: EndpointOptions = {}) {
+    this.#options = options;
+    this.logger = options.logger ?? consoleLogger("warn");
+    this.runtime = options.runtime ?? options.pubsub?.runtime ?? defaultRuntime;
+    this.#ownsPubSub = options.pubsub === undefined;
+    this.pubsub =
+      options.pubsub ??
+      new PubSub({ runtime: this.runtime, onError: (err) => this.logger.warn(err.message, { error: err }) });
+    this.#ownsServer = options.server === undefined;
+    this.#server = options.server ?? createServer((req, res) => this.handleRequest(req, res));
+    this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+    if (options.staticDir !== undefined) this.static("/", options.staticDir);
+  }
+
+  /** The HTTP server the endpoint listens on or is attached to. */
+  get server(): Server {
+    return this.#server;
+  }
+
+  /** The base URL once listening, such as `http://127.0.0.1:4000`. */
+  get url(): string {
+    const address = this.#server.address() as AddressInfo | null;
+    if (address === null || typeof address === "string") {
+      throw new ServerError(ServerErrorCode.BAD_STATE, "The endpoint is not listening; await endpoint.start() first.");
+    }
+    const host = address.family === "IPv6" ? (address.address === "::" ? "localhost" : `[${address.address}]`) : address.address === "0.0.0.0" ? "localhost" : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  /** How many client connections are open. */
+  get connectionCount(): number {
+    return this.#sockets.size;
+  }
+
+  /**
+   * Mounts a socket: clients connect at `<path>/websocket`.
+   *
+   * @throws ServerError `FENIX_ERR_SERVER_BAD_PATH` if the path is not absolute or already mounted;
+   * `FENIX_ERR_SERVER_BAD_TOPIC_PATTERN` for a bad channel route; `FENIX_ERR_SERVER_BAD_OPTION`.
+   */
+  socket(path: string, socketClass: SocketClass, options: SocketOptions = {}): this {
+    if (typeof path !== "string" || !path.startsWith("/")) {
+      throw new ServerError(ServerErrorCode.BAD_PATH, `A socket path must start with "/", as in "/socket"; got ${JSON.stringify(path)}.`);
+    }
+    const mountPath = path.length > 1 ? path.replace(/\/+$/, "") : path;
+    const wsPath = `${mountPath === "/" ? "" : mountPath}/websocket`;
+    if (this.#mounts.has(wsPath)) {
+      throw new ServerError(ServerErrorCode.BAD_PATH, `A socket is already mounted at ${mountPath}.`);
+    }
+    const maxFrameBytes = positive(options.maxFrameBytes ?? this.#options.maxFrameBytes ?? MiB, "maxFrameBytes");
+    const mount: WebSocketMount = {
+      path: mountPath,
+      socketClass,
+      router: new TopicRouter<ChannelClass>(socketClass.channels ?? []),
+      limits: {
+        maxChannels: positive(options.maxChannels ?? 100, "maxChannels"),
+        idleTimeoutMs: nonNegative(options.idleTimeoutMs ?? 60_000, "idleTimeoutMs"),
+      },
+      authToken: options.authToken ?? false,
+      maxBufferedBytes: positive(options.maxBufferedBytes ?? 8 * MiB, "maxBufferedBytes"),
+      checkOrigin: compileOriginCheck(options.checkOrigin ?? this.#options.checkOrigin ?? true),
+      wss: new WebSocketServer({
+        noServer: true,
+        maxPayload: maxFrameBytes,
+        perMessageDeflate: false,
+        clientTracking: false,
+        handleProtocols: (protocols) => (protocols.has("phoenix") ? "phoenix" : false),
+      }),
+    };
+    this.#mounts.set(wsPath, mount);
+    return this;
+  }
+
+  /** Serves the files of `dir` under the URL prefix (requests that name no file fall through). */
+  static(prefix: string, dir: string): this {
+    this.#statics.push(new StaticMount(prefix, dir));
+    return this;
+  }
+
+  /** Listens for `clientError`: a client broke the protocol or a limit and was refused or closed. */
+  on(event: "clientError", listener: ClientErrorListener): this {
+    if (event === "clientError") this.#clientErrorListeners.push(listener);
+    return this;
+  }
+
+  /** Stops listening for `clientError`. */
+  off(event: "clientError", listener: ClientErrorListener): this {
+    const i = this.#clientErrorListeners.indexOf(listener);
+    if (event === "clientError" && i !== -1) this.#clientErrorListeners.splice(i, 1);
+    return this;
+  }
+
+  /**
+   * Starts the PubSub and, unless attached to a server, listens.
+   * @throws ServerError `FENIX_ERR_SERVER_LISTEN_FAILED` (port in use…), `FENIX_ERR_SERVER_BAD_STATE` if started twice.
+   */
+  async start(): Promise<this> {
+    if (this.#state !== "new") {
+      throw new ServerError(ServerErrorCode.BAD_STATE, `The endpoint is ${this.#state}; an endpoint starts once.`);
+    }
+    this.#state = "started";
+    if (this.#ownsPubSub) await this.pubsub.start();
+    if (this.#ownsServer) {
+      const { port = 4000, host } = this.#options;
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: Error) => reject(new ServerError(ServerErrorCode.LISTEN_FAILED, `Cannot listen on port ${port}: ${err.message}`, { cause: err }));
+        this.#server.once("error", onError);
+        this.#server.listen(port, host, () => {
+          this.#server.off("error", onError);
+          resolve();
+        });
+      });
+    }
+    return this;
+  }
+
+  /**
+   * Closes every connection with 1012 (the client reconnects, to another node if there is one), stops
+   * accepting new ones, and stops the PubSub and the HTTP server it created.
+   */
+  async stop(): Promise<void> {
+    if (this.#state === "stopping" || this.#state === "stopped") return;
+    this.#state = "stopping";
+    for (const socket of [...this.#sockets]) socket.close(CloseCode.SERVICE_RESTART, "server restart");
+    for (const mount of this.#mounts.values()) mount.wss.close();
+    if (this.#ownsServer && this.#server.listening) {
+      await new Promise<void>((resolve) => {
+        this.#server.close(() => resolve());
+        this.#server.closeAllConnections();
+      });
+    }
+    if (this.#ownsPubSub) await this.pubsub.stop();
+    this.#state = "stopped";
+  }
+
+  /** Broadcasts an event to every client joined to `topic`, on every node. */
+  broadcast(topic: string, event: string, payload: Payload): void {
+    assertPayload(payload, "broadcast");
+    this.pubsub.broadcast(topic, { topic, event, payload }, { dispatcher: FASTLANE_DISPATCHER });
+  }
+
+  /** Like {@link Endpoint.broadcast}, but skips the process `from`. */
+  broadcastFrom(from: Pid, topic: string, event: string, payload: Payload): void {
+    assertPayload(payload, "broadcastFrom");
+    this.pubsub.broadcastFrom(from, topic, { topic, event, payload }, { dispatcher: FASTLANE_DISPATCHER });
+  }
+
+  /** Broadcasts an event to the clients joined to `topic` on this node only. */
+  localBroadcast(topic: string, event: string, payload: Payload): void {
+    assertPayload(payload, "localBroadcast");
+    this.pubsub.localBroadcast(topic, { topic, event, payload }, { dispatcher: FASTLANE_DISPATCHER });
+  }
+
+  /** Closes every connection whose socket `id()` is `socketId`, on every node (close code 1001; clients reconnect and `connect` runs again). */
+  disconnect(socketId: string): void {
+    this.broadcast(socketId, "disconnect", {});
+  }
+
+  /**
+   * Handles a plain HTTP request: static files, then 404 (or `next()` when given, for use as middleware
+   * in another framework).
+   */
+  handleRequest(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
+    const path = (req.url ?? "/").split("?", 1)[0]!;
+    if (this.#mounts.has(path)) {
+      res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Expected a WebSocket upgrade.\n");
+      return;
+    }
+    let i = 0;
+    const step = (): void => {
+      const mount = this.#statics[i++];
+      if (mount !== undefined) return mount.handle(req, res, step);
+      if (next !== undefined) return next();
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("Not found\n");
+    };
+    step();
+  }
+
+  /** @internal */
+  reportClientError(error: FenixError, context: ClientErrorContext): void {
+    this.logger.debug(`client error ${error.code}: ${error.message}`, { ...context });
+    for (const listener of this.#clientErrorListeners) {
+      try {
+        listener(error, context);
+      } catch (err) {
+        this.logger.error("a clientError listener threw", { error: err });
+      }
+    }
+  }
+
+  /** @internal */
+  socketOpened(socket: Closable): void {
+    this.#sockets.add(socket);
+  }
+
+  /** @internal */
+  socketClosed(socket: Closable): void {
+    this.#sockets.delete(socket);
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? "/").split("?", 1)[0]!;
+    const mount = this.#mounts.get(path);
+    if (mount === undefined) {
+      // Attached to a server that may have other upgrade handlers: leave their requests alone.
+      if (!this.#ownsServer && this.#server.listenerCount("upgrade") > 1) return;
+      refuseUpgrade(socket, 400);
+      return;
+    }
+    socket.on("error", () => {});
+    if (this.#state !== "started") {
+      refuseUpgrade(socket, 503);
+      return;
+    }
+    upgradeWebSocket(this, mount, req, socket, head).catch((err: unknown) => {
+      this.logger.error("WebSocket upgrade failed", { error: err });
+      refuseUpgrade(socket, 500);
+    });
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (typeof value !== "number" || !(value > 0)) {
+    throw new ServerError(ServerErrorCode.BAD_OPTION, `Option ${name} must be a positive number; got ${String(value)}.`);
+  }
+  return value;
+}
+
+function nonNegative(value: number, name: string): number {
+  if (typeof value !== "number" || !(value >= 0)) {
+    throw new ServerError(ServerErrorCode.BAD_OPTION, `Option ${name} must be zero or a positive number; got ${String(value)}.`);
+  }
+  return value;
+}

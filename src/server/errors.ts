@@ -1,0 +1,64 @@
+/**
+ * Typed errors of the server layer: API misuse (thrown at once, naming the fix) and client errors
+ * (a peer broke the rules; reported through the endpoint's `clientError` event with a close code).
+ */
+import { FenixError } from "../errors/fenix-error.js";
+
+/** Stable codes of {@link ServerError}. Each is documented in docs/errors.md. */
+export const ServerErrorCode = {
+  /** A topic pattern has a `*` that is not its last character, or is not a string. */
+  BAD_TOPIC_PATTERN: "FENIX_ERR_SERVER_BAD_TOPIC_PATTERN",
+  /** A socket mount path is not an absolute path, or is mounted twice. */
+  BAD_PATH: "FENIX_ERR_SERVER_BAD_PATH",
+  /** An option has a value of the wrong type or range. */
+  BAD_OPTION: "FENIX_ERR_SERVER_BAD_OPTION",
+  /** A channel callback returned a value that is not one of its valid results. */
+  BAD_CALLBACK_RESULT: "FENIX_ERR_SERVER_BAD_CALLBACK_RESULT",
+  /** `push`, `broadcast` or `reply` was used before the channel finished joining, or after it ended. */
+  NOT_JOINED: "FENIX_ERR_SERVER_NOT_JOINED",
+  /** A payload given to `push`, `broadcast` or `reply` is neither a JSON object nor bytes. */
+  BAD_PAYLOAD: "FENIX_ERR_SERVER_BAD_PAYLOAD",
+  /** `socketRef()` was called outside `handleIn`, where there is no client push to refer to. */
+  NOT_IN_HANDLE_IN: "FENIX_ERR_SERVER_NOT_IN_HANDLE_IN",
+  /** A channel received a client event but does not implement `handleIn`. */
+  NO_HANDLE_IN: "FENIX_ERR_SERVER_NO_HANDLE_IN",
+  /** A socket's `id()` returned something other than a non-empty string or null. */
+  BAD_SOCKET_ID: "FENIX_ERR_SERVER_BAD_SOCKET_ID",
+  /** The endpoint was started twice, or used after it stopped. */
+  BAD_STATE: "FENIX_ERR_SERVER_BAD_STATE",
+  /** The HTTP server could not listen (port in use, no permission). */
+  LISTEN_FAILED: "FENIX_ERR_SERVER_LISTEN_FAILED",
+  /** A WebSocket upgrade came from an origin that `checkOrigin` does not allow (answered 403). */
+  ORIGIN_REFUSED: "FENIX_ERR_SERVER_ORIGIN_REFUSED",
+  /** The client asked for a serializer version the server does not speak (answered 403). */
+  UNSUPPORTED_VSN: "FENIX_ERR_SERVER_UNSUPPORTED_VSN",
+  /** The client offered WebSocket subprotocols, none of them `phoenix` (answered 403). */
+  BAD_SUBPROTOCOL: "FENIX_ERR_SERVER_BAD_SUBPROTOCOL",
+  /** The socket's `connect` threw (answered 500; details in the log). */
+  CONNECT_CRASHED: "FENIX_ERR_SERVER_CONNECT_CRASHED",
+  /** A request to a socket path was not a valid WebSocket upgrade (answered 400). */
+  BAD_UPGRADE: "FENIX_ERR_SERVER_BAD_UPGRADE",
+  /** A frame was larger than `maxFrameBytes` (closed with 1009). */
+  FRAME_TOO_LARGE: "FENIX_ERR_SERVER_FRAME_TOO_LARGE",
+  /** The WebSocket layer rejected a frame (bad UTF-8, bad opcode, bad masking…; closed with its code). */
+  BAD_FRAME: "FENIX_ERR_SERVER_BAD_FRAME",
+  /** The client read too slowly and its outbound queue passed `maxBufferedBytes` (closed with 1013). */
+  SLOW_CONSUMER: "FENIX_ERR_SERVER_SLOW_CONSUMER",
+  /** No frame arrived within `idleTimeoutMs` (closed with 1001). */
+  IDLE_TIMEOUT: "FENIX_ERR_SERVER_IDLE_TIMEOUT",
+} as const;
+
+/** One of the {@link ServerErrorCode} values. */
+export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
+
+/** An error raised or reported by the server layer. */
+export class ServerError extends FenixError {
+  declare readonly code: ServerErrorCode;
+  /** For client errors: the WebSocket close code or HTTP status the connection was answered with. */
+  readonly status: number | undefined;
+
+  constructor(code: ServerErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(code, message, options);
+    this.status = options?.status;
+  }
+}

@@ -1,0 +1,22 @@
+/** The server layer's public API. */
+export { Channel } from "./channel.js";
+export type { ChannelClass } from "./channel.js";
+export type { ConnectInfo } from "./connect-info.js";
+export { Endpoint } from "./endpoint.js";
+export type { ClientErrorListener, EndpointOptions, SocketOptions } from "./endpoint.js";
+export type { ClientErrorContext, EndpointApi } from "./endpoint-context.js";
+export { ServerError, ServerErrorCode } from "./errors.js";
+export { consoleLogger, LogLevel, silentLogger } from "./logger.js";
+export type { Logger } from "./logger.js";
+export type { CheckOrigin } from "./origin.js";
+export { parseQueryParams } from "./query-params.js";
+export type { Params } from "./query-params.js";
+export { error, noReply, ok, reply, stop } from "./results.js";
+export type { HandleInResult, HandleResult, JoinError, JoinOk, JoinResult, NoReplyResult, ReplyResult, StopResult } from "./results.js";
+export { Socket } from "./socket.js";
+export type { ChannelRoute, SocketClass } from "./socket.js";
+export { SocketRef } from "./socket-ref.js";
+export { compileTopicPattern, TopicRouter } from "./topic-pattern.js";
+export type { TopicPattern } from "./topic-pattern.js";
+export { CloseCode } from "./transport.js";
+export type { Transport } from "./transport.js";

@@ -1,0 +1,368 @@
+/**
+ * The process behind each client connection: decodes frames, answers heartbeats, routes joins to new
+ * channel processes, forwards events to the right channel, and turns channel exits into `phx_close` or
+ * `phx_error`. All reserved-event rules of the protocol live here.
+ */
+import type { FenixError } from "../errors/fenix-error.js";
+import { ProtocolError } from "../protocol/errors.js";
+import type { JsonObject, Message, Payload } from "../protocol/message.js";
+import { Reserved } from "../protocol/reserved.js";
+import type { Frame, Serializer } from "../protocol/serializer.js";
+import { isCleanExit, isExitMessage, shutdown, type ExitReason } from "../runtime/exit-reason.js";
+import type { TimerHandle } from "../runtime/clock.js";
+import type { Pid } from "../runtime/pid.js";
+import { Process } from "../runtime/process.js";
+import type { ChannelClass } from "./channel.js";
+import type { ChannelHost } from "./channel-context.js";
+import { ChannelServer, InboundEvent, JoinCommand, JoinOutcome } from "./channel-server.js";
+import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
+import { ServerError, ServerErrorCode } from "./errors.js";
+import type { Socket } from "./socket.js";
+import type { TopicRouter } from "./topic-pattern.js";
+import { CloseCode, type Transport, type TransportListener } from "./transport.js";
+
+/** Per-socket limits and timers (resolved options of `endpoint.socket()`). */
+export interface SocketLimits {
+  readonly maxChannels: number;
+  readonly idleTimeoutMs: number;
+}
+
+/** @internal Everything a SocketServer is created with. */
+export interface SocketServerInit {
+  readonly endpoint: EndpointContext;
+  readonly transport: Transport;
+  readonly serializer: Serializer;
+  readonly socket: Socket;
+  readonly socketId: string | null;
+  readonly router: TopicRouter<ChannelClass>;
+  readonly limits: SocketLimits;
+  readonly errorContext: ClientErrorContext;
+}
+
+class InboundFrame {
+  constructor(
+    readonly data: Uint8Array | string,
+    readonly binary: boolean,
+  ) {}
+}
+class TransportClosed {
+  constructor(readonly code: number) {}
+}
+const IDLE_CHECK = Symbol("idle check");
+const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
+
+interface ChannelEntry {
+  readonly topic: string;
+  readonly joinRef: string;
+  readonly server: ChannelServer;
+  state: "joining" | "joined" | "leaving";
+  /** Client messages for this topic that arrived while the join ran; handled after it, in order. */
+  pending: Message[];
+  /** The join_ref of a channel this join replaced: its `phx_close` follows the new join reply. */
+  replaced: string | null;
+}
+
+const CLOSED = shutdown("closed");
+const DISCONNECT_EVENT = "disconnect";
+
+/** @internal */
+export class SocketServer extends Process implements ChannelHost, TransportListener {
+  readonly serializer: Serializer;
+  readonly socket: Socket;
+  readonly socketId: string | null;
+  readonly #endpoint: EndpointContext;
+  readonly #transport: Transport;
+  readonly #router: TopicRouter<ChannelClass>;
+  readonly #limits: SocketLimits;
+  readonly #errorContext: ClientErrorContext;
+  /** The live (joining or joined) channel of each topic. */
+  readonly #topics = new Map<string, ChannelEntry>();
+  /** Every channel process still alive, including leaving and replaced ones. */
+  readonly #byPid = new Map<Pid, ChannelEntry>();
+  #leaving = 0;
+  #lastSeen: number;
+  #idleTimer: TimerHandle | null = null;
+  #closing = false;
+
+  constructor(init: SocketServerInit) {
+    super(init.endpoint.runtime, { trapExits: true });
+    this.#endpoint = init.endpoint;
+    this.#transport = init.transport;
+    this.serializer = init.serializer;
+    this.socket = init.socket;
+    this.socketId = init.socketId;
+    this.#router = init.router;
+    this.#limits = init.limits;
+    this.#errorContext = { ...init.errorContext, socketId: init.socketId };
+    this.#lastSeen = this.runtime.clock.now();
+    if (this.socketId !== null) this.#endpoint.pubsub.subscribe(this.socketId, this.pid);
+    this.#scheduleIdleCheck(this.#limits.idleTimeoutMs);
+    this.#endpoint.socketOpened(this);
+  }
+
+  /** Number of channels joined or joining (and leaving, which still count against the limit). */
+  get channelCount(): number {
+    return this.#topics.size + this.#leaving;
+  }
+
+  /** The topics this connection has joined. */
+  joinedTopics(): string[] {
+    return [...this.#topics.values()].filter((e) => e.state === "joined").map((e) => e.topic);
+  }
+
+  // ## TransportListener (called by the transport; everything goes through the mailbox, in order)
+
+  frame(data: Uint8Array | string, binary: boolean): void {
+    this.runtime.send(this.pid, new InboundFrame(data, binary));
+  }
+
+  activity(): void {
+    this.#lastSeen = this.runtime.clock.now();
+  }
+
+  closed(code: number): void {
+    this.runtime.send(this.pid, new TransportClosed(code));
+  }
+
+  failed(error: FenixError): void {
+    this.#reportClientError(error);
+    this.#closing = true;
+    this.stop(CLOSED);
+  }
+
+  overflow(): void {
+    if (this.#closing) return;
+    this.#fail(
+      new ServerError(ServerErrorCode.SLOW_CONSUMER, "The client read too slowly; its outbound queue passed maxBufferedBytes.", {
+        status: CloseCode.TRY_AGAIN_LATER,
+      }),
+    );
+  }
+
+  // ## ChannelHost
+
+  write(frame: Frame): void {
+    this.#transport.send(frame);
+  }
+
+  sendEncoded(data: Uint8Array, binary: boolean): void {
+    this.#transport.sendEncoded(data, binary);
+  }
+
+  /** Closes the connection with a code the client reconnects after (never 1000). */
+  close(code: number, reason: string): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#transport.close(code, reason);
+    this.stop(CLOSED);
+  }
+
+  // ## Mailbox
+
+  protected handleMessage(message: unknown): void {
+    if (message instanceof InboundFrame) {
+      this.#lastSeen = this.runtime.clock.now();
+      this.#handleFrame(message.data, message.binary);
+    } else if (message instanceof JoinOutcome) {
+      this.#joinFinished(message.channel, message.joined);
+    } else if (isExitMessage(message)) {
+      this.#channelExited(message.from, message.reason);
+    } else if (message instanceof TransportClosed) {
+      this.#closing = true;
+      this.stop(CLOSED);
+    } else if (message === IDLE_CHECK) {
+      this.#idleCheck();
+    } else if (isBroadcast(message) && message.topic === this.socketId) {
+      if (message.event === DISCONNECT_EVENT) this.close(CloseCode.GOING_AWAY, "disconnected");
+    }
+  }
+
+  protected override onExit(reason: ExitReason): void {
+    if (this.#idleTimer !== null) this.runtime.cancelTimer(this.#idleTimer);
+    if (this.socketId !== null) this.#endpoint.pubsub.unsubscribe(this.socketId, this.pid);
+    if (!this.#closing) {
+      this.#closing = true;
+      const clean = isCleanExit(reason);
+      this.#transport.close(clean ? CloseCode.GOING_AWAY : CloseCode.INTERNAL_ERROR, clean ? "closed" : "server error");
+    }
+    if (!isCleanExit(reason)) this.#endpoint.logger.error("socket process crashed", { error: reason, ...this.#errorContext });
+    this.#endpoint.socketClosed(this);
+  }
+
+  // ## Inbound frames
+
+  #handleFrame(data: Uint8Array | string, binary: boolean): void {
+    let message: Message;
+    try {
+      message = this.serializer.decode(data, binary);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.#fail(err);
+        return;
+      }
+      throw err;
+    }
+    if (message.topic === Reserved.PHOENIX_TOPIC && message.event === Reserved.HEARTBEAT) {
+      this.write(this.serializer.encodeReply({ joinRef: null, ref: message.ref, topic: Reserved.PHOENIX_TOPIC, status: "ok", response: EMPTY }));
+      return;
+    }
+    this.#dispatch(message);
+  }
+
+  #dispatch(message: Message): void {
+    const entry = this.#topics.get(message.topic);
+    if (entry?.state === "joining") {
+      entry.pending.push(message);
+      return;
+    }
+    switch (message.event) {
+      case Reserved.JOIN:
+        if (entry !== undefined) this.#replace(entry);
+        this.#startJoin(message, entry?.joinRef ?? null);
+        return;
+      case Reserved.LEAVE:
+        if (entry === undefined) {
+          this.#reply(message.joinRef, message.ref, message.topic, "ok", EMPTY);
+        } else if (this.#isCurrent(message, entry)) {
+          entry.state = "leaving";
+          this.#topics.delete(entry.topic);
+          this.#leaving++;
+          this.runtime.send(entry.server.pid, new InboundEvent(message));
+        }
+        return;
+      default:
+        if (entry === undefined) {
+          this.#reply(null, message.ref, message.topic, "error", { reason: "unmatched topic" });
+        } else if (this.#isCurrent(message, entry)) {
+          this.runtime.send(entry.server.pid, new InboundEvent(message));
+        }
+    }
+  }
+
+  /** Messages with an outdated join_ref belong to an earlier incarnation and are dropped; null is always current. */
+  #isCurrent(message: Message, entry: ChannelEntry): boolean {
+    return message.joinRef === null || message.joinRef === entry.joinRef;
+  }
+
+  // ## Joins
+
+  #startJoin(message: Message, replaced: string | null): void {
+    const joinRef = message.joinRef ?? message.ref ?? "";
+    const channelClass = this.#router.match(message.topic);
+    if (channelClass === undefined) {
+      this.#endpoint.logger.warn(`no channel route matches topic "${message.topic}"`, { ...this.#errorContext });
+      this.#reply(null, message.ref, message.topic, "error", { reason: "unmatched topic" });
+      this.#closeReplaced(message.topic, replaced);
+      return;
+    }
+    if (this.channelCount >= this.#limits.maxChannels) {
+      this.#reply(joinRef, message.ref, message.topic, "error", { reason: "too many channels joined" });
+      this.#closeReplaced(message.topic, replaced);
+      return;
+    }
+    const server = new ChannelServer(this.#endpoint, this, channelClass, message.topic, joinRef);
+    const entry: ChannelEntry = { topic: message.topic, joinRef, server, state: "joining", pending: [], replaced };
+    this.#topics.set(entry.topic, entry);
+    this.#byPid.set(server.pid, entry);
+    this.runtime.send(server.pid, new JoinCommand(message));
+  }
+
+  #replace(entry: ChannelEntry): void {
+    // The old incarnation ends quietly: its phx_close is written after the new join's reply.
+    this.#byPid.delete(entry.server.pid);
+    this.#topics.delete(entry.topic);
+    this.runtime.exit(entry.server.pid, shutdown("duplicate_join"));
+  }
+
+  #closeReplaced(topic: string, joinRef: string | null): void {
+    if (joinRef !== null) this.#push(joinRef, joinRef, topic, Reserved.CLOSE, EMPTY);
+  }
+
+  #joinFinished(server: ChannelServer, joined: boolean): void {
+    const entry = this.#byPid.get(server.pid);
+    if (entry === undefined || entry.state !== "joining") return;
+    if (joined) {
+      entry.state = "joined";
+    } else {
+      this.#byPid.delete(server.pid);
+      if (this.#topics.get(entry.topic) === entry) this.#topics.delete(entry.topic);
+    }
+    this.#closeReplaced(entry.topic, entry.replaced);
+    this.#flushPending(entry);
+  }
+
+  #flushPending(entry: ChannelEntry): void {
+    const pending = entry.pending;
+    if (pending.length === 0) return;
+    entry.pending = [];
+    for (const message of pending) this.#dispatch(message);
+  }
+
+  #channelExited(pid: Pid, reason: ExitReason): void {
+    const entry = this.#byPid.get(pid);
+    if (entry === undefined) return;
+    this.#byPid.delete(pid);
+    if (this.#topics.get(entry.topic) === entry) this.#topics.delete(entry.topic);
+    if (entry.state === "joining") {
+      // Killed before it could answer its join.
+      this.#reply(entry.joinRef, entry.joinRef, entry.topic, "error", { reason: "join crashed" });
+      this.#closeReplaced(entry.topic, entry.replaced);
+      this.#flushPending(entry);
+      return;
+    }
+    if (entry.state === "leaving") this.#leaving--;
+    if (isCleanExit(reason)) {
+      this.#push(entry.joinRef, entry.joinRef, entry.topic, Reserved.CLOSE, EMPTY);
+    } else {
+      this.#endpoint.logger.error(`channel ${entry.topic} crashed`, { error: reason, ...this.#errorContext });
+      this.#push(entry.joinRef, entry.joinRef, entry.topic, Reserved.ERROR, { reason: "channel_crash" });
+    }
+  }
+
+  // ## Output helpers
+
+  #reply(joinRef: string | null, ref: string | null, topic: string, status: string, response: Payload): void {
+    this.write(this.serializer.encodeReply({ joinRef, ref, topic, status, response }));
+  }
+
+  #push(joinRef: string | null, ref: string | null, topic: string, event: string, payload: Payload): void {
+    this.write(this.serializer.encodePush({ joinRef, ref, topic, event, payload }));
+  }
+
+  // ## Errors and timers
+
+  #fail(error: ProtocolError | ServerError): void {
+    this.#reportClientError(error);
+    const code = error instanceof ProtocolError ? error.closeCode : (error.status ?? CloseCode.POLICY_VIOLATION);
+    this.close(code, error.code);
+  }
+
+  #reportClientError(error: FenixError): void {
+    this.#endpoint.reportClientError(error, this.#errorContext);
+  }
+
+  #scheduleIdleCheck(ms: number): void {
+    if (this.#limits.idleTimeoutMs <= 0 || !Number.isFinite(this.#limits.idleTimeoutMs)) return;
+    this.#idleTimer = this.runtime.sendAfter(this.pid, IDLE_CHECK, ms);
+  }
+
+  #idleCheck(): void {
+    const silentFor = this.runtime.clock.now() - this.#lastSeen;
+    const remaining = this.#limits.idleTimeoutMs - silentFor;
+    if (remaining > 0) {
+      this.#scheduleIdleCheck(remaining);
+      return;
+    }
+    this.#idleTimer = null;
+    this.#fail(
+      new ServerError(ServerErrorCode.IDLE_TIMEOUT, `No frame from the client for ${this.#limits.idleTimeoutMs} ms.`, {
+        status: CloseCode.GOING_AWAY,
+      }),
+    );
+  }
+}
+
+function isBroadcast(message: unknown): message is { topic: string; event: string } {
+  const m = message as { topic?: unknown; event?: unknown } | null;
+  return typeof m === "object" && m !== null && typeof m.topic === "string" && typeof m.event === "string";
+}

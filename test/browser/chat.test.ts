@@ -1,0 +1,189 @@
+// End-to-end test of the chat example: real Chromium pages, each in its own browser context, load the page
+// from the example server, join a room through the official Phoenix client and talk to each other.
+import { randomUUID } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startChatServer, type ChatServer } from "../../examples/chat/server.js";
+import { chromiumSkipReason, launchChromium } from "../support/chromium.js";
+
+/** How long a page may take to show what the server sent; CI machines have two busy cores. */
+const WAIT_MS = 15_000;
+const TEST_MS = 60_000;
+
+const skipReason = chromiumSkipReason();
+if (skipReason !== undefined) console.warn(`Browser tests skipped: ${skipReason}`);
+
+describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+  let server: ChatServer | undefined;
+  let browser: Browser | undefined;
+  /** Contexts and page errors of the running test, released in afterEach. */
+  let contexts: { context: BrowserContext; page: Page; label: string }[] = [];
+  let pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startChatServer({ port: 0, host: "127.0.0.1" });
+    browser = (await launchChromium()) ?? undefined;
+  }, TEST_MS);
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail") await screenshot(task.name);
+    await Promise.all(contexts.map(({ context }) => context.close()));
+    contexts = [];
+    const errors = pageErrors;
+    pageErrors = [];
+    expect(errors, "uncaught errors in the page").toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  }, TEST_MS);
+
+  /** Opens the chat in a fresh context: its own storage and connection, like a separate person. */
+  async function openChat(label: string, query = ""): Promise<Page> {
+    if (!browser || !server) throw new Error("the suite's setup failed; see beforeAll");
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    page.on("pageerror", (error) => pageErrors.push(`${label}: ${error.message}`));
+    contexts.push({ context, page, label });
+    await page.goto(`${server.url}/${query}`);
+    return page;
+  }
+
+  async function joinRoom(page: Page, name: string, room: string): Promise<void> {
+    await page.getByTestId("name").fill(name);
+    await page.getByTestId("room").fill(room);
+    await page.getByTestId("join").click();
+  }
+
+  async function expectJoined(page: Page): Promise<void> {
+    await page.waitForSelector('[data-testid="composer"]:enabled');
+    await expect.poll(() => page.getByTestId("status").textContent(), { timeout: WAIT_MS }).toBe("connected");
+  }
+
+  async function say(page: Page, body: string): Promise<void> {
+    await page.getByTestId("composer").fill(body);
+    await page.getByTestId("composer").press("Enter");
+  }
+
+  /** The page's messages as "name: body" lines, in the order shown. */
+  function transcript(page: Page): Promise<string[]> {
+    return page
+      .getByTestId("message")
+      .evaluateAll((items) =>
+        items.map((item) => `${item.querySelector(".name")?.textContent}: ${item.querySelector(".body")?.textContent}`),
+      );
+  }
+
+  async function expectTranscript(page: Page, lines: string[]): Promise<void> {
+    await expect.poll(() => transcript(page), { timeout: WAIT_MS }).toEqual(lines);
+  }
+
+  /** Saves every open page of a failed test, so a CI failure can be looked at. */
+  async function screenshot(testName: string): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), "fenix-chat-"));
+    for (const { page, label } of contexts) {
+      const path = join(dir, `${label}.png`);
+      await page.screenshot({ path, fullPage: true }).catch(() => undefined);
+      console.warn(`"${testName}" failed; ${label}'s page: ${path}`);
+    }
+  }
+
+  /** A room of its own per test, so no test sees another's messages (or a stored history). */
+  const freshRoom = (): string => `test-${randomUUID().slice(0, 8)}`;
+
+  it(
+    "delivers each message to everyone in the room, sender included",
+    async () => {
+      const room = freshRoom();
+      const [alice, bob] = await Promise.all([openChat("alice"), openChat("bob")]);
+      await joinRoom(alice, "alice", room);
+      await joinRoom(bob, "bob", room);
+      await Promise.all([expectJoined(alice), expectJoined(bob)]);
+
+      await say(alice, "hello bob");
+      await expectTranscript(bob, ["alice: hello bob"]);
+      await expectTranscript(alice, ["alice: hello bob"]);
+      await expect.poll(() => alice.getByTestId("composer").inputValue()).toBe("");
+
+      await bob.getByTestId("composer").fill("hi alice, good to see you");
+      await bob.getByTestId("send").click();
+      const both = ["alice: hello bob", "bob: hi alice, good to see you"];
+      await expectTranscript(alice, both);
+      await expectTranscript(bob, both);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "shows the server's reason when it refuses the name, and stays on the join form",
+    async () => {
+      const page = await openChat("too-long-name");
+      await joinRoom(page, "x".repeat(33), freshRoom());
+
+      const error = page.getByTestId("error");
+      await error.waitFor({ state: "visible" });
+      expect(await error.textContent()).toContain("invalid name");
+      await page.getByTestId("join").waitFor({ state: "visible" });
+      expect(await page.getByTestId("composer").isDisabled()).toBe(true);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "shows the refusal when a message is too long, and keeps the draft",
+    async () => {
+      const page = await openChat("long-message");
+      await joinRoom(page, "carol", freshRoom());
+      await expectJoined(page);
+
+      const draft = "y".repeat(2001);
+      await say(page, draft);
+
+      const error = page.getByTestId("error");
+      await error.waitFor({ state: "visible" });
+      expect(await error.textContent()).toMatch(/not sent: \S/);
+      expect(await page.getByTestId("composer").inputValue()).toBe(draft);
+      expect(await transcript(page)).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "renders message bodies as text, never as markup",
+    async () => {
+      const page = await openChat("markup");
+      await joinRoom(page, "<b>dave</b>", freshRoom());
+      await expectJoined(page);
+
+      const body = `<img src="x" onerror="document.title='owned'"><em>hi</em>`;
+      await say(page, body);
+      await expectTranscript(page, [`<b>dave</b>: ${body}`]);
+      expect(await page.locator('[data-testid="messages"] img, [data-testid="messages"] em').count()).toBe(0);
+      expect(await page.title()).not.toBe("owned");
+    },
+    TEST_MS,
+  );
+
+  it(
+    "preselects the room from ?room= and remembers the name on the next visit",
+    async () => {
+      const room = freshRoom();
+      const page = await openChat("returning", `?room=${room}`);
+      expect(await page.getByTestId("room").inputValue()).toBe(room);
+
+      await page.getByTestId("name").fill("erin");
+      await page.getByTestId("join").click();
+      await expectJoined(page);
+
+      await page.reload();
+      expect(await page.getByTestId("name").inputValue()).toBe("erin");
+      expect(await page.getByTestId("room").inputValue()).toBe(room);
+    },
+    TEST_MS,
+  );
+});

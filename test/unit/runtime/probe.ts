@@ -1,0 +1,58 @@
+/**
+ * Test doubles for the runtime suites: `Probe`, a process that records what it handles and how it ended,
+ * `settle()` to let microtasks and drains run, and `Deferred` to control when an async handler finishes.
+ */
+import type { ExitReason } from "../../../src/runtime/exit-reason.js";
+import { Process } from "../../../src/runtime/process.js";
+import type { ProcessOptions } from "../../../src/runtime/process.js";
+import type { Runtime } from "../../../src/runtime/runtime.js";
+
+/** What a Probe does with each message after recording it. */
+export type ProbeHandler = (message: unknown, probe: Probe) => void | PromiseLike<void>;
+
+/** A process that records every message it handles and every reason it ended with. */
+export class Probe extends Process {
+  readonly received: unknown[] = [];
+  readonly exits: ExitReason[] = [];
+  onExitHook: ((reason: ExitReason) => void) | undefined;
+  readonly #handler: ProbeHandler | undefined;
+
+  constructor(runtime: Runtime, options?: ProcessOptions, handler?: ProbeHandler) {
+    super(runtime, options);
+    this.#handler = handler;
+  }
+
+  /** Public access to the protected `stop`, for tests. */
+  halt(reason?: ExitReason): void {
+    this.stop(reason);
+  }
+
+  protected override handleMessage(message: unknown): void | PromiseLike<void> {
+    this.received.push(message);
+    return this.#handler?.(message, this);
+  }
+
+  protected override onExit(reason: ExitReason): void {
+    this.exits.push(reason);
+    this.onExitHook?.(reason);
+  }
+}
+
+/** Lets pending microtasks and `rounds` setImmediate turns run (each turn drains up to 1000 messages per process). */
+export async function settle(rounds = 1): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** A promise with its resolve and reject exposed. */
+export class Deferred<T = void> {
+  readonly promise: Promise<T>;
+  resolve!: (value: T) => void;
+  reject!: (reason: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
