@@ -1,37 +1,46 @@
 /**
- * The chat room channel: `room:<anything>`. Joining needs a display name; `new_msg` pushes are checked,
- * acknowledged, and broadcast to everyone in the room (the sender included) with the name and a timestamp.
+ * The chat room channel: `room:<anything>`. Joining needs a display name; right after the join the
+ * client receives the room's recent messages (`history`); `new_msg` pushes are checked, acknowledged,
+ * recorded in the room's history and broadcast to everyone in the room (the sender included) with the
+ * name and a timestamp.
  */
-import { Channel, error, ok, reply, type JsonObject, type Payload } from "../../src/index.js";
+import { Channel, error, ok, reply, type ChannelClass, type JsonObject, type Payload } from "../../src/index.js";
+import { MAX_BODY_LENGTH, MAX_NAME_LENGTH, type ChatMessage } from "./chat-message.js";
+import type { RoomDirectory } from "./room-directory.js";
 
-/** Longest accepted display name, in characters. */
-export const MAX_NAME_LENGTH = 32;
-/** Longest accepted message body, in characters. */
-export const MAX_BODY_LENGTH = 2000;
+const AFTER_JOIN = Symbol("after join");
 
-/** One chat message as broadcast to the room. */
-export interface ChatMessage {
-  readonly name: string;
-  readonly body: string;
-  readonly at: number;
-}
+/** Creates the chat channel class for one set of room servers. */
+export function chatChannel(rooms: RoomDirectory): ChannelClass {
+  return class ChatChannel extends Channel<{ name: string }> {
+    override join(topic: string, payload: JsonObject) {
+      const name = typeof payload.name === "string" ? payload.name.trim() : "";
+      if (name.length < 1 || [...name].length > MAX_NAME_LENGTH) return error({ reason: "invalid name" });
+      this.assigns.name = name;
+      this.send(AFTER_JOIN);
+      void topic;
+      return ok();
+    }
 
-/** Serves one chat room to one client. */
-export class ChatChannel extends Channel<{ name: string }> {
-  override join(_topic: string, payload: JsonObject) {
-    const name = typeof payload.name === "string" ? payload.name.trim() : "";
-    if (name.length < 1 || [...name].length > MAX_NAME_LENGTH) return error({ reason: "invalid name" });
-    this.assigns.name = name;
-    return ok();
-  }
+    override async handleInfo(message: unknown) {
+      if (message !== AFTER_JOIN) return;
+      const messages = await rooms.history(this.#room);
+      this.push("history", { messages: messages.map((m) => ({ ...m })) });
+    }
 
-  override handleIn(event: string, payload: Payload) {
-    if (event !== "new_msg") return reply("error", { reason: `unknown event "${event}"` });
-    const body = (payload as JsonObject).body;
-    if (typeof body !== "string" || body.trim().length === 0) return reply("error", { reason: "empty message" });
-    if ([...body].length > MAX_BODY_LENGTH) return reply("error", { reason: `message longer than ${MAX_BODY_LENGTH} characters` });
-    const message: ChatMessage = { name: this.assigns.name, body, at: Date.now() };
-    this.broadcast("new_msg", { ...message });
-    return reply("ok");
-  }
+    override async handleIn(event: string, payload: Payload) {
+      if (event !== "new_msg") return reply("error", { reason: `unknown event "${event}"` });
+      const body = (payload as JsonObject).body;
+      if (typeof body !== "string" || body.trim().length === 0) return reply("error", { reason: "empty message" });
+      if ([...body].length > MAX_BODY_LENGTH) return reply("error", { reason: `message longer than ${MAX_BODY_LENGTH} characters` });
+      const message: ChatMessage = { name: this.assigns.name, body, at: Date.now() };
+      this.broadcast("new_msg", { ...message });
+      await rooms.record(this.#room, message);
+      return reply("ok");
+    }
+
+    get #room(): string {
+      return this.topic.slice("room:".length);
+    }
+  };
 }

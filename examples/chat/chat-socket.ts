@@ -1,10 +1,14 @@
 /**
  * The chat's socket: anyone may connect; every `room:*` topic is a chat room.
  */
-import { Socket, type ChannelRoute } from "../../src/index.js";
-import { ChatChannel } from "./chat-channel.js";
+import { Socket, type ChannelRoute, type SocketClass } from "../../src/index.js";
+import { chatChannel } from "./chat-channel.js";
+import type { RoomDirectory } from "./room-directory.js";
 
-/** Accepts every connection and routes `room:*` to {@link ChatChannel}. */
-export class ChatSocket extends Socket {
-  static override channels: readonly ChannelRoute[] = [["room:*", ChatChannel]];
+/** Creates the chat socket class: accepts every connection and routes `room:*` to the chat channel. */
+export function chatSocket(rooms: RoomDirectory): SocketClass {
+  const channels: readonly ChannelRoute[] = [["room:*", chatChannel(rooms)]];
+  return class ChatSocket extends Socket {
+    static override channels = channels;
+  };
 }

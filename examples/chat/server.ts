@@ -1,12 +1,14 @@
 /**
  * The chat demo that `npm start` runs: an endpoint serving the chat page and the official `phoenix`
- * browser client, with the chat socket at `/socket`. Import `startChatServer` to run it from tests.
+ * browser client, with the chat socket at `/socket` and a room server per room keeping its recent
+ * messages. Import `startChatServer` to run it from tests.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Endpoint, consoleLogger, type Logger } from "../../src/index.js";
-import { ChatSocket } from "./chat-socket.js";
+import { chatSocket } from "./chat-socket.js";
+import { RoomDirectory } from "./room-directory.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The folder holding the official client's browser builds (`phoenix.mjs`, `phoenix.min.js`). */
@@ -17,6 +19,8 @@ export interface ChatServer {
   /** Base URL, such as `http://127.0.0.1:4000`. */
   readonly url: string;
   readonly endpoint: Endpoint;
+  /** The room servers (one GenServer per room, holding its recent messages). */
+  readonly rooms: RoomDirectory;
   stop(): Promise<void>;
 }
 
@@ -31,16 +35,23 @@ export interface ChatServerOptions {
 
 /** Starts the chat demo. */
 export async function startChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
+  const rooms = new RoomDirectory();
   const endpoint = new Endpoint({
     port: options.port ?? Number(process.env.PORT ?? 4000),
     ...(options.host !== undefined ? { host: options.host } : {}),
     staticDir: join(here, "public"),
     logger: options.logger ?? consoleLogger("info"),
+    children: [rooms.childSpec()],
   });
   endpoint.static("/vendor", phoenixStatic);
-  endpoint.socket("/socket", ChatSocket);
+  endpoint.socket("/socket", chatSocket(rooms));
   await endpoint.start();
-  return { url: endpoint.url, endpoint, stop: () => endpoint.stop() };
+  return {
+    url: endpoint.url,
+    endpoint,
+    rooms,
+    stop: () => endpoint.stop(),
+  };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

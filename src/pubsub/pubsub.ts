@@ -5,6 +5,7 @@
 import { FenixError } from "../errors/fenix-error.js";
 import { isDownMessage } from "../runtime/exit-reason.js";
 import type { Pid, Ref } from "../runtime/pid.js";
+import type { ChildSpec } from "../runtime/child-spec.js";
 import { Process } from "../runtime/process.js";
 import { defaultRuntime, type Runtime } from "../runtime/runtime.js";
 import type { AdapterHost, PubSubAdapter } from "./adapter.js";
@@ -80,7 +81,7 @@ export class PubSub {
     [FASTLANE_DISPATCHER, fastlaneDispatcher],
   ]);
   readonly #context: DispatchContext;
-  readonly #watcher: SubscriberWatcher;
+  #watcher: SubscriberWatcher;
   #state: "new" | "started" | "stopped" = "new";
   #nodeName: string;
 
@@ -90,7 +91,40 @@ export class PubSub {
     this.#nodeName = this.runtime.node;
     const onError = options.onError ?? (() => {});
     this.#context = { runtime: this.runtime, reportError: onError };
-    this.#watcher = new SubscriberWatcher(this.runtime, (pid) => this.#forget(pid));
+    this.#watcher = this.#spawnWatcher(undefined);
+  }
+
+  /**
+   * A child spec that puts this PubSub under a supervisor: starting it connects the adapter and runs the
+   * process that removes the subscriptions of processes that exit. If that process crashes, the
+   * supervisor restarts it and it watches every current subscriber again; nothing is lost.
+   *
+   * @example
+   * ```ts
+   * const tree = await Supervisor.start({ runtime, children: [pubsub.childSpec()] });
+   * ```
+   */
+  childSpec(id = "pubsub"): ChildSpec {
+    return {
+      id,
+      restart: "permanent",
+      start: async (parent) => {
+        await this.start();
+        return this.#spawnWatcher(parent).pid;
+      },
+    };
+  }
+
+  /** Replaces the watcher process with a new one (linked to `parent`) that monitors every subscriber. */
+  #spawnWatcher(parent: Pid | undefined): SubscriberWatcher {
+    const previous = this.#watcher as SubscriberWatcher | undefined;
+    const watcher = new SubscriberWatcher(this.runtime, (pid) => this.#forget(pid), parent);
+    this.#watcher = watcher;
+    if (previous?.alive === true) previous.halt();
+    for (const [pid, entry] of this.#pids) {
+      this.#pids.set(pid, { topics: entry.topics, monitor: this.runtime.monitor(watcher.pid, pid) });
+    }
+    return watcher;
   }
 
   /** This node's name in the cluster (the adapter's, once started). */
@@ -276,8 +310,8 @@ export class PubSub {
 class SubscriberWatcher extends Process {
   readonly #onDown: (pid: Pid) => void;
 
-  constructor(runtime: Runtime, onDown: (pid: Pid) => void) {
-    super(runtime);
+  constructor(runtime: Runtime, onDown: (pid: Pid) => void, parent: Pid | undefined) {
+    super(runtime, parent === undefined ? {} : { link: parent });
     this.#onDown = onDown;
   }
 

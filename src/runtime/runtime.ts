@@ -64,6 +64,8 @@ interface Entry extends ProcessSlot {
   watchers: Set<Monitor> | undefined;
   /** Monitors this process holds on others. */
   watching: Set<Monitor> | undefined;
+  /** Callbacks of {@link Runtime.watch}. */
+  observers: Set<(reason: ExitReason) => void> | undefined;
 }
 
 interface Monitor {
@@ -114,6 +116,17 @@ type Notice =
  * runtime.isAlive(logger.pid); // false
  * ```
  */
+/** The runtime of every pid ever created; weak, so pids of dead processes are collected. */
+const owners = new WeakMap<Pid, Runtime>();
+
+/**
+ * The Runtime a pid belongs to, so APIs that take only a pid (GenServer.call, Supervisor requests) reach
+ * processes of any runtime.
+ */
+export function runtimeOf(pid: Pid): Runtime | undefined {
+  return owners.get(pid);
+}
+
 export class Runtime {
   /** The clock behind `sendAfter`; processes use it for their own timers too. */
   readonly clock: Clock;
@@ -255,6 +268,30 @@ export class Runtime {
     monitor.target.watchers?.delete(monitor);
   }
 
+  /**
+   * Calls `onExit` with the exit reason when `target` ends — a monitor for code that is not a process
+   * (pending calls, registries, tasks awaited from plain async code).
+   *
+   * @remarks
+   * The callback runs synchronously while the process ends, after its `onExit` and before its links and
+   * monitors are signalled; it must not throw (a throw is reported to `onCrash`). If `target` is already
+   * dead the callback runs at once with reason `"noproc"`.
+   *
+   * @returns a function that cancels the watch (a no-op once it has fired).
+   */
+  watch(target: Pid, onExit: (reason: ExitReason) => void): () => void {
+    const entry = this.#table.get(target);
+    if (entry === undefined) {
+      onExit("noproc");
+      return () => {};
+    }
+    const observers = (entry.observers ??= new Set());
+    observers.add(onExit);
+    return () => {
+      entry.observers?.delete(onExit);
+    };
+  }
+
   /** Whether `pid` names a live process of this Runtime. */
   isAlive(pid: Pid): boolean {
     return this.#table.has(pid);
@@ -311,6 +348,7 @@ export class Runtime {
    */
   [attachProcess](process: Process, hooks: ProcessHooks, linkTo: Pid | undefined): ProcessSlot {
     const pid = new Pid(++this.#lastPid, this.node);
+    owners.set(pid, this);
     const entry: Entry = {
       pid,
       process,
@@ -319,6 +357,7 @@ export class Runtime {
       links: undefined,
       watchers: undefined,
       watching: undefined,
+      observers: undefined,
     };
     this.#table.set(pid, entry);
     if (linkTo !== undefined) {
@@ -370,8 +409,17 @@ export class Runtime {
       this.#report(entry.pid, error);
     }
 
-    const { pid, links, watchers, watching } = entry;
-    entry.links = entry.watchers = entry.watching = undefined;
+    const { pid, links, watchers, watching, observers } = entry;
+    entry.links = entry.watchers = entry.watching = entry.observers = undefined;
+    if (observers !== undefined) {
+      for (const observer of observers) {
+        try {
+          observer(reason);
+        } catch (error) {
+          this.#report(pid, error);
+        }
+      }
+    }
     if (watching !== undefined) {
       for (const monitor of watching) {
         this.#monitors.delete(monitor.ref);

@@ -11,8 +11,12 @@ import type { FenixError } from "../errors/fenix-error.js";
 import type { Payload } from "../protocol/message.js";
 import { FASTLANE_DISPATCHER } from "../pubsub/fastlane.js";
 import { PubSub } from "../pubsub/pubsub.js";
+import type { ChildSpec } from "../runtime/child-spec.js";
+import { DynamicSupervisor } from "../runtime/dynamic-supervisor.js";
+import { formatExitReason } from "../runtime/exit-reason.js";
 import type { Pid } from "../runtime/pid.js";
 import { defaultRuntime, type Runtime } from "../runtime/runtime.js";
+import { Supervisor } from "../runtime/supervisor.js";
 import { assertPayload, type ChannelClass } from "./channel.js";
 import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
@@ -48,6 +52,13 @@ export interface EndpointOptions {
   runtime?: Runtime;
   /** Where log lines go. @defaultValue `consoleLogger("warn")` */
   logger?: Logger;
+  /**
+   * Your own processes (room servers, caches, their supervisors), run in the endpoint's supervision tree:
+   * started after the PubSub and before the sockets accept connections, stopped after every connection
+   * has closed.
+   * @defaultValue none
+   */
+  children?: readonly ChildSpec[];
 }
 
 /** Options of one socket mount. */
@@ -104,6 +115,7 @@ export class Endpoint implements EndpointContext {
   readonly #sockets = new Set<Closable>();
   readonly #clientErrorListeners: ClientErrorListener[] = [];
   #state: "new" | "started" | "stopping" | "stopped" = "new";
+  #supervisor: Pid | null = null;
 
   constructor(options: EndpointOptions = {}) {
     this.#options = options;
@@ -143,9 +155,13 @@ export class Endpoint implements EndpointContext {
    * Mounts a socket: clients connect at `<path>/websocket`.
    *
    * @throws ServerError `FENIX_ERR_SERVER_BAD_PATH` if the path is not absolute or already mounted;
-   * `FENIX_ERR_SERVER_BAD_TOPIC_PATTERN` for a bad channel route; `FENIX_ERR_SERVER_BAD_OPTION`.
+   * `FENIX_ERR_SERVER_BAD_TOPIC_PATTERN` for a bad channel route; `FENIX_ERR_SERVER_BAD_OPTION`;
+   * `FENIX_ERR_SERVER_BAD_STATE` after `start()`.
    */
   socket(path: string, socketClass: SocketClass, options: SocketOptions = {}): this {
+    if (this.#state !== "new") {
+      throw new ServerError(ServerErrorCode.BAD_STATE, "Mount sockets before endpoint.start(); the supervision tree is built when it starts.");
+    }
     if (typeof path !== "string" || !path.startsWith("/")) {
       throw new ServerError(ServerErrorCode.BAD_PATH, `A socket path must start with "/", as in "/socket"; got ${JSON.stringify(path)}.`);
     }
@@ -173,6 +189,7 @@ export class Endpoint implements EndpointContext {
         clientTracking: false,
         handleProtocols: (protocols) => (protocols.has("phoenix") ? "phoenix" : false),
       }),
+      supervisor: null,
     };
     this.#mounts.set(wsPath, mount);
     return this;
@@ -206,7 +223,7 @@ export class Endpoint implements EndpointContext {
       throw new ServerError(ServerErrorCode.BAD_STATE, `The endpoint is ${this.#state}; an endpoint starts once.`);
     }
     this.#state = "started";
-    if (this.#ownsPubSub) await this.pubsub.start();
+    await this.#startTree();
     if (this.#ownsServer) {
       const { port = 4000, host } = this.#options;
       await new Promise<void>((resolve, reject) => {
@@ -228,8 +245,10 @@ export class Endpoint implements EndpointContext {
   async stop(): Promise<void> {
     if (this.#state === "stopping" || this.#state === "stopped") return;
     this.#state = "stopping";
-    for (const socket of [...this.#sockets]) socket.close(CloseCode.SERVICE_RESTART, "server restart");
     for (const mount of this.#mounts.values()) mount.wss.close();
+    // Ordered shutdown: the connections (each closed with 1012, its channels' terminate run), then PubSub.
+    if (this.#supervisor !== null && this.runtime.isAlive(this.#supervisor)) await Supervisor.stop(this.#supervisor, "shutdown");
+    for (const socket of [...this.#sockets]) socket.close(CloseCode.SERVICE_RESTART, "server restart");
     if (this.#ownsServer && this.#server.listening) {
       await new Promise<void>((resolve) => {
         this.#server.close(() => resolve());
@@ -281,6 +300,41 @@ export class Endpoint implements EndpointContext {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("Not found\n");
     };
     step();
+  }
+
+  /** The pid of the endpoint's top supervisor (PubSub, then one connection supervisor per socket mount). */
+  get supervisor(): Pid | null {
+    return this.#supervisor;
+  }
+
+  /**
+   * Starts the supervision tree: the PubSub (when the endpoint owns it), the user's `children`, and, per
+   * socket mount, a DynamicSupervisor of its connections. Crashes in these parts are restarted like any supervised process.
+   */
+  async #startTree(): Promise<void> {
+    const runtime = this.runtime;
+    const children: ChildSpec[] = [];
+    if (this.#ownsPubSub) children.push(this.pubsub.childSpec("pubsub"));
+    children.push(...(this.#options.children ?? []));
+    for (const mount of this.#mounts.values()) {
+      children.push({
+        id: `socket:${mount.path}`,
+        type: "supervisor",
+        restart: "permanent",
+        start: async (parent) => {
+          const pid = await DynamicSupervisor.startLink(parent, { runtime, maxRestarts: 3, maxSeconds: 5 });
+          mount.supervisor = pid;
+          return pid;
+        },
+      });
+    }
+    const supervisor = await Supervisor.start({ runtime, strategy: "oneForOne", children, maxRestarts: 3, maxSeconds: 5 });
+    this.#supervisor = supervisor;
+    runtime.watch(supervisor, (reason) => {
+      if (this.#state === "started") {
+        this.logger.error("the endpoint's supervision tree ended; new connections are refused", { reason: formatExitReason(reason) });
+      }
+    });
   }
 
   /** @internal */

@@ -37,6 +37,8 @@ export interface SocketServerInit {
   readonly router: TopicRouter<ChannelClass>;
   readonly limits: SocketLimits;
   readonly errorContext: ClientErrorContext;
+  /** The supervisor the connection runs under: its exit signal closes the connection with 1012. */
+  readonly parent?: Pid;
 }
 
 class InboundFrame {
@@ -83,9 +85,11 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   #lastSeen: number;
   #idleTimer: TimerHandle | null = null;
   #closing = false;
+  readonly #parent: Pid | undefined;
 
   constructor(init: SocketServerInit) {
-    super(init.endpoint.runtime, { trapExits: true });
+    super(init.endpoint.runtime, init.parent === undefined ? { trapExits: true } : { trapExits: true, link: init.parent });
+    this.#parent = init.parent;
     this.#endpoint = init.endpoint;
     this.#transport = init.transport;
     this.serializer = init.serializer;
@@ -166,7 +170,8 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     } else if (message instanceof JoinOutcome) {
       this.#joinFinished(message.channel, message.joined);
     } else if (isExitMessage(message)) {
-      this.#channelExited(message.from, message.reason);
+      if (message.from === this.#parent) this.#shutdown(message.reason);
+      else this.#channelExited(message.from, message.reason);
     } else if (message instanceof TransportClosed) {
       this.#closing = true;
       this.stop(CLOSED);
@@ -187,6 +192,16 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     }
     if (!isCleanExit(reason)) this.#endpoint.logger.error("socket process crashed", { error: reason, ...this.#errorContext });
     this.#endpoint.socketClosed(this);
+  }
+
+  /** The supervisor is shutting down (the endpoint stops): the client should reconnect, maybe elsewhere. */
+  #shutdown(reason: ExitReason): void {
+    if (!this.#closing) {
+      this.#closing = true;
+      this.#transport.close(CloseCode.SERVICE_RESTART, "server restart");
+    }
+    // The supervisor's failure is reported where it happened, not again by every connection.
+    this.stop(isCleanExit(reason) ? reason : shutdown(reason));
   }
 
   // ## Inbound frames

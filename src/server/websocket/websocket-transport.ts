@@ -17,24 +17,40 @@ export class WebSocketTransport implements Transport {
   readonly #maxBufferedBytes: number;
   #listener: TransportListener | null = null;
 
+  /** Events that arrived before a listener was attached, replayed in order by {@link attach}. */
+  #early: Array<(listener: TransportListener) => void> | null = [];
+
   constructor(ws: WebSocket, maxBufferedBytes: number) {
     this.#ws = ws;
     this.#maxBufferedBytes = maxBufferedBytes;
+    // Listen from the first moment: frames may arrive before the socket's process exists.
+    ws.on("message", (data: RawData, isBinary: boolean) => {
+      const bytes = toBytes(data);
+      const listener = this.#listener;
+      // The hot path: no closure once the socket is attached.
+      if (listener !== null) listener.frame(bytes, isBinary);
+      else this.#early?.push((l) => l.frame(bytes, isBinary));
+    });
+    ws.on("ping", () => this.#emit((l) => l.activity()));
+    ws.on("pong", () => this.#emit((l) => l.activity()));
+    ws.on("close", (code: number) => this.#emit((l) => l.closed(code)));
+    ws.on("error", (err: Error & { code?: string }) => {
+      const error = toClientError(err);
+      this.#emit((l) => l.failed(error));
+    });
   }
 
-  /** Starts forwarding events to the socket. */
+  /** Starts forwarding events to the socket, first those that arrived before. */
   attach(listener: TransportListener): void {
+    const early = this.#early ?? [];
+    this.#early = null;
     this.#listener = listener;
-    const ws = this.#ws;
-    ws.on("message", (data: RawData, isBinary: boolean) => {
-      listener.frame(toBytes(data), isBinary);
-    });
-    ws.on("ping", () => listener.activity());
-    ws.on("pong", () => listener.activity());
-    ws.on("close", (code: number) => listener.closed(code));
-    ws.on("error", (err: Error & { code?: string; [key: symbol]: unknown }) => {
-      listener.failed(toClientError(err));
-    });
+    for (const event of early) event(listener);
+  }
+
+  #emit(event: (listener: TransportListener) => void): void {
+    if (this.#listener !== null) event(this.#listener);
+    else this.#early?.push(event);
   }
 
   get bufferedBytes(): number {

@@ -8,6 +8,8 @@ import type { Duplex } from "node:stream";
 import type { WebSocketServer } from "ws";
 import type { FenixError } from "../../errors/fenix-error.js";
 import { negotiateSerializer } from "../../protocol/vsn.js";
+import { DynamicSupervisor } from "../../runtime/dynamic-supervisor.js";
+import type { Pid } from "../../runtime/pid.js";
 import { parseSubprotocols, PHOENIX_SUBPROTOCOL } from "../auth-token.js";
 import type { ChannelClass } from "../channel.js";
 import { connectInfoOf } from "../connect-info.js";
@@ -17,7 +19,11 @@ import { parseQueryParams } from "../query-params.js";
 import type { SocketClass } from "../socket.js";
 import { SocketServer, type SocketLimits } from "../socket-server.js";
 import type { TopicRouter } from "../topic-pattern.js";
+import { CloseCode } from "../transport.js";
 import { WebSocketTransport } from "./websocket-transport.js";
+
+/** How long a connection may take to close when its supervisor shuts down. */
+const CONNECTION_SHUTDOWN_MS = 5_000;
 
 /** @internal One socket mount's WebSocket settings, resolved. */
 export interface WebSocketMount {
@@ -29,6 +35,8 @@ export interface WebSocketMount {
   readonly maxBufferedBytes: number;
   readonly checkOrigin: (request: IncomingMessage) => boolean;
   readonly wss: WebSocketServer;
+  /** The supervisor of this mount's connections, once the endpoint has started. */
+  supervisor: Pid | null;
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error", 503: "Service Unavailable" };
@@ -128,18 +136,24 @@ export async function upgradeWebSocket(
   }
   if (socket.destroyed) return;
 
+  const supervisor = mount.supervisor;
+  // Not started, stopping, or the endpoint's tree gave up: no process could serve the connection.
+  if (supervisor === null || !endpoint.runtime.isAlive(supervisor)) return refuse(503);
   mount.wss.handleUpgrade(request, socket, head, (ws) => {
+    // The transport buffers what arrives until the connection's process is attached.
     const transport = new WebSocketTransport(ws, mount.maxBufferedBytes);
-    const server = new SocketServer({
-      endpoint,
-      transport,
-      serializer,
-      socket: userSocket,
-      socketId,
-      router: mount.router,
-      limits: mount.limits,
-      errorContext: context,
+    const init = { endpoint, transport, serializer, socket: userSocket, socketId, router: mount.router, limits: mount.limits, errorContext: context };
+    DynamicSupervisor.startChild(supervisor, {
+      restart: "temporary",
+      shutdown: CONNECTION_SHUTDOWN_MS,
+      start: (parent) => {
+        const server = new SocketServer({ ...init, parent });
+        transport.attach(server);
+        return server.pid;
+      },
+    }).catch((err: unknown) => {
+      endpoint.logger.error("could not start a connection process", { error: err, path: mount.path });
+      transport.close(CloseCode.SERVICE_RESTART, "server restart");
     });
-    transport.attach(server);
   });
 }

@@ -56,3 +56,19 @@ export class Deferred<T = void> {
     });
   }
 }
+
+/** Keeps the outcome of a promise readable without awaiting it (and without an unhandled rejection). */
+export function track<T>(promise: Promise<T>): { settled: boolean; value?: T; error?: unknown } {
+  const state: { settled: boolean; value?: T; error?: unknown } = { settled: false };
+  promise.then(
+    (value) => {
+      state.settled = true;
+      state.value = value;
+    },
+    (error: unknown) => {
+      state.settled = true;
+      state.error = error;
+    },
+  );
+  return state;
+}
