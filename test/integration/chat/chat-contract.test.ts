@@ -1,23 +1,11 @@
 // The chat demo's channel contract, which other programs rely on, driven by the official phoenix client:
 // `room:*` topics, a 1–32 character name to join, `new_msg` pushes of 1–2000 characters broadcast as
 // {name, body, at} to everyone in the room, the sender included.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../src/index.js";
-import { startChatServer, type ChatServer } from "../../../examples/chat/server.js";
-import { closeAllClients, connectSocket, join, push, recordEvent } from "../../support/phoenix-client.js";
+import { describe, expect, it } from "vitest";
+import { useChatServer } from "../../support/chat-server.js";
+import { connectSocket, join, push, recordEvent } from "../../support/phoenix-client.js";
 
-let chat: ChatServer;
-let socketUrl: string;
-
-beforeAll(async () => {
-  chat = await startChatServer({ port: 0, host: "127.0.0.1", logger: silentLogger });
-  socketUrl = `${chat.url.replace(/^http/, "ws")}/socket`;
-});
-
-afterAll(async () => {
-  await closeAllClients();
-  await chat.stop();
-});
+const chat = useChatServer();
 
 describe("the chat channel", () => {
   it.each([
@@ -26,21 +14,21 @@ describe("the chat channel", () => {
     ["a 33-character name", "x".repeat(33)],
     ["a name that is not a string", 42],
   ])("refuses %s with {reason: \"invalid name\"}", async (_what, name) => {
-    const socket = await connectSocket(socketUrl);
+    const socket = await connectSocket(chat.socketUrl);
     const reply = await join(socket.channel("room:contract-names", { name }));
     expect(reply).toEqual({ status: "error", response: { reason: "invalid name" } });
   });
 
   it("accepts 1 and 32 character names", async () => {
-    const socket = await connectSocket(socketUrl);
+    const socket = await connectSocket(chat.socketUrl);
     expect((await join(socket.channel("room:contract-a", { name: "a" }))).status).toBe("ok");
     expect((await join(socket.channel("room:contract-b", { name: "é".repeat(32) }))).status).toBe("ok");
   });
 
   it("broadcasts new_msg {name, body, at} to everyone in the room, the sender included, and replies ok", async () => {
-    const alice = (await connectSocket(socketUrl)).channel("room:contract-talk", { name: "alice" });
-    const bob = (await connectSocket(socketUrl)).channel("room:contract-talk", { name: "bob" });
-    const elsewhere = (await connectSocket(socketUrl)).channel("room:contract-elsewhere", { name: "carol" });
+    const alice = (await connectSocket(chat.socketUrl)).channel("room:contract-talk", { name: "alice" });
+    const bob = (await connectSocket(chat.socketUrl)).channel("room:contract-talk", { name: "bob" });
+    const elsewhere = (await connectSocket(chat.socketUrl)).channel("room:contract-elsewhere", { name: "carol" });
     await Promise.all([join(alice), join(bob), join(elsewhere)]);
     const aliceSees = recordEvent(alice, "new_msg");
     const bobSees = recordEvent(bob, "new_msg");
@@ -65,7 +53,7 @@ describe("the chat channel", () => {
     ["a body that is not a string", { body: 7 }],
     ["a 2001-character body", { body: "y".repeat(2001) }],
   ])("answers %s with an error reply that has a reason, and broadcasts nothing", async (_what, payload) => {
-    const channel = (await connectSocket(socketUrl)).channel("room:contract-bad", { name: "dave" });
+    const channel = (await connectSocket(chat.socketUrl)).channel("room:contract-bad", { name: "dave" });
     await join(channel);
     const seen = recordEvent(channel, "new_msg");
     const reply = await push(channel, "new_msg", payload);

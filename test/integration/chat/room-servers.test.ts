@@ -1,31 +1,20 @@
 // The chat's room servers: one GenServer per room keeps the last 50 messages, started on demand under a
 // DynamicSupervisor and found through a Registry; a client receives the history right after joining, and
 // a crashed room server is restarted without touching the channel processes of its clients.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamicSupervisor, silentLogger } from "../../../src/index.js";
-import { startChatServer, type ChatServer } from "../../../examples/chat/server.js";
+import { describe, expect, it } from "vitest";
+import { DynamicSupervisor } from "../../../src/index.js";
+import { useChatServer } from "../../support/chat-server.js";
 import { HISTORY_LENGTH } from "../../../examples/chat/room-server.js";
-import { closeAllClients, connectSocket, join, push, recordEvent } from "../../support/phoenix-client.js";
+import { connectSocket, join, push, recordEvent } from "../../support/phoenix-client.js";
 
-let chat: ChatServer;
-let socketUrl: string;
-
-beforeAll(async () => {
-  chat = await startChatServer({ port: 0, host: "127.0.0.1", logger: silentLogger });
-  socketUrl = `${chat.url.replace(/^http/, "ws")}/socket`;
-});
-
-afterAll(async () => {
-  await closeAllClients();
-  await chat.stop();
-});
+const chat = useChatServer();
 
 interface History {
   messages: Array<{ name: string; body: string; at: number }>;
 }
 
 async function joinWithHistory(room: string, name: string) {
-  const channel = (await connectSocket(socketUrl)).channel(`room:${room}`, { name });
+  const channel = (await connectSocket(chat.socketUrl)).channel(`room:${room}`, { name });
   const history = recordEvent(channel, "history");
   expect((await join(channel)).status).toBe("ok");
   const [first] = await history.waitFor(1);
@@ -56,9 +45,9 @@ describe("room servers", () => {
   });
 
   it("start one server per room even when many clients join a new room at once", async () => {
-    const before = (await DynamicSupervisor.countChildren(chat.rooms.supervisor)).active;
+    const before = (await DynamicSupervisor.countChildren(chat.server.rooms.supervisor)).active;
     await Promise.all(Array.from({ length: 8 }, (_, i) => joinWithHistory("history-race", `user${i}`)));
-    expect((await DynamicSupervisor.countChildren(chat.rooms.supervisor)).active).toBe(before + 1);
+    expect((await DynamicSupervisor.countChildren(chat.server.rooms.supervisor)).active).toBe(before + 1);
   });
 
   it("restart a crashed room server while the clients' channels keep working", async () => {
@@ -66,9 +55,9 @@ describe("room servers", () => {
     const bob = await joinWithHistory("history-crash", "bob");
     const bobSees = recordEvent(bob.channel, "new_msg");
     await push(alice.channel, "new_msg", { body: "before the crash" });
-    const server = await chat.rooms.serverOf("history-crash");
-    chat.endpoint.runtime.exit(server, new Error("room server crash (test)"));
-    await expect.poll(async () => (await chat.rooms.serverOf("history-crash")) !== server).toBe(true);
+    const server = await chat.server.rooms.serverOf("history-crash");
+    chat.server.endpoint.runtime.exit(server, new Error("room server crash (test)"));
+    await expect.poll(async () => (await chat.server.rooms.serverOf("history-crash")) !== server).toBe(true);
     expect(await push(alice.channel, "new_msg", { body: "after the crash" })).toMatchObject({ status: "ok" });
     await bobSees.waitFor(2);
     expect(bobSees.values.map((m) => (m as { body: string }).body)).toEqual(["before the crash", "after the crash"]);
