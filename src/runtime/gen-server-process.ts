@@ -200,7 +200,9 @@ export class GenServerProcess extends Process {
     if (message instanceof CallRequest) return this.#run(Callback.call, message.request, message.from);
     if (message instanceof CastMessage) return this.#run(Callback.cast, message.message, undefined);
     if (message instanceof StopRequest) return this.#terminate(message.reason);
-    if (this.parent !== undefined && isExitMessage(message) && message.from === this.parent) {
+    // An exit signal from the parent, or one sent to this server from outside (`runtime.exit(pid, reason)`
+    // names the target itself as sender), stops it the OTP way: terminate, then exit with that reason.
+    if (isExitMessage(message) && (message.from === this.pid || (this.parent !== undefined && message.from === this.parent))) {
       return this.#terminate(message.reason);
     }
     return this.#run(Callback.info, message, undefined);

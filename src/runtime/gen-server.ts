@@ -20,7 +20,7 @@ import {
   claimEngine,
   currentServer,
 } from "./gen-server-process.js";
-import type { GenServerProcess, Ignore, NoReply } from "./gen-server-process.js";
+import { GenServerProcess, type Ignore, type NoReply } from "./gen-server-process.js";
 import { startGenServer } from "./gen-server-start.js";
 import { describeDestination, isDestination, resolveDestination } from "./name.js";
 import type { Destination } from "./name.js";
@@ -460,7 +460,8 @@ export abstract class GenServer<A = undefined> {
    * exits. Rejects with `FENIX_ERR_RUNTIME_NOPROC` (nobody there), `FENIX_ERR_RUNTIME_STOP_TIMEOUT` (not
    * ended within `timeoutMs`; the request stays queued, so the server still stops when it reaches it —
    * kill it with `runtime.exit(pid, "kill")` to end it at once) or `FENIX_ERR_RUNTIME_CALLEE_EXITED` when it exited with another reason (its `terminate`
-   * threw, or something else ended it first). Only GenServers understand the request. The runtime is
+   * threw, or something else ended it first). Only GenServers understand the request: any other process is
+   * refused at once with `FENIX_ERR_RUNTIME_BAD_ARGUMENT`. The runtime is
    * found as for {@link GenServer.call}.
    *
    * @param reason - the exit reason; `"normal"` when omitted.
@@ -483,6 +484,14 @@ export abstract class GenServer<A = undefined> {
     if (pid === undefined || !rt.isAlive(pid)) {
       return Promise.reject(
         new RuntimeError(RuntimeErrorCode.NOPROC, `GenServer.stop of ${describeDestination(destination)} failed: no such process.`),
+      );
+    }
+    if (!(rt.lookup(pid) instanceof GenServerProcess)) {
+      return Promise.reject(
+        new RuntimeError(
+          RuntimeErrorCode.BAD_ARGUMENT,
+          `GenServer.stop: ${describeDestination(destination)} is not a GenServer; stop a supervisor with Supervisor.stop, any other process with runtime.exit(pid, reason).`,
+        ),
       );
     }
     return new Promise<void>((resolvePromise, reject) => {

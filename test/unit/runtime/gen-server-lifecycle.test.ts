@@ -400,3 +400,27 @@ describe("GenServer under a Supervisor", () => {
     expect(runtime.isAlive(second?.pid as Pid)).toBe(false);
   });
 });
+
+describe("GenServer: exit signals from outside and stop of other kinds of process", () => {
+  it("when trapping, runs terminate on runtime.exit(pid, reason) and exits with that reason", async () => {
+    const { runtime } = testRuntime();
+    const j = journal();
+    const pid = (await GenServer.start(Worker, j, { runtime, trapExits: true })) as Pid;
+    const ended = new Promise<unknown>((resolve) => runtime.watch(pid, resolve));
+    runtime.exit(pid, shutdown("maintenance"));
+    expect(await ended).toEqual(shutdown("maintenance"));
+    expect(j.events).toEqual(["terminate"]);
+    expect(j.terminated).toEqual([shutdown("maintenance")]);
+  });
+
+  it("rejects GenServer.stop of a process that is not a GenServer with BAD_ARGUMENT, at once", async () => {
+    const { runtime } = testRuntime();
+    const supervisor = await Supervisor.start({ runtime, children: [] });
+    const probe = new Probe(runtime);
+    for (const pid of [supervisor, probe.pid]) {
+      expect(await rejectionOf(GenServer.stop(pid, "normal", Infinity, runtime))).toMatchObject({ code: RuntimeErrorCode.BAD_ARGUMENT });
+      expect(runtime.isAlive(pid)).toBe(true);
+    }
+    await Supervisor.stop(supervisor);
+  });
+});
