@@ -44,7 +44,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     children: [rooms.childSpec()],
   });
   endpoint.static("/vendor", phoenixStatic);
-  endpoint.socket("/socket", chatSocket(rooms));
+  endpoint.socket("/socket", chatSocket(rooms), { longpoll: true });
   await endpoint.start();
   return {
     url: endpoint.url,

@@ -14,9 +14,12 @@ export interface ConnectInfo {
   readonly userAgent: string | undefined;
   /** Every `x-*` request header (lower-case names), such as `x-forwarded-for`. */
   readonly xHeaders: Readonly<Record<string, string>>;
-  /** The token from the `authToken` handshake, when the socket enables `authToken`. */
+  /**
+   * The token from the `authToken` handshake (the WebSocket subprotocol, or LongPoll's
+   * `X-Phoenix-AuthToken` header), when the socket enables `authToken`.
+   */
   readonly authToken: string | undefined;
-  /** The transport carrying the socket: `"websocket"`. */
+  /** The transport carrying the socket: `"websocket"` or `"longpoll"`. */
   readonly transport: string;
 }
 

@@ -27,7 +27,7 @@ export interface EndpointApi {
 export interface ClientErrorContext {
   /** The socket mount path, such as `/socket`. */
   readonly path: string;
-  /** The transport: `"websocket"`. */
+  /** The transport: `"websocket"` or `"longpoll"`. */
   readonly transport: string;
   /** The peer address, when known. */
   readonly address: string | undefined;

@@ -3,6 +3,7 @@
  * mounts sockets at paths, serves static folders, checks origins, owns the PubSub and the runtime its
  * processes run on, and shuts everything down in order.
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -22,6 +23,7 @@ import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js"
 import { ServerError, ServerErrorCode } from "./errors.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { compileOriginCheck, type CheckOrigin } from "./origin.js";
+import { LongPollHandler, type LongPollSettings } from "./longpoll/longpoll-handler.js";
 import type { SocketClass } from "./socket.js";
 import { StaticMount } from "./static-files.js";
 import { TopicRouter } from "./topic-pattern.js";
@@ -59,6 +61,27 @@ export interface EndpointOptions {
    * @defaultValue none
    */
   children?: readonly ChildSpec[];
+  /**
+   * The secret LongPoll session tokens are signed with (HMAC-SHA256 of a key derived from it); at least
+   * 32 characters. Every node that serves the same sessions (behind one load balancer, on one PubSub)
+   * must be given the same secret, or a poll that lands on another node starts a new session.
+   * @defaultValue 32 random bytes generated when the endpoint is created (valid for this endpoint only)
+   */
+  secretKeyBase?: string;
+}
+
+/** LongPoll options of one socket mount (see {@link SocketOptions.longpoll}). */
+export interface LongPollOptions {
+  /** How long a GET waits for messages, and a POST line for its acknowledgement (ms). @defaultValue 10000 */
+  windowMs?: number;
+  /** How long a request relayed to another node waits for the session to answer (ms). @defaultValue 2000 */
+  pubsubTimeoutMs?: number;
+  /** Messages buffered for a client between two polls before its session is closed. @defaultValue 10000 */
+  maxBufferedMessages?: number;
+  /** UTF-8 bytes buffered for a client between two polls before its session is closed. @defaultValue the socket's `maxBufferedBytes` */
+  maxBufferedBytes?: number;
+  /** Largest POST body accepted (bytes). @defaultValue 100 × the socket's `maxFrameBytes` */
+  maxBodyBytes?: number;
 }
 
 /** Options of one socket mount. */
@@ -75,6 +98,12 @@ export interface SocketOptions {
   maxFrameBytes?: number;
   /** Outbound bytes queued for one slow client before it is disconnected (1013). @defaultValue 8 MiB */
   maxBufferedBytes?: number;
+  /**
+   * Also accept LongPoll clients at `<path>/longpoll` (`true` for the defaults, or {@link LongPollOptions}).
+   * The official client falls back to LongPoll when WebSocket fails (its `longPollFallbackMs` option).
+   * @defaultValue false
+   */
+  longpoll?: boolean | LongPollOptions;
 }
 
 /** Listener of the `clientError` event. */
@@ -91,7 +120,8 @@ const MiB = 1024 * 1024;
  *
  * @remarks
  * Mount sockets with {@link Endpoint.socket} before {@link Endpoint.start}. Each mount at `/socket` accepts
- * WebSocket connections at `/socket/websocket`. Clients that break the protocol are closed with a precise
+ * WebSocket connections at `/socket/websocket` and, with the `longpoll` option, LongPoll clients at
+ * `/socket/longpoll`. Clients that break the protocol are closed with a precise
  * code and reported on the `clientError` event; they never disturb other connections.
  *
  * @example
@@ -111,6 +141,8 @@ export class Endpoint implements EndpointContext {
   readonly #server: Server;
   readonly #ownsServer: boolean;
   readonly #mounts = new Map<string, WebSocketMount>();
+  readonly #longpolls = new Map<string, LongPollHandler>();
+  readonly #secretKeyBase: string;
   readonly #statics: StaticMount[] = [];
   readonly #sockets = new Set<Closable>();
   readonly #clientErrorListeners: ClientErrorListener[] = [];
@@ -121,6 +153,10 @@ export class Endpoint implements EndpointContext {
     this.#options = options;
     this.logger = options.logger ?? consoleLogger("warn");
     this.runtime = options.runtime ?? options.pubsub?.runtime ?? defaultRuntime;
+    if (options.secretKeyBase !== undefined && (typeof options.secretKeyBase !== "string" || options.secretKeyBase.length < 32)) {
+      throw new ServerError(ServerErrorCode.BAD_OPTION, "Option secretKeyBase must be a string of at least 32 characters.");
+    }
+    this.#secretKeyBase = options.secretKeyBase ?? randomBytes(32).toString("base64");
     this.#ownsPubSub = options.pubsub === undefined;
     this.pubsub =
       options.pubsub ??
@@ -152,7 +188,7 @@ export class Endpoint implements EndpointContext {
   }
 
   /**
-   * Mounts a socket: clients connect at `<path>/websocket`.
+   * Mounts a socket: clients connect at `<path>/websocket`, and at `<path>/longpoll` with the `longpoll` option.
    *
    * @throws ServerError `FENIX_ERR_SERVER_BAD_PATH` if the path is not absolute or already mounted;
    * `FENIX_ERR_SERVER_BAD_TOPIC_PATTERN` for a bad channel route; `FENIX_ERR_SERVER_BAD_OPTION`;
@@ -181,6 +217,7 @@ export class Endpoint implements EndpointContext {
       },
       authToken: options.authToken ?? false,
       maxBufferedBytes: positive(options.maxBufferedBytes ?? 8 * MiB, "maxBufferedBytes"),
+      maxFrameBytes,
       checkOrigin: compileOriginCheck(options.checkOrigin ?? this.#options.checkOrigin ?? true),
       wss: new WebSocketServer({
         noServer: true,
@@ -192,6 +229,17 @@ export class Endpoint implements EndpointContext {
       supervisor: null,
     };
     this.#mounts.set(wsPath, mount);
+    if (options.longpoll !== undefined && options.longpoll !== false) {
+      const lp = options.longpoll === true ? {} : options.longpoll;
+      const settings: LongPollSettings = {
+        windowMs: positive(lp.windowMs ?? 10_000, "longpoll.windowMs"),
+        pubsubTimeoutMs: positive(lp.pubsubTimeoutMs ?? 2_000, "longpoll.pubsubTimeoutMs"),
+        maxBufferedMessages: positive(lp.maxBufferedMessages ?? 10_000, "longpoll.maxBufferedMessages"),
+        maxBufferedBytes: positive(lp.maxBufferedBytes ?? mount.maxBufferedBytes, "longpoll.maxBufferedBytes"),
+        maxBodyBytes: positive(lp.maxBodyBytes ?? maxFrameBytes * 100, "longpoll.maxBodyBytes"),
+      };
+      this.#longpolls.set(`${mountPath === "/" ? "" : mountPath}/longpoll`, new LongPollHandler(this, mount, settings, this.#secretKeyBase));
+    }
     return this;
   }
 
@@ -246,6 +294,7 @@ export class Endpoint implements EndpointContext {
     if (this.#state === "stopping" || this.#state === "stopped") return;
     this.#state = "stopping";
     for (const mount of this.#mounts.values()) mount.wss.close();
+    for (const longpoll of this.#longpolls.values()) longpoll.stop();
     // Ordered shutdown: the connections (each closed with 1012, its channels' terminate run), then PubSub.
     if (this.#supervisor !== null && this.runtime.isAlive(this.#supervisor)) await Supervisor.stop(this.#supervisor, "shutdown");
     for (const socket of [...this.#sockets]) socket.close(CloseCode.SERVICE_RESTART, "server restart");
@@ -283,11 +332,17 @@ export class Endpoint implements EndpointContext {
   }
 
   /**
-   * Handles a plain HTTP request: static files, then 404 (or `next()` when given, for use as middleware
-   * in another framework).
+   * Handles a plain HTTP request: LongPoll requests of the sockets that enable it, static files, then 404
+   * (or `next()` when given, for use as middleware in another framework). When attached to a `server`,
+   * route requests here for LongPoll to work.
    */
   handleRequest(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
     const path = (req.url ?? "/").split("?", 1)[0]!;
+    const longpoll = this.#longpolls.get(path);
+    if (longpoll !== undefined) {
+      longpoll.handle(req, res);
+      return;
+    }
     if (this.#mounts.has(path)) {
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Expected a WebSocket upgrade.\n");
       return;

@@ -28,7 +28,7 @@ export const ServerErrorCode = {
   BAD_STATE: "FENIX_ERR_SERVER_BAD_STATE",
   /** The HTTP server could not listen (port in use, no permission). */
   LISTEN_FAILED: "FENIX_ERR_SERVER_LISTEN_FAILED",
-  /** A WebSocket upgrade came from an origin that `checkOrigin` does not allow (answered 403). */
+  /** A WebSocket upgrade or LongPoll request came from an origin that `checkOrigin` does not allow (answered 403). */
   ORIGIN_REFUSED: "FENIX_ERR_SERVER_ORIGIN_REFUSED",
   /** The client asked for a serializer version the server does not speak (answered 403). */
   UNSUPPORTED_VSN: "FENIX_ERR_SERVER_UNSUPPORTED_VSN",
@@ -46,6 +46,12 @@ export const ServerErrorCode = {
   SLOW_CONSUMER: "FENIX_ERR_SERVER_SLOW_CONSUMER",
   /** No frame arrived within `idleTimeoutMs` (closed with 1001). */
   IDLE_TIMEOUT: "FENIX_ERR_SERVER_IDLE_TIMEOUT",
+  /** A binary frame was written to a LongPoll client, which can only carry text; it was dropped. */
+  LONGPOLL_BINARY_DROPPED: "FENIX_ERR_SERVER_LONGPOLL_BINARY_DROPPED",
+  /** A LongPoll POST body was larger than `maxBodyBytes` (answered with body status 413). */
+  LONGPOLL_BODY_TOO_LARGE: "FENIX_ERR_SERVER_LONGPOLL_BODY_TOO_LARGE",
+  /** A LongPoll POST line is neither a text frame nor standard base64 (answered with body status 400). */
+  LONGPOLL_BAD_LINE: "FENIX_ERR_SERVER_LONGPOLL_BAD_LINE",
 } as const;
 
 /** One of the {@link ServerErrorCode} values. */

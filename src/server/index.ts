@@ -3,7 +3,7 @@ export { Channel } from "./channel.js";
 export type { ChannelClass } from "./channel.js";
 export type { ConnectInfo } from "./connect-info.js";
 export { Endpoint } from "./endpoint.js";
-export type { ClientErrorListener, EndpointOptions, SocketOptions } from "./endpoint.js";
+export type { ClientErrorListener, EndpointOptions, LongPollOptions, SocketOptions } from "./endpoint.js";
 export type { ClientErrorContext, EndpointApi } from "./endpoint-context.js";
 export { ServerError, ServerErrorCode } from "./errors.js";
 export { consoleLogger, LogLevel, silentLogger } from "./logger.js";

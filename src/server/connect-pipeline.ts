@@ -1,0 +1,160 @@
+/**
+ * The transport-neutral part of connecting a client: the origin check, connect params and `vsn`, the
+ * socket's `connect` and `id`, and starting the connection's process under its mount's supervisor. The
+ * WebSocket upgrade and the LongPoll handler both run it, so a socket connects the same way over either.
+ */
+import type { IncomingMessage } from "node:http";
+import type { FenixError } from "../errors/fenix-error.js";
+import type { Serializer } from "../protocol/serializer.js";
+import { negotiateSerializer } from "../protocol/vsn.js";
+import { DynamicSupervisor } from "../runtime/dynamic-supervisor.js";
+import type { Pid } from "../runtime/pid.js";
+import type { ChannelClass } from "./channel.js";
+import { connectInfoOf } from "./connect-info.js";
+import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
+import { ServerError, ServerErrorCode } from "./errors.js";
+import { parseQueryParams } from "./query-params.js";
+import type { Socket, SocketClass } from "./socket.js";
+import { SocketServer, type SocketLimits } from "./socket-server.js";
+import type { TopicRouter } from "./topic-pattern.js";
+import type { Transport, TransportListener } from "./transport.js";
+
+/** How long a connection may take to close when its supervisor shuts down. */
+const CONNECTION_SHUTDOWN_MS = 5_000;
+
+/** @internal One socket mount's settings, resolved; shared by every transport of the mount. */
+export interface SocketMount {
+  readonly path: string;
+  readonly socketClass: SocketClass;
+  readonly router: TopicRouter<ChannelClass>;
+  readonly limits: SocketLimits;
+  readonly authToken: boolean;
+  readonly maxBufferedBytes: number;
+  readonly maxFrameBytes: number;
+  readonly checkOrigin: (request: IncomingMessage) => boolean;
+  /** The supervisor of this mount's connections, once the endpoint has started. */
+  supervisor: Pid | null;
+}
+
+/** A socket whose `connect` accepted the client. */
+export interface AcceptedSocket {
+  readonly serializer: Serializer;
+  readonly socket: Socket;
+  readonly socketId: string | null;
+}
+
+/** Why a connect attempt was refused: the HTTP status to answer with and, if any, the client error to report. */
+export interface RefusedSocket {
+  readonly status: 403 | 500;
+  readonly error: FenixError | undefined;
+}
+
+/** @internal The origin check; a refusal is reported as `FENIX_ERR_SERVER_ORIGIN_REFUSED`. */
+export function originAllowed(endpoint: EndpointContext, mount: SocketMount, request: IncomingMessage, context: ClientErrorContext): boolean {
+  if (mount.checkOrigin(request)) return true;
+  endpoint.reportClientError(
+    new ServerError(ServerErrorCode.ORIGIN_REFUSED, `Origin ${request.headers.origin} is not allowed by checkOrigin.`, { status: 403 }),
+    context,
+  );
+  return false;
+}
+
+/**
+ * @internal Parses the connect params from the request's query, negotiates the serializer, and runs the
+ * socket's `connect` and `id`. Reports the client errors of a refusal; the caller answers with its status.
+ */
+export async function connectSocket(
+  endpoint: EndpointContext,
+  mount: SocketMount,
+  request: IncomingMessage,
+  transport: string,
+  authToken: string | undefined,
+  context: ClientErrorContext,
+): Promise<AcceptedSocket | RefusedSocket> {
+  const refuse = (status: 403 | 500, error?: FenixError): RefusedSocket => {
+    if (error !== undefined) endpoint.reportClientError(error, context);
+    return { status, error };
+  };
+  const url = request.url ?? "/";
+  const query = url.indexOf("?");
+  const params = parseQueryParams(query === -1 ? "" : url.slice(query + 1));
+  const serializer = negotiateSerializer(params.vsn);
+  if (serializer === null) {
+    return refuse(
+      403,
+      new ServerError(ServerErrorCode.UNSUPPORTED_VSN, `Unsupported vsn ${JSON.stringify(params.vsn)}; this server speaks 1.0.x and 2.0.x.`, {
+        status: 403,
+      }),
+    );
+  }
+
+  const info = connectInfoOf(request, transport, mount.authToken ? authToken : undefined);
+  const socket = new mount.socketClass();
+  let accepted: boolean;
+  let socketId: string | null;
+  try {
+    accepted = await socket.connect(params, info);
+    socketId = accepted ? socket.id() : null;
+  } catch (err) {
+    endpoint.logger.error(`connect of ${mount.socketClass.name} threw`, { error: err, path: mount.path });
+    return refuse(500, new ServerError(ServerErrorCode.CONNECT_CRASHED, "The socket's connect() threw.", { cause: err, status: 500 }));
+  }
+  if (accepted !== true) {
+    endpoint.logger.info(`refused connection to ${mount.path}`, { address: context.address, transport });
+    return refuse(403);
+  }
+  if (socketId !== null && (typeof socketId !== "string" || socketId.length === 0)) {
+    endpoint.logger.error(`${mount.socketClass.name}.id() must return a non-empty string or null`, { got: socketId });
+    return refuse(
+      500,
+      new ServerError(ServerErrorCode.BAD_SOCKET_ID, `${mount.socketClass.name}.id() must return a non-empty string or null.`, { status: 500 }),
+    );
+  }
+  return { serializer, socket, socketId };
+}
+
+/** Whether {@link connectSocket} accepted the client. */
+export function isAccepted(result: AcceptedSocket | RefusedSocket): result is AcceptedSocket {
+  return "serializer" in result;
+}
+
+/** A transport that forwards its events to the connection's process once it exists. */
+export interface AttachableTransport extends Transport {
+  attach(listener: TransportListener): void;
+}
+
+/**
+ * @internal Starts the connection's process (a {@link SocketServer}) as a temporary child of the mount's
+ * supervisor, behind `transport`.
+ *
+ * @returns the process, or `null` when no process can serve the connection (the endpoint is not started,
+ * is stopping, or its tree gave up) — the caller answers 503 or closes the transport.
+ */
+export async function startConnection(
+  endpoint: EndpointContext,
+  mount: SocketMount,
+  transport: AttachableTransport,
+  accepted: AcceptedSocket,
+  context: ClientErrorContext,
+  limits: SocketLimits = mount.limits,
+): Promise<SocketServer | null> {
+  const supervisor = mount.supervisor;
+  if (supervisor === null || !endpoint.runtime.isAlive(supervisor)) return null;
+  let server: SocketServer | null = null;
+  const init = { endpoint, transport, ...accepted, router: mount.router, limits, errorContext: context };
+  try {
+    await DynamicSupervisor.startChild(supervisor, {
+      restart: "temporary",
+      shutdown: CONNECTION_SHUTDOWN_MS,
+      start: (parent) => {
+        server = new SocketServer({ ...init, parent });
+        transport.attach(server);
+        return server.pid;
+      },
+    });
+  } catch (err) {
+    endpoint.logger.error("could not start a connection process", { error: err, path: mount.path });
+    return null;
+  }
+  return server;
+}

@@ -1,0 +1,164 @@
+/**
+ * The LongPoll transport: the outbound side of a LongPoll session. Frames the socket writes are kept as V2
+ * text in a bounded buffer until the client's next GET takes them; inbound lines from POSTs are handed to
+ * the socket's process. Binary frames cannot travel in a JSON string, so they are dropped and reported.
+ */
+import type { Clock, TimerHandle } from "../../runtime/clock.js";
+import type { Frame } from "../../protocol/serializer.js";
+import type { AttachableTransport } from "../connect-pipeline.js";
+import { CloseCode, type TransportListener } from "../transport.js";
+
+/** What a poll found: frames to deliver, nothing within the window, or a session that has ended. */
+export type PollResult =
+  | { readonly kind: "messages"; readonly messages: readonly string[] }
+  | { readonly kind: "empty" }
+  | { readonly kind: "gone" };
+
+/** @internal Limits of one session's outbound buffer. */
+export interface LongPollBufferLimits {
+  readonly maxBufferedMessages: number;
+  readonly maxBufferedBytes: number;
+}
+
+/** @internal Hooks the session gives its transport. */
+export interface LongPollTransportHooks {
+  /** A binary frame was dropped (it cannot be sent over LongPoll). */
+  binaryDropped(): void;
+  /** The transport closed, for whatever reason; the session ends. */
+  closed(): void;
+}
+
+const EMPTY: PollResult = { kind: "empty" };
+const GONE: PollResult = { kind: "gone" };
+const textDecoder = new TextDecoder();
+
+/** @internal */
+export class LongPollTransport implements AttachableTransport {
+  readonly name = "longpoll";
+  readonly #limits: LongPollBufferLimits;
+  readonly #clock: Clock;
+  readonly #hooks: LongPollTransportHooks;
+  #listener: TransportListener | null = null;
+  #buffer: string[] = [];
+  #bytes = 0;
+  #closed = false;
+  /** The parked GET, if any, and the timer that answers it empty at the end of its window. */
+  #waiter: ((result: PollResult) => void) | null = null;
+  #waiterTimer: TimerHandle | null = null;
+  #wakeScheduled = false;
+
+  constructor(limits: LongPollBufferLimits, clock: Clock, hooks: LongPollTransportHooks) {
+    this.#limits = limits;
+    this.#clock = clock;
+    this.#hooks = hooks;
+  }
+
+  /** Starts handing inbound frames to the socket's process. */
+  attach(listener: TransportListener): void {
+    this.#listener = listener;
+  }
+
+  /** Whether the session has ended. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether a GET is parked, waiting for frames. */
+  get polling(): boolean {
+    return this.#waiter !== null;
+  }
+
+  /** UTF-8 bytes waiting for the client's next GET. */
+  get bufferedBytes(): number {
+    return this.#bytes;
+  }
+
+  send(frame: Frame): void {
+    if (typeof frame === "string") this.#push(frame);
+    else this.#dropBinary();
+  }
+
+  sendEncoded(data: Uint8Array, binary: boolean): void {
+    // The fastlane shares one UTF-8 buffer among subscribers; LongPoll needs the text back.
+    if (binary) this.#dropBinary();
+    else this.#push(textDecoder.decode(data));
+  }
+
+  /**
+   * Takes the buffered frames, or waits up to `windowMs` for some. A poll that arrives while another is
+   * parked answers the older one empty: one client polls at a time.
+   */
+  poll(windowMs: number): Promise<PollResult> {
+    if (this.#buffer.length > 0) return Promise.resolve(this.#take());
+    if (this.#closed) return Promise.resolve(GONE);
+    this.#answer(EMPTY);
+    return new Promise((resolve) => {
+      this.#waiter = resolve;
+      this.#waiterTimer = this.#clock.setTimeout(() => {
+        this.#waiterTimer = null;
+        this.#answer(EMPTY);
+      }, windowMs);
+    });
+  }
+
+  /** Hands one inbound frame to the socket's process; `false` if the session has ended. */
+  deliver(data: string | Uint8Array, binary: boolean): boolean {
+    if (this.#closed || this.#listener === null) return false;
+    this.#listener.frame(data, binary);
+    return true;
+  }
+
+  /** Ends the session from the socket's side (disconnect, overflow, endpoint stop). */
+  close(_code: number, _reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // A parked GET still gets what was written last (a phx_close, say); the next GET learns the session is gone.
+    if (this.#waiter !== null) this.#answer(this.#buffer.length > 0 ? this.#take() : GONE);
+    this.#hooks.closed();
+  }
+
+  /** Ends the session from the client's side: it stopped polling. */
+  expire(): void {
+    if (this.#closed) return;
+    this.close(CloseCode.GOING_AWAY, "session timeout");
+    this.#listener?.closed(CloseCode.GOING_AWAY);
+  }
+
+  #push(text: string): void {
+    if (this.#closed) return;
+    this.#buffer.push(text);
+    this.#bytes += Buffer.byteLength(text, "utf8");
+    if (this.#buffer.length > this.#limits.maxBufferedMessages || this.#bytes > this.#limits.maxBufferedBytes) {
+      this.#listener?.overflow();
+      return;
+    }
+    // Frames written in the same tick (a join reply and its presence_state) go out in one answer.
+    if (this.#waiter !== null && !this.#wakeScheduled) {
+      this.#wakeScheduled = true;
+      queueMicrotask(() => {
+        this.#wakeScheduled = false;
+        if (this.#waiter !== null && this.#buffer.length > 0) this.#answer(this.#take());
+      });
+    }
+  }
+
+  #take(): PollResult {
+    const messages = this.#buffer;
+    this.#buffer = [];
+    this.#bytes = 0;
+    return { kind: "messages", messages };
+  }
+
+  #answer(result: PollResult): void {
+    const waiter = this.#waiter;
+    if (waiter === null) return;
+    this.#waiter = null;
+    if (this.#waiterTimer !== null) this.#clock.clearTimeout(this.#waiterTimer);
+    this.#waiterTimer = null;
+    waiter(result);
+  }
+
+  #dropBinary(): void {
+    if (!this.#closed) this.#hooks.binaryDropped();
+  }
+}
