@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Endpoint, consoleLogger, type Logger } from "../../src/index.js";
+import { Endpoint, consoleLogger, type Logger, type SocketOptions } from "../../src/index.js";
 import { chatSocket } from "./chat-socket.js";
 import { RoomDirectory } from "./room-directory.js";
 
@@ -31,6 +31,11 @@ export interface ChatServerOptions {
   /** @defaultValue all interfaces */
   host?: string;
   logger?: Logger;
+  /**
+   * The socket's `websocket` option. Tests pass a function that refuses chosen clients' upgrades, to see
+   * the page fall back to LongPoll. @defaultValue true
+   */
+  websocket?: SocketOptions["websocket"];
 }
 
 /** Starts the chat demo. */
@@ -44,7 +49,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     children: [rooms.childSpec()],
   });
   endpoint.static("/vendor", phoenixStatic);
-  endpoint.socket("/socket", chatSocket(rooms), { longpoll: true });
+  endpoint.socket("/socket", chatSocket(rooms), { longpoll: true, ...(options.websocket !== undefined ? { websocket: options.websocket } : {}) });
   await endpoint.start();
   return {
     url: endpoint.url,

@@ -40,7 +40,7 @@ export const endProcess: unique symbol = Symbol("fenix.runtime.endProcess");
  *
  * @example
  * ```ts
- * const hooks: ProcessHooks = { deliver: () => {}, halt: () => {}, exited: () => {} };
+ * const hooks: ProcessHooks = { deliver: () => {}, halt: () => {}, hold: () => {}, exited: () => {} };
  * ```
  */
 export interface ProcessHooks {
@@ -48,6 +48,8 @@ export interface ProcessHooks {
   deliver(process: Process, message: unknown): void;
   /** Marks the process dead and drops its mailbox. */
   halt(process: Process): void;
+  /** Holds (`true`) or resumes (`false`) the handling of the process's mailbox; messages still queue. */
+  hold(process: Process, held: boolean): void;
   /** Runs the process's `onExit`; errors it throws are caught by the Runtime. */
   exited(process: Process, reason: ExitReason): void;
 }

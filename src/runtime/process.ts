@@ -76,6 +76,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * the process yields to the event loop (setImmediate) before continuing, so a busy process cannot starve
  * I/O; the count carries across async handlers too.
  *
+ * **Suspension.** `runtime.suspend(pid)` holds the mailbox: messages queue but are not handled until
+ * `runtime.resume(pid)`. Exit signals are not held.
+ *
  * **Re-entrancy.** If the process ends while an async handler is still running (a linked process crashed,
  * someone sent a `"kill"`), it handles nothing afterwards, and what that handler's promise later does is
  * ignored. Code after an `await` in a handler can check {@link Process.alive}.
@@ -115,12 +118,15 @@ export abstract class Process {
   static readonly #hooks: ProcessHooks = {
     deliver: (process, message) => process.#deliver(message),
     halt: (process) => process.#halt(),
+    hold: (process, held) => process.#hold(held),
     exited: (process, reason) => process.onExit(reason),
   };
 
   readonly #mailbox = new Mailbox<unknown>();
   readonly #slot: ProcessSlot;
   #alive = true;
+  /** Suspended through `Runtime.suspend`: messages queue but are not handled. */
+  #held = false;
   #state: DrainState = DrainState.idle;
   #budget = DRAIN_BUDGET;
   /** Created on the first delivery, then reused for every scheduled drain. */
@@ -194,10 +200,18 @@ export abstract class Process {
   #deliver(message: unknown): void {
     if (!this.#alive) return;
     this.#mailbox.push(message);
-    if (this.#state === DrainState.idle) {
-      this.#state = DrainState.scheduled;
-      queueMicrotask((this.#drainSoon ??= () => this.#drain()));
-    }
+    if (this.#state === DrainState.idle && !this.#held) this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#state = DrainState.scheduled;
+    queueMicrotask((this.#drainSoon ??= () => this.#drain()));
+  }
+
+  #hold(held: boolean): void {
+    this.#held = held;
+    // A drain already scheduled or running notices the hold before its next message.
+    if (!held && this.#alive && this.#state === DrainState.idle && this.#mailbox.size > 0) this.#schedule();
   }
 
   #halt(): void {
@@ -209,6 +223,7 @@ export abstract class Process {
     const mailbox = this.#mailbox;
     this.#state = DrainState.running;
     while (this.#alive && mailbox.size > 0) {
+      if (this.#held) break;
       if (this.#budget === 0) {
         this.#state = DrainState.scheduled;
         yieldToEventLoop(() => {
@@ -243,7 +258,7 @@ export abstract class Process {
       result.then(() => {
         if (!this.#alive) return;
         this.#state = DrainState.idle;
-        if (this.#mailbox.size > 0) this.#drain();
+        if (this.#mailbox.size > 0 && !this.#held) this.#drain();
       }, fail);
     } catch (error) {
       fail(error);

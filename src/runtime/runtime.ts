@@ -292,6 +292,46 @@ export class Runtime {
     };
   }
 
+  /**
+   * Suspends `pid`: messages sent to it keep queueing in order, but it handles none until
+   * {@link Runtime.resume}. For debugging and tests (what does a client see while this process is stuck?).
+   *
+   * @remarks
+   * A message already being handled finishes, and an async handler still settles. Exit signals are not
+   * held: a suspended process that does not trap exits ends as usual, and `"kill"` always ends it.
+   * Suspending a suspended process does nothing.
+   *
+   * @returns `false` if `pid` is not alive.
+   *
+   * @example
+   * ```ts
+   * declare const runtime: Runtime;
+   * declare const pid: Pid;
+   * runtime.suspend(pid);
+   * runtime.send(pid, "queued"); // waits in the mailbox
+   * runtime.resume(pid); // handled from a microtask on
+   * ```
+   */
+  suspend(pid: Pid): boolean {
+    const entry = this.#table.get(pid);
+    if (entry === undefined) return false;
+    entry.hooks.hold(entry.process, true);
+    return true;
+  }
+
+  /**
+   * Resumes a process suspended with {@link Runtime.suspend}: it handles its queued messages, in order,
+   * from a microtask on. Resuming a running process does nothing.
+   *
+   * @returns `false` if `pid` is not alive.
+   */
+  resume(pid: Pid): boolean {
+    const entry = this.#table.get(pid);
+    if (entry === undefined) return false;
+    entry.hooks.hold(entry.process, false);
+    return true;
+  }
+
   /** Whether `pid` names a live process of this Runtime. */
   isAlive(pid: Pid): boolean {
     return this.#table.has(pid);

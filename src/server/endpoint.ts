@@ -104,6 +104,19 @@ export interface SocketOptions {
    * @defaultValue false
    */
   longpoll?: boolean | LongPollOptions;
+  /**
+   * Whether clients may connect over WebSocket at `<path>/websocket`: `false` serves LongPoll only; a
+   * function decides per upgrade request (`true` accepts). A refused upgrade is answered with HTTP 404,
+   * as if nothing were mounted there, so official clients with `longPollFallbackMs` fall back to LongPoll
+   * at once. The function form lets tests (and canary setups) make WebSocket fail for chosen clients.
+   * @defaultValue true
+   * @example
+   * ```ts
+   * // Clients that carry a `no_ws` cookie get no WebSocket and fall back to LongPoll.
+   * endpoint.socket("/socket", UserSocket, { longpoll: true, websocket: (req) => !/\bno_ws=1\b/.test(req.headers.cookie ?? "") });
+   * ```
+   */
+  websocket?: boolean | ((request: IncomingMessage) => boolean);
 }
 
 /** Listener of the `clientError` event. */
@@ -206,6 +219,13 @@ export class Endpoint implements EndpointContext {
     if (this.#mounts.has(wsPath)) {
       throw new ServerError(ServerErrorCode.BAD_PATH, `A socket is already mounted at ${mountPath}.`);
     }
+    const websocket = options.websocket ?? true;
+    if (typeof websocket !== "boolean" && typeof websocket !== "function") {
+      throw new ServerError(ServerErrorCode.BAD_OPTION, `Option websocket must be a boolean or a function; got ${typeof websocket}.`);
+    }
+    if (websocket === false && (options.longpoll === undefined || options.longpoll === false)) {
+      throw new ServerError(ServerErrorCode.BAD_OPTION, `The socket at ${mountPath} has neither WebSocket nor LongPoll enabled; clients could not reach it.`);
+    }
     const maxFrameBytes = positive(options.maxFrameBytes ?? this.#options.maxFrameBytes ?? MiB, "maxFrameBytes");
     const mount: WebSocketMount = {
       path: mountPath,
@@ -219,6 +239,7 @@ export class Endpoint implements EndpointContext {
       maxBufferedBytes: positive(options.maxBufferedBytes ?? 8 * MiB, "maxBufferedBytes"),
       maxFrameBytes,
       checkOrigin: compileOriginCheck(options.checkOrigin ?? this.#options.checkOrigin ?? true),
+      acceptsWebSocket: typeof websocket === "function" ? websocket : () => websocket,
       wss: new WebSocketServer({
         noServer: true,
         maxPayload: maxFrameBytes,
@@ -343,7 +364,8 @@ export class Endpoint implements EndpointContext {
       longpoll.handle(req, res);
       return;
     }
-    if (this.#mounts.has(path)) {
+    const mount = this.#mounts.get(path);
+    if (mount !== undefined && mount.acceptsWebSocket(req)) {
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Expected a WebSocket upgrade.\n");
       return;
     }
@@ -424,6 +446,10 @@ export class Endpoint implements EndpointContext {
       return;
     }
     socket.on("error", () => {});
+    if (!mount.acceptsWebSocket(req)) {
+      refuseUpgrade(socket, 404);
+      return;
+    }
     if (this.#state !== "started") {
       refuseUpgrade(socket, 503);
       return;

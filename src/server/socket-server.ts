@@ -45,6 +45,7 @@ class InboundFrame {
   constructor(
     readonly data: Uint8Array | string,
     readonly binary: boolean,
+    readonly handled: (() => void) | undefined,
   ) {}
 }
 class TransportClosed {
@@ -116,8 +117,8 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   // ## TransportListener (called by the transport; everything goes through the mailbox, in order)
 
-  frame(data: Uint8Array | string, binary: boolean): void {
-    this.runtime.send(this.pid, new InboundFrame(data, binary));
+  frame(data: Uint8Array | string, binary: boolean, handled?: () => void): void {
+    this.runtime.send(this.pid, new InboundFrame(data, binary, handled));
   }
 
   activity(): void {
@@ -167,6 +168,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     if (message instanceof InboundFrame) {
       this.#lastSeen = this.runtime.clock.now();
       this.#handleFrame(message.data, message.binary);
+      message.handled?.();
     } else if (message instanceof JoinOutcome) {
       this.#joinFinished(message.channel, message.joined);
     } else if (isExitMessage(message)) {

@@ -22,8 +22,12 @@ export interface Transport {
 
 /** What a transport reports to its socket. */
 export interface TransportListener {
-  /** A frame arrived from the client. */
-  frame(data: Uint8Array | string, binary: boolean): void;
+  /**
+   * A frame arrived from the client. `handled`, if given, is called once the socket's process has handled
+   * it (routed it to its channel, answered a heartbeat); it is never called for a frame the process drops
+   * because it ended first.
+   */
+  frame(data: Uint8Array | string, binary: boolean, handled?: () => void): void;
   /** The client showed it is alive without sending a frame (a WebSocket ping or pong). */
   activity(): void;
   /** The connection closed (by either side); `code` is the close code seen. */

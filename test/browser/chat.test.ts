@@ -13,6 +13,10 @@ import { chromiumSkipReason, launchChromium } from "../support/chromium.js";
 const WAIT_MS = 15_000;
 const TEST_MS = 60_000;
 
+/** A cookie that makes the test server refuse the browser's WebSocket upgrades. */
+const NO_WEBSOCKET_COOKIE = { name: "fenix_test_no_websocket", value: "1" };
+const NO_WEBSOCKET = /(?:^|;\s*)fenix_test_no_websocket=1(?:;|$)/;
+
 const skipReason = chromiumSkipReason();
 if (skipReason !== undefined) console.warn(`Browser tests skipped: ${skipReason}`);
 
@@ -24,7 +28,9 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
   let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    server = await startChatServer({ port: 0, host: "127.0.0.1" });
+    // WebSocket upgrades of browsers that carry the NO_WEBSOCKET_COOKIE are refused (404), as a proxy that
+    // breaks WebSockets would: those pages must fall back to LongPoll.
+    server = await startChatServer({ port: 0, host: "127.0.0.1", websocket: (request) => !NO_WEBSOCKET.test(request.headers.cookie ?? "") });
     browser = (await launchChromium()) ?? undefined;
   }, TEST_MS);
 
@@ -43,9 +49,10 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
   }, TEST_MS);
 
   /** Opens the chat in a fresh context: its own storage and connection, like a separate person. */
-  async function openChat(label: string, query = ""): Promise<Page> {
+  async function openChat(label: string, query = "", options: { websocket?: boolean } = {}): Promise<Page> {
     if (!browser || !server) throw new Error("the suite's setup failed; see beforeAll");
     const context = await browser.newContext();
+    if (options.websocket === false) await context.addCookies([{ ...NO_WEBSOCKET_COOKIE, url: server.url }]);
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT_MS);
     page.on("pageerror", (error) => pageErrors.push(`${label}: ${error.message}`));
@@ -115,6 +122,27 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
       const both = ["alice: hello bob", "bob: hi alice, good to see you"];
       await expectTranscript(alice, both);
       await expectTranscript(bob, both);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "falls back to LongPoll when the WebSocket upgrade is refused, and chats with a WebSocket tab",
+    async () => {
+      const room = freshRoom();
+      const [polling, direct] = await Promise.all([openChat("polling", "", { websocket: false }), openChat("direct")]);
+      await joinRoom(polling, "paula", room);
+      await joinRoom(direct, "walt", room);
+      await Promise.all([expectJoined(polling), expectJoined(direct)]);
+      expect(await polling.getByTestId("status").getAttribute("data-transport")).toBe("longpoll");
+      expect(await direct.getByTestId("status").getAttribute("data-transport")).toBe("websocket");
+
+      await say(polling, "hello over long polling");
+      await expectTranscript(direct, ["paula: hello over long polling"]);
+      await say(direct, "hello over a WebSocket");
+      const both = ["paula: hello over long polling", "walt: hello over a WebSocket"];
+      await expectTranscript(polling, both);
+      await expectTranscript(direct, both);
     },
     TEST_MS,
   );

@@ -1,11 +1,13 @@
 /**
- * Drives the official `phoenix` client from Node in tests: sockets over `ws` with timers shortened to
- * milliseconds, promises for joins, pushes and pings, recorders to wait for events, and a cleanup that
- * disconnects every client and cancels every client timer so no handle outlives a test.
+ * Drives the official `phoenix` client from Node in tests: sockets over the run's transport (WebSocket
+ * through `ws`, or LongPoll; see client-transport.ts) with timers shortened to milliseconds, promises for
+ * joins, pushes and pings, recorders to wait for events, and a cleanup that disconnects every client and
+ * cancels every client timer so no handle outlives a test.
  */
-import { Socket, type Channel, type Push, type SocketConnectOption } from "phoenix";
+import { LongPoll, Socket, type Channel, type Push, type SocketConnectOption } from "phoenix";
 import WebSocket from "ws";
 import { afterEach, beforeEach } from "vitest";
+import { clientTransport } from "./client-transport.js";
 import { startTestEndpoint, type TestEndpoint } from "./test-endpoint.js";
 
 /** Options of the official client's `Socket`. */
@@ -56,16 +58,19 @@ interface ChannelInternals {
 }
 interface SocketInternals {
   readonly channels: readonly ChannelInternals[];
-  /** The transport instance of the current connection (a `ws` WebSocket here), if any. */
+  /** The transport instance of the current connection (a `ws` WebSocket or a `LongPoll`), if any. */
   readonly conn: unknown;
 }
 
 const sockets = new Set<Socket>();
 const pendingPushes = new Set<Push>();
 
-/** Creates an official-client socket over `ws` with {@link FAST_CLIENT_OPTIONS}; it is not connected yet. */
+/**
+ * Creates an official-client socket with {@link FAST_CLIENT_OPTIONS}; it is not connected yet. It uses the
+ * run's transport ({@link clientTransport}) unless `options.transport` names one.
+ */
 export function createSocket(url: string, options: ClientOptions = {}): Socket {
-  const socket = new Socket(url, { transport: WebSocket, ...FAST_CLIENT_OPTIONS, ...options });
+  const socket = new Socket(url, { ...clientTransport.clientOptions, ...FAST_CLIENT_OPTIONS, ...options });
   sockets.add(socket);
   return socket;
 }
@@ -241,13 +246,42 @@ export async function closeAllClients(): Promise<void> {
 }
 
 /**
- * Closes the socket's WebSocket after detaching the client from it. `disconnect()` then finds it closed
- * and finishes at once; on an open one it would poll its state every 150 ms, which adds up over a suite.
- * Detached, the client neither reconnects nor runs the test's close callbacks for this close.
+ * Closes the socket's transport after detaching the client from it. `disconnect()` then finds it closed
+ * and finishes at once; on an open WebSocket it would poll its state every 150 ms, which adds up over a
+ * suite. Detached, the client neither reconnects nor runs the test's close callbacks for this close.
  */
 async function closeTransport(socket: Socket): Promise<void> {
-  const ws = (socket as unknown as SocketInternals).conn;
-  if (!(ws instanceof WebSocket) || ws.readyState === WebSocket.CLOSED) return;
+  const conn = (socket as unknown as SocketInternals).conn;
+  if (conn instanceof LongPoll) closeLongPoll(conn);
+  else if (conn instanceof WebSocket) await closeWebSocket(conn);
+}
+
+/** The LongPoll internals the cleanup sets: its event handlers (called unguarded, so never `null`). */
+interface LongPollInternals {
+  onopen: () => void;
+  onerror: (error: unknown) => void;
+  onmessage: (message: unknown) => void;
+  onclose: (event: unknown) => void;
+  close(): void;
+}
+
+/**
+ * Closes a LongPoll transport at once: `close()` aborts its pending poll and POST (their fetch timers are
+ * cleared as the aborts settle), cancels its queued message deliveries and batch timer, and it polls no more.
+ */
+function closeLongPoll(longpoll: LongPoll): void {
+  const lp = longpoll as unknown as LongPollInternals;
+  const ignore = (): void => {};
+  lp.onopen = ignore;
+  lp.onerror = ignore;
+  lp.onmessage = ignore;
+  lp.onclose = ignore;
+  lp.close();
+}
+
+/** Closes a `ws` WebSocket with its handlers removed, and waits until it has closed. */
+async function closeWebSocket(ws: WebSocket): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return;
   ws.onopen = null;
   ws.onmessage = null;
   ws.onclose = null;

@@ -1,6 +1,7 @@
 /**
  * A test endpoint with channels that exercise every server behaviour (replies with any status, stop,
- * crash, async replies, intercepts, binary, slow joins), started on 127.0.0.1 port 0.
+ * crash, async replies, intercepts, binary, slow joins), started on 127.0.0.1 port 0 and reachable over
+ * WebSocket and LongPoll.
  */
 import {
   Channel,
@@ -164,21 +165,32 @@ export interface TestEndpoint {
   readonly endpoint: Endpoint;
   /** `http://127.0.0.1:<port>` */
   readonly httpUrl: string;
-  /** `ws://127.0.0.1:<port>/socket` — the endpoint URL the official client takes. */
+  /** `ws://127.0.0.1:<port>/socket` — the endpoint URL the official client takes (over either transport). */
   readonly socketUrl: string;
   /** `ws://127.0.0.1:<port>/socket/websocket` — for raw clients. */
   readonly websocketUrl: string;
   stop(): Promise<void>;
 }
 
-/** Starts a test endpoint on 127.0.0.1 port 0 with {@link TestSocket} at `/socket` (and an authToken mount at `/auth`). */
+/**
+ * LongPoll settings of the test mounts unless a test passes its own `longpoll`: a 1 s poll window keeps a
+ * parked GET short, so a session whose client went away ends soon.
+ */
+export const TEST_LONGPOLL = { windowMs: 1_000 } as const;
+
+/**
+ * Starts a test endpoint on 127.0.0.1 port 0 with {@link TestSocket} at `/socket` (and an authToken mount at
+ * `/auth`). Both mounts serve WebSocket and LongPoll ({@link TEST_LONGPOLL} unless `socketOptions.longpoll`
+ * says otherwise).
+ */
 export async function startTestEndpoint(
   options: EndpointOptions = {},
   socketOptions: SocketOptions = {},
 ): Promise<TestEndpoint> {
   const endpoint = new Endpoint({ port: 0, host: "127.0.0.1", logger: silentLogger, ...options });
-  endpoint.socket("/socket", TestSocket, socketOptions);
-  endpoint.socket("/auth", TestSocket, { ...socketOptions, authToken: true });
+  const mountOptions: SocketOptions = { longpoll: TEST_LONGPOLL, ...socketOptions };
+  endpoint.socket("/socket", TestSocket, mountOptions);
+  endpoint.socket("/auth", TestSocket, { ...mountOptions, authToken: true });
   await endpoint.start();
   const httpUrl = endpoint.url;
   const wsBase = httpUrl.replace(/^http/, "ws");

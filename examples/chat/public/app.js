@@ -1,7 +1,7 @@
 // The chat page's behaviour: joins `room:<name>` through the official Phoenix client, renders the room's
 // messages (live `new_msg` broadcasts and an optional `history` push) and sends new ones. Plain browser
 // ESM with no build step; user data reaches the DOM only as text, never as markup.
-import { Socket } from "/vendor/phoenix.mjs";
+import { LongPoll, Socket } from "/vendor/phoenix.mjs";
 
 const NAME_KEY = "fenix-chat:name";
 const DEFAULT_ROOM = "lobby";
@@ -10,6 +10,11 @@ const PUSH_TIMEOUT_MS = 10_000;
 const STICK_TO_BOTTOM_PX = 96;
 /** The server's limit on a message body, in characters (code points). */
 const BODY_LIMIT = 2000;
+/**
+ * How long a WebSocket may take to open before the client switches to long polling (networks whose
+ * proxies break WebSockets). A refused upgrade switches at once; the choice is kept for the tab's session.
+ */
+const LONG_POLL_FALLBACK_MS = 2500;
 /** Show the remaining-characters counter once a draft is this long. */
 const COUNTER_FROM = 1800;
 
@@ -41,6 +46,7 @@ const fullTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium",
  * Its state callbacks report to whichever room session is current.
  */
 const socket = new Socket("/socket", {
+  longPollFallbackMs: LONG_POLL_FALLBACK_MS,
   logger: new URLSearchParams(location.search).has("debug")
     ? (kind, msg, data) => console.debug(`${kind}: ${msg}`, data)
     : undefined,
@@ -323,6 +329,10 @@ function showView(view) {
 function setStatus(state) {
   ui.status.dataset.state = state;
   ui.statusText.textContent = state;
+  // Which transport carries the chat: shown as a tooltip, and readable by tests.
+  const transport = socket.transport === LongPoll ? "longpoll" : "websocket";
+  ui.status.dataset.transport = transport;
+  ui.status.title = state === "connected" ? `connected over ${transport === "longpoll" ? "long polling" : "WebSocket"}` : "";
 }
 
 function setJoined(joined) {

@@ -82,7 +82,7 @@ export class LongPollHandler {
       request.resume();
       return answer({ status: 403 });
     }
-    const work = method === "GET" ? this.#get(request, context) : this.#post(request, context);
+    const work = method === "GET" ? this.#get(request, response, context) : this.#post(request, context);
     work.then(answer, (err: unknown) => {
       this.#endpoint.logger.error("LongPoll request failed", { error: err, path: this.#mount.path });
       answer({ status: 500 });
@@ -95,14 +95,19 @@ export class LongPollHandler {
     this.#relay = null;
   }
 
-  async #get(request: IncomingMessage, context: ClientErrorContext): Promise<Body> {
+  async #get(request: IncomingMessage, response: ServerResponse, context: ClientErrorContext): Promise<Body> {
     const token = tokenOf(request);
     const claims = this.#tokens.verify(token);
     if (claims !== null) {
       if (claims.node === this.#endpoint.pubsub.nodeName) {
         const session = this.#sessions.get(claims.session);
         if (session !== undefined) {
-          const result = await session.poll();
+          // A client that goes away aborts its parked poll: stop counting it as polling from then on.
+          const abandoned = new AbortController();
+          response.once("close", () => {
+            if (!response.writableEnded) abandoned.abort();
+          });
+          const result = await session.poll(abandoned.signal);
           return { status: pollStatus(result), token: token!, messages: result.kind === "messages" ? result.messages : [] };
         }
       } else {
@@ -172,9 +177,10 @@ export class LongPollHandler {
     }
     if (claims.node === this.#endpoint.pubsub.nodeName) {
       const session = this.#sessions.get(claims.session);
-      return { status: session !== undefined && session.post(lines) ? 200 : 410 };
+      return { status: session === undefined ? 410 : await session.post(lines) };
     }
-    const outcome = await this.#relayTo(claims.node, claims.session, { lp: "post", lines }, this.#settings.windowMs);
+    const { windowMs, pubsubTimeoutMs } = this.#settings;
+    const outcome = await this.#relayTo(claims.node, claims.session, { lp: "post", lines }, windowMs + pubsubTimeoutMs);
     return { status: outcome.kind === "result" ? outcome.status : outcome.kind === "timeout" ? 408 : 410 };
   }
 
@@ -183,7 +189,7 @@ export class LongPollHandler {
       return new ServerError(ServerErrorCode.FRAME_TOO_LARGE, "A LongPoll line was larger than maxFrameBytes.", { status: 413 });
     }
     if (decodeLine(line) === null) {
-      return new ServerError(ServerErrorCode.LONGPOLL_BAD_LINE, "A LongPoll POST line is neither a text frame (starting with \"[\") nor standard base64.", {
+      return new ServerError(ServerErrorCode.LONGPOLL_BAD_LINE, "A LongPoll POST line is neither a text frame (starting with \"[\" or \"{\") nor standard base64.", {
         status: 400,
       });
     }

@@ -7,7 +7,7 @@ import type { PubSub } from "../../pubsub/pubsub.js";
 import type { TimerHandle } from "../../runtime/clock.js";
 import { Process } from "../../runtime/process.js";
 import type { Runtime } from "../../runtime/runtime.js";
-import type { LongPollTransport, PollResult } from "./longpoll-transport.js";
+import type { DeliveryStatus, LongPollTransport, PollResult } from "./longpoll-transport.js";
 import { isRelayRequest, sessionTopic, type RelayReply, type RelayRequest } from "./longpoll-relay.js";
 import { decodeLine } from "./ndjson-batch.js";
 
@@ -54,24 +54,31 @@ export class LongPollSession extends Process {
     return this.#windowMs * 1.5;
   }
 
-  /** Waits for frames (a GET); the poll keeps the session alive while it is parked. */
-  async poll(): Promise<PollResult> {
+  /**
+   * Waits for frames (a GET); the poll keeps the session alive while it is parked, until `abandoned`
+   * says its client went away.
+   */
+  async poll(abandoned?: AbortSignal): Promise<PollResult> {
     this.#lastPoll = this.runtime.clock.now();
-    const result = await this.transport.poll(this.#windowMs);
+    const result = await this.transport.poll(this.#windowMs, abandoned);
     this.#lastPoll = this.runtime.clock.now();
     return result;
   }
 
   /**
-   * Hands the lines of a POST to the socket, in order. Lines were validated by the handler; one that does
-   * not decode here is skipped. `false` if the session has ended.
+   * Hands the lines of a POST to the socket, one at a time: each waits until the socket's process has
+   * handled it, up to `windowMs`. Answers the POST's body status: 200 when every line was handled, 408
+   * when one was not in time (the lines after it are not delivered), 410 when the session has ended. Lines
+   * were validated by the handler; one that does not decode here is skipped.
    */
-  post(lines: readonly string[]): boolean {
+  async post(lines: readonly string[]): Promise<DeliveryStatus> {
     for (const line of lines) {
       const frame = decodeLine(line);
-      if (frame !== null && !this.transport.deliver(frame.data, frame.binary)) return false;
+      if (frame === null) continue;
+      const status = await this.transport.deliver(frame.data, frame.binary, this.#windowMs);
+      if (status !== 200) return status;
     }
-    return !this.transport.closed;
+    return this.transport.closed ? 410 : 200;
   }
 
   /** Ends the session (its transport closed). */
@@ -101,7 +108,7 @@ export class LongPollSession extends Process {
     };
     answer("alive", 200);
     if (request.lp === "post") {
-      answer("result", this.post(request.lines) ? 200 : 410);
+      void this.post(request.lines).then((status) => answer("result", status));
       return;
     }
     void this.poll().then((result) => answer("result", pollStatus(result), result.kind === "messages" ? result.messages : []));

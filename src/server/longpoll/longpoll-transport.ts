@@ -1,7 +1,7 @@
 /**
  * The LongPoll transport: the outbound side of a LongPoll session. Frames the socket writes are kept as V2
  * text in a bounded buffer until the client's next GET takes them; inbound lines from POSTs are handed to
- * the socket's process. Binary frames cannot travel in a JSON string, so they are dropped and reported.
+ * the socket's process, and each POST line waits until that process has handled it. Binary frames cannot travel in a JSON string, so they are dropped and reported.
  */
 import type { Clock, TimerHandle } from "../../runtime/clock.js";
 import type { Frame } from "../../protocol/serializer.js";
@@ -13,6 +13,9 @@ export type PollResult =
   | { readonly kind: "messages"; readonly messages: readonly string[] }
   | { readonly kind: "empty" }
   | { readonly kind: "gone" };
+
+/** How a delivered frame fared: handled, not handled in time, or the session ended. */
+export type DeliveryStatus = 200 | 408 | 410;
 
 /** @internal Limits of one session's outbound buffer. */
 export interface LongPollBufferLimits {
@@ -46,6 +49,8 @@ export class LongPollTransport implements AttachableTransport {
   #waiter: ((result: PollResult) => void) | null = null;
   #waiterTimer: TimerHandle | null = null;
   #wakeScheduled = false;
+  /** Deliveries waiting for the socket's process to handle their frame. */
+  readonly #acks = new Set<(status: DeliveryStatus) => void>();
 
   constructor(limits: LongPollBufferLimits, clock: Clock, hooks: LongPollTransportHooks) {
     this.#limits = limits;
@@ -86,9 +91,10 @@ export class LongPollTransport implements AttachableTransport {
 
   /**
    * Takes the buffered frames, or waits up to `windowMs` for some. A poll that arrives while another is
-   * parked answers the older one empty: one client polls at a time.
+   * parked answers the older one empty: one client polls at a time. When `abandoned` fires (the client
+   * went away), a poll still parked is released empty, so the session no longer counts as polled.
    */
-  poll(windowMs: number): Promise<PollResult> {
+  poll(windowMs: number, abandoned?: AbortSignal): Promise<PollResult> {
     if (this.#buffer.length > 0) return Promise.resolve(this.#take());
     if (this.#closed) return Promise.resolve(GONE);
     this.#answer(EMPTY);
@@ -98,20 +104,41 @@ export class LongPollTransport implements AttachableTransport {
         this.#waiterTimer = null;
         this.#answer(EMPTY);
       }, windowMs);
+      abandoned?.addEventListener(
+        "abort",
+        () => {
+          // Only this poll's waiter: a newer poll may have taken its place.
+          if (this.#waiter === resolve) this.#answer(EMPTY);
+        },
+        { once: true },
+      );
     });
   }
 
-  /** Hands one inbound frame to the socket's process; `false` if the session has ended. */
-  deliver(data: string | Uint8Array, binary: boolean): boolean {
-    if (this.#closed || this.#listener === null) return false;
-    this.#listener.frame(data, binary);
-    return true;
+  /**
+   * Hands one inbound frame to the socket's process and waits until the process has handled it: 200 when
+   * it has, 408 if it has not within `ackMs`, 410 if the session ends first (or had ended).
+   */
+  deliver(data: string | Uint8Array, binary: boolean, ackMs: number): Promise<DeliveryStatus> {
+    const listener = this.#listener;
+    if (this.#closed || listener === null) return Promise.resolve(410);
+    return new Promise((resolve) => {
+      const settle = (status: DeliveryStatus) => {
+        if (!this.#acks.delete(settle)) return;
+        this.#clock.clearTimeout(timer);
+        resolve(status);
+      };
+      const timer = this.#clock.setTimeout(() => settle(408), ackMs);
+      this.#acks.add(settle);
+      listener.frame(data, binary, () => settle(200));
+    });
   }
 
   /** Ends the session from the socket's side (disconnect, overflow, endpoint stop). */
   close(_code: number, _reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const settle of [...this.#acks]) settle(410);
     // A parked GET still gets what was written last (a phx_close, say); the next GET learns the session is gone.
     if (this.#waiter !== null) this.#answer(this.#buffer.length > 0 ? this.#take() : GONE);
     this.#hooks.closed();

@@ -1,6 +1,6 @@
 /**
- * The body of a LongPoll POST: ndjson, one frame per line — V2 text frames start with `[`, anything else
- * is a binary frame in standard base64. Only the first 100 lines count, as in Phoenix.
+ * The body of a LongPoll POST: ndjson, one frame per line — text frames start with `[` (V2) or `{` (V1),
+ * anything else is a binary frame in standard base64. Only the first 100 lines count, as in Phoenix.
  */
 
 /** Most lines handled per POST; the client sends bigger queues in several POSTs. */
@@ -29,9 +29,12 @@ export function splitBatch(body: string, ndjson: boolean): string[] {
   return lines;
 }
 
-/** Decodes one line into a frame, or `null` if it is neither a text frame nor valid base64. */
+/**
+ * Decodes one line into a frame, or `null` if it is neither a text frame nor valid base64. Text frames
+ * are V2 arrays (`[`) or V1 objects (`{`); neither character is base64, so the two never clash.
+ */
 export function decodeLine(line: string): InboundLine | null {
-  if (line.startsWith("[")) return { data: line, binary: false };
+  if (line.startsWith("[") || line.startsWith("{")) return { data: line, binary: false };
   if (line.length % 4 !== 0 || !BASE64.test(line)) return null;
   const bytes = Buffer.from(line, "base64");
   return { data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), binary: true };

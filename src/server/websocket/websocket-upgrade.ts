@@ -17,9 +17,11 @@ import { WebSocketTransport } from "./websocket-transport.js";
 /** @internal One socket mount's WebSocket settings, resolved. */
 export interface WebSocketMount extends SocketMount {
   readonly wss: WebSocketServer;
+  /** Whether this upgrade request may use WebSocket (the mount's `websocket` option). */
+  readonly acceptsWebSocket: (request: IncomingMessage) => boolean;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error", 503: "Service Unavailable" };
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable" };
 
 /** Answers a refused upgrade with a bare HTTP status and closes the connection. */
 export function refuseUpgrade(socket: Duplex, status: number): void {

@@ -2,7 +2,7 @@
 // secretKeyBase). A session opened on node A is polled and posted to through node B, which relays the
 // requests to A over PubSub.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryAdapter, MemoryBus, PubSub, Runtime } from "../../../src/index.js";
+import { DynamicSupervisor, MemoryAdapter, MemoryBus, PubSub, Runtime, Supervisor } from "../../../src/index.js";
 import { frame, longpoll, openSession, pollFrames } from "../../support/longpoll-client.js";
 import { startTestEndpoint, type TestEndpoint } from "../../support/test-endpoint.js";
 
@@ -79,6 +79,16 @@ describe("LongPoll across nodes", () => {
     expect(fresh.body?.status).toBe(410);
     expect(fresh.body?.token).not.toBe(token);
     expect(b.server.endpoint.connectionCount).toBe(1);
+  });
+
+  it("relays a 408 from the session's node when its socket does not handle a posted line in time", async () => {
+    const token = await openSession(a.base);
+    const [mount] = (await Supervisor.whichChildren(a.server.endpoint.supervisor!)).filter((c) => c.id === "socket:/socket");
+    const [connection] = await DynamicSupervisor.whichChildren(mount!.pid!);
+    a.server.endpoint.runtime.suspend(connection!.pid!);
+    expect((await longpoll(b.base, { token, body: [frame(null, "1", "phoenix", "heartbeat")] })).body).toEqual({ status: 408 });
+    a.server.endpoint.runtime.resume(connection!.pid!);
+    expect(await pollFrames(b.base, token, 1)).toEqual([[null, "1", "phoenix", "phx_reply", { status: "ok", response: {} }]]);
   });
 
   it("refuses tokens signed with another secret", async () => {

@@ -2,7 +2,7 @@
 // `token` wins), POST batches (100-line cap, base64 binary lines, non-ndjson bodies), bad input, the
 // session timeout and a forced disconnect.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { encodeClientPush, type FenixError } from "../../../src/index.js";
+import { DynamicSupervisor, encodeClientPush, Supervisor, type FenixError, type Pid } from "../../../src/index.js";
 import { frame, longpoll, openSession, pollFrames } from "../../support/longpoll-client.js";
 import { startTestEndpoint, type TestEndpoint } from "../../support/test-endpoint.js";
 
@@ -20,6 +20,14 @@ beforeEach(async () => {
 afterEach(() => server.stop());
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The pids of the connection processes under the `/socket` mount (one per LongPoll session here). */
+async function socketProcesses(): Promise<Pid[]> {
+  const mounts = await Supervisor.whichChildren(server.endpoint.supervisor!);
+  const mount = mounts.find((child) => child.id === "socket:/socket")!;
+  const children = await DynamicSupervisor.whichChildren(mount.pid!);
+  return children.flatMap((child) => (child.pid === null ? [] : [child.pid]));
+}
 
 /** Opens a session joined to `topic`; returns its token once the join reply has been polled. */
 async function joined(topic = "echo:lp", query?: string): Promise<string> {
@@ -173,6 +181,19 @@ describe("LongPoll POST batches", () => {
     expect((await pollFrames(base, token, 2)).map((f) => f[1])).toEqual(["2", "3"]);
   });
 
+  it("serves V1 clients: object frames in a plain JSON body or in ndjson lines, V1 frames back", async () => {
+    const token = await openSession(base, "vsn=1.0.0");
+    const join = JSON.stringify({ topic: "echo:v1", event: "phx_join", payload: {}, ref: "1" });
+    expect((await longpoll(base, { token, body: join, headers: { "content-type": "application/json" } })).body).toEqual({ status: 200 });
+    const ping = JSON.stringify({ topic: "echo:v1", event: "ping", payload: { v: 1 }, ref: "2" });
+    expect((await longpoll(base, { token, body: [ping] })).body).toEqual({ status: 200 });
+    const answer = await longpoll(base, { token });
+    expect(answer.body?.messages?.map((m) => JSON.parse(m) as unknown)).toEqual([
+      { topic: "echo:v1", event: "phx_reply", payload: { status: "ok", response: { joined: "echo:v1", user: null } }, ref: "1" },
+      { topic: "echo:v1", event: "phx_reply", payload: { status: "ok", response: { v: 1 } }, ref: "2" },
+    ]);
+  });
+
   it("treats a body that is not ndjson as one text frame", async () => {
     const token = await joined();
     const body = frame("1", "2", "echo:lp", "ping", { text: "a\nb" });
@@ -188,6 +209,31 @@ describe("LongPoll POST batches", () => {
     // The binary reply, push and broadcast cannot travel; the text reply behind them does.
     expect(await pollFrames(base, token, 1)).toEqual([["1", "3", "echo:lp", "phx_reply", { status: "ok", response: { after: true } }]]);
     expect(clientErrors.map((e) => e.code)).toContain("FENIX_ERR_SERVER_LONGPOLL_BINARY_DROPPED");
+  });
+
+  it("answers 408 when the socket's process does not handle a line within windowMs, and delivers none after it", async () => {
+    const token = await joined();
+    const [socketPid] = await socketProcesses();
+    server.endpoint.runtime.suspend(socketPid!);
+    const lines = [frame("1", "2", "echo:lp", "ping", { n: 1 }), frame("1", "3", "echo:lp", "ping", { n: 2 })];
+    const started = Date.now();
+    expect((await longpoll(base, { token, body: lines })).body).toEqual({ status: 408 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(WINDOW_MS - 20);
+
+    // Once the process runs again it handles the line it had been given, and only that one.
+    server.endpoint.runtime.resume(socketPid!);
+    expect(await pollFrames(base, token, 1)).toEqual([["1", "2", "echo:lp", "phx_reply", { status: "ok", response: { n: 1 } }]]);
+    expect((await longpoll(base, { token })).body?.status).toBe(204);
+    expect((await longpoll(base, { token, body: [frame("1", "4", "echo:lp", "ping", { n: 3 })] })).body).toEqual({ status: 200 });
+  });
+
+  it("answers 200 only once every line was handled: the replies are already buffered for the next GET", async () => {
+    const token = await joined();
+    const lines = Array.from({ length: 10 }, (_, i) => frame("1", String(i + 2), "echo:lp", "ping", { i }));
+    expect((await longpoll(base, { token, body: lines })).body).toEqual({ status: 200 });
+    const answer = await longpoll(base, { token });
+    expect(answer.body?.status).toBe(200);
+    expect(answer.body?.messages?.length).toBe(10);
   });
 
   it("answers 400 to a line that is neither JSON text nor base64, handling none of the batch", async () => {

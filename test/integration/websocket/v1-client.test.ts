@@ -1,9 +1,13 @@
 // A V1 client (the official phoenix client with vsn "1.0.0" and the legacy object encoding): joins,
-// pushes and replies, server pushes, heartbeats, and broadcasts shared with V2 clients on one topic.
+// pushes and replies, server pushes, heartbeats, broadcasts shared with V2 clients on one topic, and binary
+// broadcasts it cannot receive. WebSocket only: over LongPoll the official client ignores its `encode` and
+// `decode` options (it always speaks V2 there), so it cannot act as a V1 client.
 import { beforeEach, describe, expect, it } from "vitest";
+import type { Socket } from "phoenix";
+import { WEBSOCKET } from "../../support/client-transport.js";
 import {
   useTestEndpoint,
-  connectSocket,
+  connectSocket as connectAnySocket,
   join,
   ping,
   push,
@@ -13,6 +17,10 @@ import {
 } from "../../support/phoenix-client.js";
 
 const server = useTestEndpoint();
+
+/** Connects an official client over WebSocket, whatever transport the run uses. */
+const connectSocket = (url: string, options: ClientOptions = {}): Promise<Socket> =>
+  connectAnySocket(url, { ...WEBSOCKET.clientOptions, ...options });
 
 /** Every text frame a V1 client received, parsed. */
 let v1Frames: unknown[] = [];

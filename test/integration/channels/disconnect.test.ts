@@ -1,7 +1,9 @@
-// Forced disconnects by socket id with the official phoenix client: every connection with the id is
-// closed with 1001, reconnects and rejoins by itself; connections with another id are untouched.
+// Forced disconnects by socket id with the official phoenix client, over each transport: every connection
+// with the id is closed (1001 over WebSocket, 3410 session_gone over LongPoll), reconnects and rejoins by
+// itself; connections with another id are untouched.
 import { describe, expect, it } from "vitest";
 import type { Channel, Socket } from "phoenix";
+import { clientTransport } from "../../support/client-transport.js";
 import { useTestEndpoint, connectSocket, join, ping, push, Recorder } from "../../support/phoenix-client.js";
 
 const server = useTestEndpoint();
@@ -26,10 +28,10 @@ async function connectAs(user: string, topic: string): Promise<User> {
   return watched;
 }
 
-/** Waits until the user's connection was closed with 1001, opened again, and its channel rejoined. */
+/** Waits until the user's connection was closed as a forced disconnect, opened again, and its channel rejoined. */
 async function expectReconnectedAndRejoined(user: User): Promise<void> {
   const [close] = await user.closes.waitFor(1);
-  expect(close?.code).toBe(1001);
+  expect(close?.code).toBe(clientTransport.forcedDisconnectCloseCode);
   await user.opens.waitFor(1);
   await user.joins.waitFor(2);
   expect(user.channel.state).toBe("joined");

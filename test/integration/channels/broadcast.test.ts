@@ -1,5 +1,6 @@
-// Broadcasts with the official phoenix client: to every subscriber (sender included), broadcastFrom
-// (sender excluded), endpoint broadcasts, and intercepted events rewritten or dropped by handleOut.
+// Broadcasts with the official phoenix client, over each transport: to every subscriber (sender
+// included), broadcastFrom (sender excluded), endpoint broadcasts, and intercepted events rewritten or
+// dropped by handleOut.
 import { describe, expect, it } from "vitest";
 import type { Channel, Socket } from "phoenix";
 import {

@@ -1,5 +1,5 @@
-// The official phoenix client connecting to Fenix: accepted and refused connections, connect params
-// (nested ones included), the authToken handshake, and the close code an endpoint shutdown uses.
+// The official phoenix client connecting to Fenix, over each transport: accepted and refused connections,
+// connect params (nested ones included), and the authToken handshake.
 import { beforeEach, describe, expect, it } from "vitest";
 import { useTestEndpoint, connectSocket, createSocket, join, push, Recorder } from "../../support/phoenix-client.js";
 
@@ -75,24 +75,5 @@ describe("authToken", () => {
     await errors.waitFor(2);
     expect(opens.count).toBe(0);
     expect(server.endpoint.connectionCount).toBe(0);
-  });
-});
-
-describe("endpoint shutdown", () => {
-  it("closes client connections with 1012, not 1000, and the client tries to reconnect", async () => {
-    const socket = await connectSocket(server.socketUrl);
-    const closes = new Recorder<CloseEvent>();
-    const errors = new Recorder<unknown>();
-    socket.onClose(closes.record);
-    socket.onError(errors.record);
-
-    await server.stop();
-
-    const [close] = await closes.waitFor(1);
-    expect(close?.code).toBe(1012);
-    expect(close?.code).not.toBe(1000);
-    // The endpoint is gone, so each reconnect attempt the client makes fails with an error.
-    await errors.waitFor(1);
-    expect(socket.isConnected()).toBe(false);
   });
 });

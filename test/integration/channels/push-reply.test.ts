@@ -1,9 +1,9 @@
-// Client pushes and server replies with the official phoenix client: ok, error and custom statuses,
-// pushes left unanswered (client timeout), replies sent later through a socket ref, and frame sizes.
-import { beforeEach, describe, expect, it, onTestFinished } from "vitest";
+// Client pushes and server replies with the official phoenix client, over each transport: ok, error and
+// custom statuses, pushes left unanswered (client timeout), replies sent later through a socket ref, and
+// large payloads.
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Channel } from "phoenix";
-import { useTestEndpoint, connectSocket, join, push, Recorder, replyOf } from "../../support/phoenix-client.js";
-import { startTestEndpoint } from "../../support/test-endpoint.js";
+import { useTestEndpoint, connectSocket, join, push, replyOf } from "../../support/phoenix-client.js";
 
 const server = useTestEndpoint();
 let channel: Channel;
@@ -76,28 +76,6 @@ describe("push and reply", () => {
     const body = "é".repeat(200_000);
 
     expect(await push(channel, "ping", { body })).toEqual({ status: "ok", response: { body } });
-  });
-
-  it("closes the connection with 1009 on a frame larger than maxFrameBytes; the client reconnects and rejoins", async () => {
-    const small = await startTestEndpoint({ maxFrameBytes: 10_000 });
-    onTestFinished(() => small.stop());
-    const socket = await connectSocket(small.socketUrl);
-    const closes = new Recorder<CloseEvent>();
-    const opens = new Recorder();
-    socket.onClose(closes.record);
-    socket.onOpen(opens.record);
-    const big = socket.channel("echo:big");
-    const joins = new Recorder<unknown>();
-    big.join().receive("ok", joins.record);
-    await joins.waitFor(1);
-
-    void push(big, "ping", { body: "x".repeat(20_000) }, { timeout: 200 });
-
-    const [close] = await closes.waitFor(1);
-    expect(close?.code).toBe(1009);
-    await opens.waitFor(1);
-    await joins.waitFor(2);
-    expect(await push(big, "ping", { small: true })).toEqual({ status: "ok", response: { small: true } });
   });
 
   it("sends the leave reply to .receive('ok') of the leave push", async () => {

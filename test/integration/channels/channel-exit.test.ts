@@ -1,5 +1,6 @@
-// How the official phoenix client reacts when a channel ends on the server: a crash or an abnormal stop
-// (phx_error: the client rejoins by itself) versus a normal or shutdown stop (phx_close: closed for good).
+// How the official phoenix client reacts, over each transport, when a channel ends on the server: a crash
+// or an abnormal stop (phx_error: the client rejoins by itself) versus a normal or shutdown stop
+// (phx_close: closed for good).
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Channel, Socket } from "phoenix";
 import {

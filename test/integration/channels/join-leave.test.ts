@@ -1,6 +1,6 @@
-// Joining and leaving with the official phoenix client: join replies (ok, refused, crashed, unmatched),
-// the push that follows a join, client join timeouts and early leaves, duplicate joins of one topic,
-// leave, and the per-connection channel limit.
+// Joining and leaving with the official phoenix client, over each transport: join replies (ok, refused,
+// crashed, unmatched), the push that follows a join, client join timeouts and early leaves, duplicate
+// joins of one topic, leave, and the per-connection channel limit.
 import { describe, expect, it, onTestFinished } from "vitest";
 import {
   useTestEndpoint,
