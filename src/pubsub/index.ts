@@ -5,6 +5,6 @@ export { FASTLANE_DISPATCHER, FastlaneSubscription, InterceptedBroadcast, fastla
 export type { FastlaneTarget } from "./fastlane.js";
 export { MemoryAdapter, MemoryBus } from "./memory-adapter.js";
 export { PubSub } from "./pubsub.js";
-export type { BroadcastOptions, PubSubOptions } from "./pubsub.js";
+export type { BroadcastOptions, PubSubOptions, SubscribeOptions } from "./pubsub.js";
 export { DEFAULT_DISPATCHER, defaultDispatcher } from "./subscriber.js";
 export type { DispatchContext, Dispatcher, Subscriber } from "./subscriber.js";

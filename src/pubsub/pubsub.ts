@@ -54,6 +54,17 @@ interface PidEntry {
   readonly monitor: Ref;
 }
 
+/** Options of {@link PubSub.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * Whether the PubSub watches the subscriber and drops its subscriptions when it exits. `false` leaves
+   * that to the subscriber, which must then unsubscribe in its own `onExit` (channel processes do); it
+   * saves a monitor per subscriber.
+   * @defaultValue true
+   */
+  readonly watch?: boolean;
+}
+
 /**
  * Topic-based publish/subscribe between processes, on one node or across a cluster.
  *
@@ -174,12 +185,16 @@ export class PubSub {
     this.#dispatchers.set(name, dispatcher);
   }
 
-  /** Subscribes `pid` to `topic`, with metadata a dispatcher may use (the fastlane target, for channels). */
-  subscribe(topic: string, pid: Pid, meta?: unknown): void {
+  /**
+   * Subscribes `pid` to `topic`, with metadata a dispatcher may use (the fastlane target, for channels).
+   * See {@link SubscribeOptions} to leave the cleanup to the subscriber.
+   */
+  subscribe(topic: string, pid: Pid, meta?: unknown, options?: SubscribeOptions): void {
     assertTopic(topic);
     let subs = this.#topics.get(topic);
     if (subs === undefined) this.#topics.set(topic, (subs = new Map()));
     subs.set(pid, { pid, meta });
+    if (options?.watch === false) return;
     let entry = this.#pids.get(pid);
     if (entry === undefined) {
       entry = { topics: new Set(), monitor: this.runtime.monitor(this.#watcher.pid, pid) };

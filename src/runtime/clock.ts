@@ -71,6 +71,11 @@ class RealTimer implements TimerHandle {
   timeout: ReturnType<typeof setTimeout> | undefined;
 }
 
+function fire(timer: RealTimer, fn: () => void): void {
+  timer.timeout = undefined;
+  fn();
+}
+
 function unref(timeout: ReturnType<typeof setTimeout>): void {
   // Node returns a Timeout with unref(); other hosts may return a number.
   if (typeof timeout === "object" && timeout !== null && "unref" in timeout) timeout.unref();
@@ -100,6 +105,12 @@ export class RealClock implements Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle {
     assertDelay(ms);
     const timer = new RealTimer();
+    if (ms <= MAX_NODE_DELAY) {
+      // The common case, without closures: every connection keeps a timer like this.
+      timer.timeout = setTimeout(fire, ms, timer, fn);
+      unref(timer.timeout);
+      return timer;
+    }
     const arm = (remaining: number): void => {
       const hop = Math.min(remaining, MAX_NODE_DELAY);
       timer.timeout = setTimeout(() => {

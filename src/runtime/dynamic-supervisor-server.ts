@@ -16,6 +16,9 @@ import type { ResolvedBaseOptions } from "./supervisor-core.js";
 import { startChildFailed } from "./supervisor-server.js";
 import type { ChildCounts } from "./supervisor.js";
 
+/** The start function kept for temporary children, which are never restarted. */
+const NEVER_RESTARTED = (): null => null;
+
 /** The requests of the DynamicSupervisor façade (besides `stop`, which the core answers). */
 export type DynamicSupervisorOp =
   | { readonly kind: "startChild"; readonly spec: ResolvedChildSpec }
@@ -124,7 +127,9 @@ export class DynamicSupervisorServer extends SupervisorCore<DynamicSupervisorOp>
     }
     const result = await launchChild(this.runtime, this.pid, spec);
     if (!result.ok) throw startChildFailed(spec.id, result.error);
-    if (result.pid !== null) this.#add({ spec, pid: result.pid });
+    // A temporary child is never started again: keep its spec without the start function, so that
+    // whatever that closure holds can be collected while the child runs.
+    if (result.pid !== null) this.#add({ spec: spec.restart === "temporary" ? { ...spec, start: NEVER_RESTARTED } : spec, pid: result.pid });
     return result.pid;
   }
 

@@ -59,7 +59,8 @@ interface Entry extends ProcessSlot {
   readonly process: Process;
   readonly hooks: ProcessHooks;
   alive: boolean;
-  links: Set<Entry> | undefined;
+  /** Linked processes: one entry directly (the common case: a channel and its socket), more in a Set. */
+  links: Entry | Set<Entry> | undefined;
   /** Monitors watching this process. */
   watchers: Set<Monitor> | undefined;
   /** Monitors this process holds on others. */
@@ -118,6 +119,21 @@ type Notice =
  */
 /** The runtime of every pid ever created; weak, so pids of dead processes are collected. */
 const owners = new WeakMap<Pid, Runtime>();
+
+/** Records a link from `entry` to `other` (one direction). */
+function addLink(entry: Entry, other: Entry): void {
+  const links = entry.links;
+  if (links === undefined) entry.links = other;
+  else if (links instanceof Set) links.add(other);
+  else if (links !== other) entry.links = new Set([links, other]);
+}
+
+/** Removes the link from `entry` to `other` (one direction). */
+function removeLink(entry: Entry, other: Entry): void {
+  const links = entry.links;
+  if (links === other) entry.links = undefined;
+  else if (links instanceof Set) links.delete(other);
+}
 
 /**
  * The Runtime a pid belongs to, so APIs that take only a pid (GenServer.call, Supervisor requests) reach
@@ -208,8 +224,8 @@ export class Runtime {
     const ea = this.#table.get(a);
     const eb = this.#table.get(b);
     if (ea !== undefined && eb !== undefined) {
-      (ea.links ??= new Set()).add(eb);
-      (eb.links ??= new Set()).add(ea);
+      addLink(ea, eb);
+      addLink(eb, ea);
       return;
     }
     const live = ea ?? eb;
@@ -223,8 +239,8 @@ export class Runtime {
     const ea = this.#table.get(a);
     const eb = this.#table.get(b);
     if (ea === undefined || eb === undefined) return;
-    ea.links?.delete(eb);
-    eb.links?.delete(ea);
+    removeLink(ea, eb);
+    removeLink(eb, ea);
   }
 
   /**
@@ -349,7 +365,8 @@ export class Runtime {
    */
   links(pid: Pid): Pid[] {
     const links = this.#table.get(pid)?.links;
-    return links === undefined ? [] : Array.from(links, (entry) => entry.pid);
+    if (links === undefined) return [];
+    return links instanceof Set ? Array.from(links, (entry) => entry.pid) : [links.pid];
   }
 
   /**
@@ -403,8 +420,8 @@ export class Runtime {
     if (linkTo !== undefined) {
       const other = this.#table.get(linkTo);
       if (other !== undefined) {
-        entry.links = new Set([other]);
-        (other.links ??= new Set()).add(entry);
+        entry.links = other;
+        addLink(other, entry);
       } else {
         queueMicrotask(() => {
           this.#signal(entry, { type: "EXIT", from: linkTo, reason: "noproc" });
@@ -466,11 +483,14 @@ export class Runtime {
         monitor.target.watchers?.delete(monitor);
       }
     }
-    if (links !== undefined) {
+    if (links instanceof Set) {
       for (const other of links) {
-        other.links?.delete(entry);
+        removeLink(other, entry);
         this.#notices.push({ to: other, signal: { type: "EXIT", from: pid, reason } });
       }
+    } else if (links !== undefined) {
+      removeLink(links, entry);
+      this.#notices.push({ to: links, signal: { type: "EXIT", from: pid, reason } });
     }
     if (watchers !== undefined) {
       for (const monitor of watchers) {

@@ -5,6 +5,7 @@
 import { isBinaryPayload, isJsonObject, type JsonObject, type Message, type Payload } from "../protocol/message.js";
 import { Reserved } from "../protocol/reserved.js";
 import { FastlaneSubscription, InterceptedBroadcast } from "../pubsub/fastlane.js";
+import type { SubscribeOptions } from "../pubsub/pubsub.js";
 import { shutdown, type ExitReason } from "../runtime/exit-reason.js";
 import { Process } from "../runtime/process.js";
 import { assertPayload, type Channel, type ChannelClass } from "./channel.js";
@@ -34,6 +35,7 @@ export class JoinOutcome {
 const LEFT = shutdown("left");
 const interceptSets = new WeakMap<ChannelClass, ReadonlySet<string>>();
 const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
+const UNWATCHED: SubscribeOptions = { watch: false };
 
 function interceptOf(channelClass: ChannelClass): ReadonlySet<string> {
   let set = interceptSets.get(channelClass);
@@ -140,8 +142,9 @@ export class ChannelServer extends Process {
     if (result === undefined || kind === "ok") {
       const response = result === undefined ? EMPTY : result.response;
       ctx.joined = true;
-      // Subscribe before the reply is written: no broadcast can slip between the two.
-      this.#endpoint.pubsub.subscribe(ctx.topic, this.pid, new FastlaneSubscription(this.#host, this.#intercept));
+      // Subscribe before the reply is written: no broadcast can slip between the two. onExit unsubscribes
+      // on every exit, so the PubSub need not watch this process.
+      this.#endpoint.pubsub.subscribe(ctx.topic, this.pid, new FastlaneSubscription(this.#host, this.#intercept), UNWATCHED);
       this.#writeReply(message.ref, "ok", response);
       this.#endpoint.runtime.send(this.#host.pid, new JoinOutcome(this, true));
       return;

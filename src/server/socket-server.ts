@@ -60,7 +60,7 @@ interface ChannelEntry {
   readonly server: ChannelServer;
   state: "joining" | "joined" | "leaving";
   /** Client messages for this topic that arrived while the join ran; handled after it, in order. */
-  pending: Message[];
+  pending: Message[] | null;
   /** The join_ref of a channel this join replaced: its `phx_close` follows the new join reply. */
   replaced: string | null;
 }
@@ -80,9 +80,8 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   readonly #errorContext: ClientErrorContext;
   /** The live (joining or joined) channel of each topic. */
   readonly #topics = new Map<string, ChannelEntry>();
-  /** Every channel process still alive, including leaving and replaced ones. */
-  readonly #byPid = new Map<Pid, ChannelEntry>();
-  #leaving = 0;
+  /** Channels whose client left, until their process ends (they still count against maxChannels). */
+  #leavingEntries: ChannelEntry[] | null = null;
   #lastSeen: number;
   #idleTimer: TimerHandle | null = null;
   #closing = false;
@@ -107,7 +106,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   /** Number of channels joined or joining (and leaving, which still count against the limit). */
   get channelCount(): number {
-    return this.#topics.size + this.#leaving;
+    return this.#topics.size + (this.#leavingEntries?.length ?? 0);
   }
 
   /** The topics this connection has joined. */
@@ -229,7 +228,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   #dispatch(message: Message): void {
     const entry = this.#topics.get(message.topic);
     if (entry?.state === "joining") {
-      entry.pending.push(message);
+      (entry.pending ??= []).push(message);
       return;
     }
     switch (message.event) {
@@ -243,7 +242,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
         } else if (this.#isCurrent(message, entry)) {
           entry.state = "leaving";
           this.#topics.delete(entry.topic);
-          this.#leaving++;
+          (this.#leavingEntries ??= []).push(entry);
           this.runtime.send(entry.server.pid, new InboundEvent(message));
         }
         return;
@@ -278,15 +277,13 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       return;
     }
     const server = new ChannelServer(this.#endpoint, this, channelClass, message.topic, joinRef);
-    const entry: ChannelEntry = { topic: message.topic, joinRef, server, state: "joining", pending: [], replaced };
+    const entry: ChannelEntry = { topic: message.topic, joinRef, server, state: "joining", pending: null, replaced };
     this.#topics.set(entry.topic, entry);
-    this.#byPid.set(server.pid, entry);
     this.runtime.send(server.pid, new JoinCommand(message));
   }
 
   #replace(entry: ChannelEntry): void {
-    // The old incarnation ends quietly: its phx_close is written after the new join's reply.
-    this.#byPid.delete(entry.server.pid);
+    // The old incarnation ends quietly (no longer tracked): its phx_close is written after the new join's reply.
     this.#topics.delete(entry.topic);
     this.runtime.exit(entry.server.pid, shutdown("duplicate_join"));
   }
@@ -296,30 +293,44 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   }
 
   #joinFinished(server: ChannelServer, joined: boolean): void {
-    const entry = this.#byPid.get(server.pid);
-    if (entry === undefined || entry.state !== "joining") return;
-    if (joined) {
-      entry.state = "joined";
-    } else {
-      this.#byPid.delete(server.pid);
-      if (this.#topics.get(entry.topic) === entry) this.#topics.delete(entry.topic);
-    }
+    const entry = this.#topics.get(server.topic);
+    if (entry === undefined || entry.server !== server || entry.state !== "joining") return;
+    if (joined) entry.state = "joined";
+    else this.#topics.delete(entry.topic);
     this.#closeReplaced(entry.topic, entry.replaced);
     this.#flushPending(entry);
   }
 
   #flushPending(entry: ChannelEntry): void {
     const pending = entry.pending;
-    if (pending.length === 0) return;
-    entry.pending = [];
+    if (pending === null) return;
+    entry.pending = null;
     for (const message of pending) this.#dispatch(message);
   }
 
+  /**
+   * Stops tracking the channel process `pid` and returns its entry; `undefined` for a process no longer
+   * tracked (a replaced channel). A scan, not an index: a connection holds few channels, and no map per
+   * connection is kept for them.
+   */
+  #untrack(pid: Pid): ChannelEntry | undefined {
+    for (const entry of this.#topics.values()) {
+      if (entry.server.pid === pid) {
+        this.#topics.delete(entry.topic);
+        return entry;
+      }
+    }
+    const leaving = this.#leavingEntries;
+    const i = leaving === null ? -1 : leaving.findIndex((entry) => entry.server.pid === pid);
+    if (i === -1) return undefined;
+    const [entry] = leaving!.splice(i, 1);
+    if (leaving!.length === 0) this.#leavingEntries = null;
+    return entry;
+  }
+
   #channelExited(pid: Pid, reason: ExitReason): void {
-    const entry = this.#byPid.get(pid);
+    const entry = this.#untrack(pid);
     if (entry === undefined) return;
-    this.#byPid.delete(pid);
-    if (this.#topics.get(entry.topic) === entry) this.#topics.delete(entry.topic);
     if (entry.state === "joining") {
       // Killed before it could answer its join.
       this.#reply(entry.joinRef, entry.joinRef, entry.topic, "error", { reason: "join crashed" });
@@ -327,7 +338,6 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       this.#flushPending(entry);
       return;
     }
-    if (entry.state === "leaving") this.#leaving--;
     if (isCleanExit(reason)) {
       this.#push(entry.joinRef, entry.joinRef, entry.topic, Reserved.CLOSE, EMPTY);
     } else {

@@ -2,43 +2,68 @@
  * The WebSocket transport: one `ws` connection behind the Transport contract. It forwards frames to its
  * socket, writes frames out, watches the outbound queue, and turns `ws` errors into typed client errors.
  */
+import type { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
 import type { Frame } from "../../protocol/serializer.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { CloseCode, type Transport, type TransportListener } from "../transport.js";
+import { dataFrame, FrameWriter, sharedFrame, textFrame } from "./frame-writer.js";
 
-const TEXT = { binary: false } as const;
-const BINARY = { binary: true } as const;
+/** Where a `ws` connection keeps its transport, for the shared listeners. */
+const TRANSPORT = Symbol("fenix.transport");
+type OwnedWebSocket = WebSocket & { [TRANSPORT]: WebSocketTransport };
 
 /** @internal */
 export class WebSocketTransport implements Transport {
   readonly name = "websocket";
   readonly #ws: WebSocket;
+  /** Data frames bypass `ws`'s sender: framed once per broadcast, coalesced per turn (see frame-writer.ts). */
+  readonly #writer: FrameWriter;
   readonly #maxBufferedBytes: number;
   #listener: TransportListener | null = null;
 
   /** Events that arrived before a listener was attached, replayed in order by {@link attach}. */
   #early: Array<(listener: TransportListener) => void> | null = [];
 
-  constructor(ws: WebSocket, maxBufferedBytes: number) {
+  /**
+   * @param socket - the TCP socket `ws` was given at the upgrade; it must run without compression, so
+   *   that `ws` writes its own frames (pongs, close) whole and at once.
+   */
+  constructor(ws: WebSocket, socket: Duplex, maxBufferedBytes: number) {
     this.#ws = ws;
+    this.#writer = new FrameWriter(socket, this);
     this.#maxBufferedBytes = maxBufferedBytes;
-    // Listen from the first moment: frames may arrive before the socket's process exists.
-    ws.on("message", (data: RawData, isBinary: boolean) => {
-      const bytes = toBytes(data);
-      const listener = this.#listener;
-      // The hot path: no closure once the socket is attached.
-      if (listener !== null) listener.frame(bytes, isBinary);
-      else this.#early?.push((l) => l.frame(bytes, isBinary));
-    });
-    ws.on("ping", () => this.#emit((l) => l.activity()));
-    ws.on("pong", () => this.#emit((l) => l.activity()));
-    ws.on("close", (code: number) => this.#emit((l) => l.closed(code)));
-    ws.on("error", (err: Error & { code?: string }) => {
-      const error = toClientError(err);
-      this.#emit((l) => l.failed(error));
-    });
+    // Listen from the first moment: frames may arrive before the socket's process exists. The listeners
+    // are shared by every connection (ws calls them with itself as `this`): no closures per connection.
+    (ws as OwnedWebSocket)[TRANSPORT] = this;
+    ws.on("message", WebSocketTransport.#onMessage);
+    ws.on("ping", WebSocketTransport.#onActivity);
+    ws.on("pong", WebSocketTransport.#onActivity);
+    ws.on("close", WebSocketTransport.#onClose);
+    ws.on("error", WebSocketTransport.#onError);
   }
+
+  static readonly #onMessage = function (this: WebSocket, data: RawData, isBinary: boolean): void {
+    const transport = (this as OwnedWebSocket)[TRANSPORT];
+    const bytes = toBytes(data);
+    const listener = transport.#listener;
+    // The hot path: no closure once the socket is attached.
+    if (listener !== null) listener.frame(bytes, isBinary);
+    else transport.#early?.push((l) => l.frame(bytes, isBinary));
+  };
+
+  static readonly #onActivity = function (this: WebSocket): void {
+    (this as OwnedWebSocket)[TRANSPORT].#emit((l) => l.activity());
+  };
+
+  static readonly #onClose = function (this: WebSocket, code: number): void {
+    (this as OwnedWebSocket)[TRANSPORT].#emit((l) => l.closed(code));
+  };
+
+  static readonly #onError = function (this: WebSocket, err: Error & { code?: string }): void {
+    const error = toClientError(err);
+    (this as OwnedWebSocket)[TRANSPORT].#emit((l) => l.failed(error));
+  };
 
   /** Starts forwarding events to the socket, first those that arrived before. */
   attach(listener: TransportListener): void {
@@ -59,14 +84,12 @@ export class WebSocketTransport implements Transport {
 
   send(frame: Frame): void {
     if (this.#ws.readyState !== 1) return;
-    this.#ws.send(frame, typeof frame === "string" ? TEXT : BINARY);
-    this.#checkBuffer();
+    this.#writer.write(typeof frame === "string" ? textFrame(frame) : dataFrame(frame, true));
   }
 
   sendEncoded(data: Uint8Array, binary: boolean): void {
     if (this.#ws.readyState !== 1) return;
-    this.#ws.send(data, binary ? BINARY : TEXT);
-    this.#checkBuffer();
+    this.#writer.write(sharedFrame(data, binary));
   }
 
   close(code: number, reason: string): void {
@@ -78,7 +101,8 @@ export class WebSocketTransport implements Transport {
     ws.once("close", () => clearTimeout(timer));
   }
 
-  #checkBuffer(): void {
+  /** @internal Runs after each flush: what is still queued is what the client has not read. */
+  flushed(): void {
     if (this.#ws.bufferedAmount > this.#maxBufferedBytes) this.#listener?.overflow();
   }
 }

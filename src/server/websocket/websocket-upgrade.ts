@@ -85,7 +85,7 @@ export async function upgradeWebSocket(
   if (supervisor === null || !endpoint.runtime.isAlive(supervisor)) return refuse(503);
   mount.wss.handleUpgrade(request, socket, head, (ws) => {
     // The transport buffers what arrives until the connection's process is attached.
-    const transport = new WebSocketTransport(ws, mount.maxBufferedBytes);
+    const transport = new WebSocketTransport(ws, socket, mount.maxBufferedBytes);
     void startConnection(endpoint, mount, transport, result, context).then((server) => {
       if (server === null) transport.close(CloseCode.SERVICE_RESTART, "server restart");
     });
