@@ -3,6 +3,9 @@
  * life and is never reused; a `Ref` is a unique token (monitors, and later request/reply matching).
  */
 
+/** @internal Key of the pid's owning Runtime; a property rather than a WeakMap entry, which costs the GC. */
+export const PID_OWNER: unique symbol = Symbol("fenix.pid.owner");
+
 /**
  * The identity of a process.
  *
@@ -25,11 +28,14 @@ export class Pid {
   readonly id: number;
   /** Name of the node (Runtime) the process lives on. */
   readonly node: string;
+  /** @internal The Runtime that created the pid (read through `runtimeOf`). */
+  readonly [PID_OWNER]: object | undefined;
 
   /** @internal Only a Runtime creates pids. */
-  constructor(id: number, node: string) {
+  constructor(id: number, node: string, owner?: object) {
     this.id = id;
     this.node = node;
+    this[PID_OWNER] = owner;
   }
 
   /** `"<node.id>"`, e.g. `"<nonode.42>"`. */

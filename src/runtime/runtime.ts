@@ -8,7 +8,7 @@ import type { Clock, TimerHandle } from "./clock.js";
 import { RuntimeError, RuntimeErrorCode } from "./errors.js";
 import { isCleanExit } from "./exit-reason.js";
 import type { DownMessage, ExitMessage, ExitReason } from "./exit-reason.js";
-import { Pid, Ref } from "./pid.js";
+import { Pid, PID_OWNER, Ref } from "./pid.js";
 import { attachProcess, endProcess } from "./process-hooks.js";
 import type { ProcessHooks, ProcessSlot } from "./process-hooks.js";
 import type { Process } from "./process.js";
@@ -80,6 +80,30 @@ type Notice =
   | { readonly to: Entry; readonly signal: ExitMessage }
   | { readonly to: Entry; readonly down: DownMessage };
 
+
+/** Records a link from `entry` to `other` (one direction). */
+function addLink(entry: Entry, other: Entry): void {
+  const links = entry.links;
+  if (links === undefined) entry.links = other;
+  else if (links instanceof Set) links.add(other);
+  else if (links !== other) entry.links = new Set([links, other]);
+}
+
+/** Removes the link from `entry` to `other` (one direction). */
+function removeLink(entry: Entry, other: Entry): void {
+  const links = entry.links;
+  if (links === other) entry.links = undefined;
+  else if (links instanceof Set) links.delete(other);
+}
+
+/**
+ * The Runtime a pid belongs to, so APIs that take only a pid (GenServer.call, Supervisor requests) reach
+ * processes of any runtime.
+ */
+export function runtimeOf(pid: Pid): Runtime | undefined {
+  return pid[PID_OWNER] as Runtime | undefined;
+}
+
 /**
  * One node's process table: starts, connects and ends processes.
  *
@@ -117,32 +141,6 @@ type Notice =
  * runtime.isAlive(logger.pid); // false
  * ```
  */
-/** The runtime of every pid ever created; weak, so pids of dead processes are collected. */
-const owners = new WeakMap<Pid, Runtime>();
-
-/** Records a link from `entry` to `other` (one direction). */
-function addLink(entry: Entry, other: Entry): void {
-  const links = entry.links;
-  if (links === undefined) entry.links = other;
-  else if (links instanceof Set) links.add(other);
-  else if (links !== other) entry.links = new Set([links, other]);
-}
-
-/** Removes the link from `entry` to `other` (one direction). */
-function removeLink(entry: Entry, other: Entry): void {
-  const links = entry.links;
-  if (links === other) entry.links = undefined;
-  else if (links instanceof Set) links.delete(other);
-}
-
-/**
- * The Runtime a pid belongs to, so APIs that take only a pid (GenServer.call, Supervisor requests) reach
- * processes of any runtime.
- */
-export function runtimeOf(pid: Pid): Runtime | undefined {
-  return owners.get(pid);
-}
-
 export class Runtime {
   /** The clock behind `sendAfter`; processes use it for their own timers too. */
   readonly clock: Clock;
@@ -404,8 +402,7 @@ export class Runtime {
    * `onExit`) runs while the subclass constructor has not finished.
    */
   [attachProcess](process: Process, hooks: ProcessHooks, linkTo: Pid | undefined): ProcessSlot {
-    const pid = new Pid(++this.#lastPid, this.node);
-    owners.set(pid, this);
+    const pid = new Pid(++this.#lastPid, this.node, this);
     const entry: Entry = {
       pid,
       process,
