@@ -1,17 +1,18 @@
 /**
  * The chat room channel: `room:<anything>`. Joining needs a display name; right after the join the
- * client receives the room's recent messages (`history`); `new_msg` pushes are checked, acknowledged,
+ * client receives who is in the room (`presence_state`, then `presence_diff` as people come and go) and
+ * the room's recent messages (`history`); `new_msg` pushes are checked, acknowledged,
  * recorded in the room's history and broadcast to everyone in the room (the sender included) with the
  * name and a timestamp.
  */
-import { Channel, error, ok, reply, type ChannelClass, type JsonObject, type Payload } from "../../src/index.js";
+import { Channel, error, ok, reply, type ChannelClass, type JsonObject, type Payload, type Presence } from "../../src/index.js";
 import { MAX_BODY_LENGTH, MAX_NAME_LENGTH, type ChatMessage } from "./chat-message.js";
 import type { RoomDirectory } from "./room-directory.js";
 
 const AFTER_JOIN = Symbol("after join");
 
-/** Creates the chat channel class for one set of room servers. */
-export function chatChannel(rooms: RoomDirectory): ChannelClass {
+/** Creates the chat channel class for one set of room servers and one presence tracker. */
+export function chatChannel(rooms: RoomDirectory, presence: Presence): ChannelClass {
   return class ChatChannel extends Channel<{ name: string }> {
     override join(topic: string, payload: JsonObject) {
       const name = typeof payload.name === "string" ? payload.name.trim() : "";
@@ -24,6 +25,10 @@ export function chatChannel(rooms: RoomDirectory): ChannelClass {
 
     override async handleInfo(message: unknown) {
       if (message !== AFTER_JOIN) return;
+      // Who is here: tracked under the display name (several tabs of one person share it), and the
+      // room's presences pushed after every join and rejoin, as the client's Presence expects.
+      presence.track(this, this.assigns.name, { online_at: Date.now() });
+      this.push("presence_state", presence.list(this.topic));
       const messages = await rooms.history(this.#room);
       this.push("history", { messages: messages.map((m) => ({ ...m })) });
     }

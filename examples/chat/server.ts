@@ -1,12 +1,12 @@
 /**
  * The chat demo that `npm start` runs: an endpoint serving the chat page and the official `phoenix`
- * browser client, with the chat socket at `/socket` and a room server per room keeping its recent
- * messages. Import `startChatServer` to run it from tests.
+ * browser client, with the chat socket at `/socket`, a room server per room keeping its recent
+ * messages, and presence showing who is in each room. Import `startChatServer` to run it from tests.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Endpoint, consoleLogger, type Logger, type SocketOptions } from "../../src/index.js";
+import { Endpoint, Presence, PubSub, consoleLogger, type Logger, type SocketOptions } from "../../src/index.js";
 import { chatSocket } from "./chat-socket.js";
 import { RoomDirectory } from "./room-directory.js";
 
@@ -21,6 +21,8 @@ export interface ChatServer {
   readonly endpoint: Endpoint;
   /** The room servers (one GenServer per room, holding its recent messages). */
   readonly rooms: RoomDirectory;
+  /** Who is in each room (the presence key is the display name; one meta per open tab). */
+  readonly presence: Presence;
   stop(): Promise<void>;
 }
 
@@ -41,21 +43,28 @@ export interface ChatServerOptions {
 /** Starts the chat demo. */
 export async function startChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
   const rooms = new RoomDirectory();
+  const pubsub = new PubSub();
+  const presence = new Presence(pubsub);
   const endpoint = new Endpoint({
+    pubsub,
     port: options.port ?? Number(process.env.PORT ?? 4000),
     ...(options.host !== undefined ? { host: options.host } : {}),
     staticDir: join(here, "public"),
     logger: options.logger ?? consoleLogger("info"),
-    children: [rooms.childSpec()],
+    children: [pubsub.childSpec(), rooms.childSpec(), presence.childSpec()],
   });
   endpoint.static("/vendor", phoenixStatic);
-  endpoint.socket("/socket", chatSocket(rooms), { longpoll: true, ...(options.websocket !== undefined ? { websocket: options.websocket } : {}) });
+  endpoint.socket("/socket", chatSocket(rooms, presence), { longpoll: true, ...(options.websocket !== undefined ? { websocket: options.websocket } : {}) });
   await endpoint.start();
   return {
     url: endpoint.url,
     endpoint,
     rooms,
-    stop: () => endpoint.stop(),
+    presence,
+    stop: async () => {
+      await endpoint.stop();
+      await pubsub.stop();
+    },
   };
 }
 

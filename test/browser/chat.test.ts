@@ -127,6 +127,28 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
   );
 
   it(
+    "shows who is online, with the number of tabs of each person, and updates as people leave",
+    async () => {
+      const room = freshRoom();
+      const [ann1, ann2, bob] = await Promise.all([openChat("ann-1"), openChat("ann-2"), openChat("bob")]);
+      for (const [page, name] of [[ann1, "ann"], [ann2, "ann"], [bob, "bob"]] as const) {
+        await joinRoom(page, name, room);
+        await expectJoined(page);
+      }
+      const online = (page: Page) => page.getByTestId("online-person").allTextContents();
+      await expect.poll(() => online(bob), { timeout: WAIT_MS }).toEqual(["ann · 2 tabs", "bob"]);
+      expect(await bob.getByTestId("online-count").textContent()).toBe("2 people online");
+
+      await ann2.getByRole("button", { name: "Leave" }).click();
+      await expect.poll(() => online(bob), { timeout: WAIT_MS }).toEqual(["ann", "bob"]);
+      await bob.getByRole("button", { name: "Leave" }).click();
+      await expect.poll(() => online(ann1), { timeout: WAIT_MS }).toEqual(["ann"]);
+      expect(await ann1.getByTestId("online-count").textContent()).toBe("1 person online");
+    },
+    TEST_MS,
+  );
+
+  it(
     "falls back to LongPoll when the WebSocket upgrade is refused, and chats with a WebSocket tab",
     async () => {
       const room = freshRoom();

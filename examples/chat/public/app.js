@@ -1,7 +1,8 @@
 // The chat page's behaviour: joins `room:<name>` through the official Phoenix client, renders the room's
-// messages (live `new_msg` broadcasts and an optional `history` push) and sends new ones. Plain browser
-// ESM with no build step; user data reaches the DOM only as text, never as markup.
-import { LongPoll, Socket } from "/vendor/phoenix.mjs";
+// messages (live `new_msg` broadcasts and an optional `history` push) and who is online (Presence), and
+// sends new messages. Plain browser ESM with no build step; user data reaches the DOM only as text, never
+// as markup.
+import { LongPoll, Presence, Socket } from "/vendor/phoenix.mjs";
 
 const NAME_KEY = "fenix-chat:name";
 const DEFAULT_ROOM = "lobby";
@@ -31,6 +32,8 @@ const ui = {
   identity: byId("identity-name"),
   leave: /** @type {HTMLButtonElement} */ (byId("leave")),
   messages: byId("messages"),
+  online: byId("online"),
+  onlineCount: byId("online-count"),
   composerForm: /** @type {HTMLFormElement} */ (byId("composer-form")),
   composer: /** @type {HTMLTextAreaElement} */ (byId("composer")),
   send: /** @type {HTMLButtonElement} */ (byId("send")),
@@ -136,6 +139,12 @@ function enterRoom(name, room) {
   channel.on("history", (payload) => {
     if (session === current) mergeHistory(current, payload);
   });
+  // Who is in the room: the server pushes the full list after each (re)join and diffs as people come
+  // and go; the client's Presence merges them. One entry per name, with a meta per open tab.
+  const presence = new Presence(channel);
+  presence.onSync(() => {
+    if (session === current) renderOnline(presence);
+  });
   // The client rejoins by itself after a network error or a server-side crash of the channel; until
   // then nothing can be sent.
   channel.onError(() => {
@@ -163,11 +172,33 @@ function enterRoom(name, room) {
   socket.connect();
 }
 
+/** Shows who is online: each name once, with the number of tabs when there are several. */
+function renderOnline(presence) {
+  const people = presence.list((name, { metas }) => ({ name, tabs: metas.length }));
+  people.sort((a, b) => a.name.localeCompare(b.name));
+  const items = people.map(({ name, tabs }) => {
+    const item = document.createElement("li");
+    item.dataset.testid = "online-person";
+    item.textContent = name;
+    if (tabs > 1) {
+      const count = document.createElement("span");
+      count.className = "tabs";
+      count.textContent = ` · ${tabs} tabs`;
+      item.append(count);
+    }
+    return item;
+  });
+  ui.online.replaceChildren(...items);
+  ui.onlineCount.textContent = people.length === 1 ? "1 person online" : `${people.length} people online`;
+}
+
 /** Leaves the current room, if any, and disconnects: the page holds a connection only while in a room. */
 function leaveRoom() {
   const current = session;
   if (!current) return;
   session = null;
+  ui.online.replaceChildren();
+  ui.onlineCount.textContent = "Nobody here yet";
   current.channel.leave();
   socket.disconnect();
   setJoined(false);

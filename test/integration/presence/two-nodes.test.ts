@@ -1,0 +1,85 @@
+// Presence across two endpoints (two nodes on one memory bus) with the official client: a client on one
+// node sees, through presence_diff, the people who join and leave on the other node.
+import { Presence as ClientPresence } from "phoenix";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Channel, Endpoint, MemoryAdapter, MemoryBus, ok, Presence, PubSub, Runtime, silentLogger, Socket, type ChannelRoute, type Params } from "../../../src/index.js";
+import { closeAllClients, connectSocket, join, Recorder } from "../../support/phoenix-client.js";
+
+const AFTER_JOIN = Symbol("after join");
+const stops: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  await closeAllClients();
+  for (const stop of stops.splice(0)) await stop();
+});
+
+/** A node: its own runtime, a PubSub on the shared bus, an endpoint with a presence-tracking room channel. */
+async function startNode(bus: MemoryBus, name: string): Promise<string> {
+  const runtime = new Runtime({ node: name });
+  const pubsub = new PubSub({ runtime, adapter: new MemoryAdapter(bus) });
+  await pubsub.start();
+  const presence = new Presence(pubsub, { broadcastPeriodMs: 50 });
+  class RoomChannel extends Channel<{ user: string }> {
+    override join() {
+      this.send(AFTER_JOIN);
+      return ok();
+    }
+    override handleInfo(message: unknown) {
+      if (message !== AFTER_JOIN) return;
+      presence.track(this, this.assigns.user, { node: name });
+      this.push("presence_state", presence.list(this.topic));
+    }
+  }
+  class UserSocket extends Socket<{ user: string }> {
+    static override channels: readonly ChannelRoute[] = [["room:*", RoomChannel]];
+    override connect(params: Params) {
+      this.assigns.user = String(params.user);
+      return true;
+    }
+  }
+  const endpoint = new Endpoint({ port: 0, host: "127.0.0.1", logger: silentLogger, runtime, pubsub, children: [presence.childSpec()] });
+  endpoint.socket("/socket", UserSocket);
+  await endpoint.start();
+  stops.push(async () => {
+    await endpoint.stop();
+    await pubsub.stop();
+  });
+  return `${endpoint.url.replace(/^http/, "ws")}/socket`;
+}
+
+async function enter(url: string, user: string) {
+  const socket = await connectSocket(url, { params: { user } });
+  const channel = socket.channel("room:shared");
+  const presence = new ClientPresence(channel);
+  const syncs = new Recorder();
+  presence.onSync(() => syncs.record());
+  await join(channel);
+  await syncs.waitFor(1);
+  const seen = () => presence.list((key: string, { metas }: { metas: Array<{ node: string }> }) => `${key}@${metas.map((m) => m.node).join("+")}`).sort();
+  return { channel, seen };
+}
+
+/** Waits for `check` to hold (the client applies diffs as they arrive). */
+const until = (check: () => boolean, what: string) =>
+  vi.waitUntil(check, { timeout: 3_000, interval: 10 }).catch(() => {
+    throw new Error(`timed out waiting for ${what}`);
+  });
+
+describe("Presence on two nodes", () => {
+  it("shows a client the joins and leaves of clients connected to the other node", async () => {
+    const bus = new MemoryBus();
+    const [urlA, urlB] = [await startNode(bus, "a"), await startNode(bus, "b")];
+    const ann = await enter(urlA, "ann");
+    const bob = await enter(urlB, "bob");
+    await until(() => ann.seen().join() === "ann@a,bob@b", "ann (on a) to see bob (on b)");
+    await until(() => bob.seen().join() === "ann@a,bob@b", "bob (on b) to see ann (on a)");
+
+    // ann opens a second tab on node b: one key, a meta per node.
+    const annTab2 = await enter(urlB, "ann");
+    await until(() => ann.seen().some((s) => s === "ann@a+b" || s === "ann@b+a"), "ann's two tabs");
+    annTab2.channel.leave();
+    bob.channel.leave();
+    await until(() => ann.seen().join() === "ann@a", "the leaves from node b");
+    expect(ann.seen()).toEqual(["ann@a"]);
+  });
+});
