@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // The browser bundle of fenix/client, which pages served in tests import.
+    globalSetup: ["test/support/build-client.ts"],
     projects: [
       {
         extends: true,

@@ -23,6 +23,7 @@ import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js"
 import { ServerError, ServerErrorCode } from "./errors.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { compileOriginCheck, type CheckOrigin } from "./origin.js";
+import { isClientBundlePath, serveClientBundle } from "./client-bundle.js";
 import { LongPollHandler, type LongPollSettings } from "./longpoll/longpoll-handler.js";
 import type { SocketClass } from "./socket.js";
 import { StaticMount } from "./static-files.js";
@@ -362,6 +363,10 @@ export class Endpoint implements EndpointContext {
     const longpoll = this.#longpolls.get(path);
     if (longpoll !== undefined) {
       longpoll.handle(req, res);
+      return;
+    }
+    if (isClientBundlePath(path) && (req.method === "GET" || req.method === "HEAD")) {
+      serveClientBundle(path, req, res);
       return;
     }
     const mount = this.#mounts.get(path);

@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startChatServer, type ChatServer } from "../../examples/chat/server.js";
@@ -12,6 +13,9 @@ import { chromiumSkipReason, launchChromium } from "../support/chromium.js";
 /** How long a page may take to show what the server sent; CI machines have two busy cores. */
 const WAIT_MS = 15_000;
 const TEST_MS = 60_000;
+
+/** A page on the official phoenix client, served next to the chat page (which runs on fenix/client). */
+const OFFICIAL_PAGE = join(dirname(fileURLToPath(import.meta.url)), "official-page");
 
 /** A cookie that makes the test server refuse the browser's WebSocket upgrades. */
 const NO_WEBSOCKET_COOKIE = { name: "fenix_test_no_websocket", value: "1" };
@@ -49,7 +53,7 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
   }, TEST_MS);
 
   /** Opens the chat in a fresh context: its own storage and connection, like a separate person. */
-  async function openChat(label: string, query = "", options: { websocket?: boolean } = {}): Promise<Page> {
+  async function openChat(label: string, query = "", options: { websocket?: boolean; path?: string } = {}): Promise<Page> {
     if (!browser || !server) throw new Error("the suite's setup failed; see beforeAll");
     const context = await browser.newContext();
     if (options.websocket === false) await context.addCookies([{ ...NO_WEBSOCKET_COOKIE, url: server.url }]);
@@ -57,7 +61,7 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
     page.setDefaultTimeout(WAIT_MS);
     page.on("pageerror", (error) => pageErrors.push(`${label}: ${error.message}`));
     contexts.push({ context, page, label });
-    await page.goto(`${server.url}/${query}`);
+    await page.goto(`${server.url}/${options.path ?? query}`);
     return page;
   }
 
@@ -122,6 +126,30 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
       const both = ["alice: hello bob", "bob: hi alice, good to see you"];
       await expectTranscript(alice, both);
       await expectTranscript(bob, both);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "chats between the page on fenix/client and a page on the official phoenix client",
+    async () => {
+      if (!server) throw new Error("the suite's setup failed; see beforeAll");
+      const room = freshRoom();
+      server.endpoint.static("/official", OFFICIAL_PAGE);
+      const fenix = await openChat("fenix-client");
+      await joinRoom(fenix, "fen", room);
+      await expectJoined(fenix);
+      const official = await openChat("official-client", "", { path: `official/index.html?room=${room}&name=phil` });
+      await expect.poll(() => official.getByTestId("state").textContent(), { timeout: WAIT_MS }).toBe("joined");
+
+      await say(fenix, "hello from fenix/client");
+      await official.evaluate(() => (window as unknown as { say(body: string): Promise<unknown> }).say("hello from phoenix.js"));
+      const both = ["fen: hello from fenix/client", "phil: hello from phoenix.js"];
+      await expectTranscript(fenix, both);
+      await expect.poll(() => official.getByTestId("messages").locator("li").allTextContents(), { timeout: WAIT_MS }).toEqual(both);
+      // Presence agrees on both clients.
+      await expect.poll(() => fenix.getByTestId("online-person").allTextContents(), { timeout: WAIT_MS }).toEqual(["fen", "phil"]);
+      await expect.poll(() => official.getByTestId("online").locator("li").allTextContents(), { timeout: WAIT_MS }).toEqual(["fen×1", "phil×1"]);
     },
     TEST_MS,
   );

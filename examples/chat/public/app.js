@@ -1,8 +1,8 @@
-// The chat page's behaviour: joins `room:<name>` through the official Phoenix client, renders the room's
+// The chat page's behaviour: joins `room:<name>` through Fenix's own client (/fenix/client.js), renders the room's
 // messages (live `new_msg` broadcasts and an optional `history` push) and who is online (Presence), and
 // sends new messages. Plain browser ESM with no build step; user data reaches the DOM only as text, never
 // as markup.
-import { LongPoll, Presence, Socket } from "/vendor/phoenix.mjs";
+import { ClientErrorCode, Presence, Socket } from "/fenix/client.js";
 
 const NAME_KEY = "fenix-chat:name";
 const DEFAULT_ROOM = "lobby";
@@ -48,12 +48,11 @@ const fullTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium",
  * One socket for the page's lifetime: connected when a room is joined, disconnected when it is left.
  * Its state callbacks report to whichever room session is current.
  */
-const socket = new Socket("/socket", {
-  longPollFallbackMs: LONG_POLL_FALLBACK_MS,
-  logger: new URLSearchParams(location.search).has("debug")
-    ? (kind, msg, data) => console.debug(`${kind}: ${msg}`, data)
-    : undefined,
-});
+const socket = new Socket("/socket", { longPollFallbackMs: LONG_POLL_FALLBACK_MS });
+if (new URLSearchParams(location.search).has("debug")) {
+  socket.onMessage((message) => console.debug("received", message));
+  socket.onError((error) => console.debug("socket error", error));
+}
 
 /**
  * The room the page is in, or null on the join form.
@@ -146,30 +145,29 @@ function enterRoom(name, room) {
     if (session === current) renderOnline(presence);
   });
   // The client rejoins by itself after a network error or a server-side crash of the channel; until
-  // then nothing can be sent.
+  // then nothing can be sent. Every successful (re)join enables sending again.
   channel.onError(() => {
     if (session === current) setJoined(false);
   });
-
-  channel
-    .join()
-    .receive("ok", () => {
-      if (session !== current) return;
-      clearError();
-      setJoined(true);
-    })
-    .receive("error", (response) => {
-      if (session !== current) return;
-      leaveRoom();
-      showView("join");
-      showError(`Could not join #${room}: ${reasonOf(response)}`);
-      ui.name.focus();
-    })
-    .receive("timeout", () => {
-      if (session === current) showError(`Joining #${room} is taking longer than expected; still trying…`);
-    });
+  channel.onJoin(() => {
+    if (session !== current) return;
+    clearError();
+    setJoined(true);
+  });
 
   socket.connect();
+  channel.join().catch((error) => {
+    if (session !== current) return;
+    if (error.code === ClientErrorCode.JOIN_TIMEOUT) {
+      showError(`Joining #${room} is taking longer than expected; still trying…`);
+      return;
+    }
+    if (error.code !== ClientErrorCode.JOIN_REFUSED) return;
+    leaveRoom();
+    showView("join");
+    showError(`Could not join #${room}: ${reasonOf(error.response)}`);
+    ui.name.focus();
+  });
 }
 
 /** Shows who is online: each name once, with the number of tabs when there are several. */
@@ -199,8 +197,8 @@ function leaveRoom() {
   session = null;
   ui.online.replaceChildren();
   ui.onlineCount.textContent = "Nobody here yet";
-  current.channel.leave();
-  socket.disconnect();
+  void current.channel.leave();
+  void socket.disconnect();
   setJoined(false);
   setStatus("disconnected");
   document.title = "Fenix chat";
@@ -230,24 +228,23 @@ ui.composerForm.addEventListener("submit", (event) => {
     ui.send.removeAttribute("aria-busy");
   };
 
-  current.channel
-    .push("new_msg", { body }, PUSH_TIMEOUT_MS)
-    .receive("ok", () => {
+  current.channel.push("new_msg", { body }, { timeout: PUSH_TIMEOUT_MS }).then(
+    () => {
       done();
       if (session !== current) return;
       clearError();
       // Keep anything typed while the push was in flight.
       if (ui.composer.value === body) ui.composer.value = "";
       updateCounter();
-    })
-    .receive("error", (response) => {
+    },
+    (error) => {
       done();
-      if (session === current) showError(`Message not sent: ${reasonOf(response)}`);
-    })
-    .receive("timeout", () => {
-      done();
-      if (session === current) showError("Message not sent: the server did not answer in time.");
-    });
+      if (session !== current) return;
+      if (error.code === ClientErrorCode.PUSH_TIMEOUT) showError("Message not sent: the server did not answer in time.");
+      else if (error.code === ClientErrorCode.PUSH_ERROR) showError(`Message not sent: ${reasonOf(error.response)}`);
+      else showError("Message not sent: the connection dropped; try again once reconnected.");
+    },
+  );
 });
 
 function updateCounter() {
@@ -361,7 +358,7 @@ function setStatus(state) {
   ui.status.dataset.state = state;
   ui.statusText.textContent = state;
   // Which transport carries the chat: shown as a tooltip, and readable by tests.
-  const transport = socket.transport === LongPoll ? "longpoll" : "websocket";
+  const transport = socket.transportKind ?? "websocket";
   ui.status.dataset.transport = transport;
   ui.status.title = state === "connected" ? `connected over ${transport === "longpoll" ? "long polling" : "WebSocket"}` : "";
 }

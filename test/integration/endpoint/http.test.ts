@@ -128,3 +128,27 @@ describe("lifecycle", () => {
     );
   });
 });
+
+describe("the fenix/client browser build", () => {
+  it("is served at /fenix/client.js with its source map, and answers 304 to a matching ETag", async () => {
+    const endpoint = new Endpoint({ port: 0, host: "127.0.0.1", logger: silentLogger });
+    await endpoint.start();
+    cleanups.push(() => endpoint.stop());
+    const script = await fetch(`${endpoint.url}/fenix/client.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const code = await script.text();
+    expect(code).toContain("sourceMappingURL=client.js.map");
+    const etag = script.headers.get("etag")!;
+    const again = await fetch(`${endpoint.url}/fenix/client.js`, { headers: { "if-none-match": etag } });
+    expect(again.status).toBe(304);
+    await again.text();
+    const map = await fetch(`${endpoint.url}/fenix/client.js.map`);
+    expect(map.status).toBe(200);
+    expect((JSON.parse(await map.text()) as { sources: string[] }).sources.some((s) => s.includes("src/client/socket.ts"))).toBe(true);
+    // It is a module a page can import from.
+    const exported = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`) as Record<string, unknown>;
+    expect(typeof exported.Socket).toBe("function");
+    expect(typeof exported.Presence).toBe("function");
+  });
+});

@@ -2,53 +2,22 @@
 // leaves of other clients, one key with a meta per tab, updates, and a fresh state after a reconnect.
 import { Presence as ClientPresence, type Channel as ClientChannel } from "phoenix";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Channel, Endpoint, ok, Presence, PubSub, reply, silentLogger, Socket, type ChannelRoute, type Params } from "../../../src/index.js";
+import type { Endpoint, Presence } from "../../../src/index.js";
+import { startPresenceEndpoint, type PresenceEndpoint } from "../../support/presence-endpoint.js";
 import { closeAllClients, connectSocket, join, push, Recorder } from "../../support/phoenix-client.js";
 
+let server: PresenceEndpoint;
 let endpoint: Endpoint;
 let presence: Presence;
 let socketUrl: string;
 
-const AFTER_JOIN = Symbol("after join");
-
-class RoomChannel extends Channel<{ user: string }> {
-  override join() {
-    this.send(AFTER_JOIN);
-    return ok();
-  }
-  override handleInfo(message: unknown) {
-    if (message !== AFTER_JOIN) return;
-    presence.track(this, this.assigns.user, { online_at: 1 });
-    this.push("presence_state", presence.list(this.topic));
-  }
-  override handleIn(event: string, payload: unknown) {
-    if (event === "away") presence.update(this, this.assigns.user, (meta) => ({ ...meta, away: (payload as { away: boolean }).away }));
-    return reply("ok");
-  }
-}
-
-class UserSocket extends Socket<{ user: string }> {
-  static override channels: readonly ChannelRoute[] = [["room:*", RoomChannel]];
-  override connect(params: Params) {
-    this.assigns.user = String(params.user);
-    return true;
-  }
-  override id() {
-    return `user:${this.assigns.user}`;
-  }
-}
-
 beforeEach(async () => {
-  const pubsub = new PubSub();
-  presence = new Presence(pubsub, { broadcastPeriodMs: 100 });
-  endpoint = new Endpoint({ port: 0, host: "127.0.0.1", logger: silentLogger, pubsub, children: [presence.childSpec()] });
-  endpoint.socket("/socket", UserSocket);
-  await endpoint.start();
-  socketUrl = `${endpoint.url.replace(/^http/, "ws")}/socket`;
+  server = await startPresenceEndpoint();
+  ({ endpoint, presence, socketUrl } = server);
 });
 afterEach(async () => {
   await closeAllClients();
-  await endpoint.stop();
+  await server.stop();
 });
 
 interface Watcher {
@@ -116,7 +85,7 @@ describe("Presence with the official client", () => {
       return metas?.length === 1 && metas[0]!.away === true;
     }, "the update");
     const metas = presence.list("room:lobby").eve!.metas;
-    expect(metas).toEqual([{ online_at: 1, away: true, phx_ref: expect.any(String) as string, phx_ref_prev: before }]);
+    expect(metas).toEqual([{ node: "nonode", online_at: 1, away: true, phx_ref: expect.any(String) as string, phx_ref_prev: before }]);
   });
 
   it("gets a fresh state after a reconnect and rejoin", async () => {

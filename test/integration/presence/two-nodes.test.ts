@@ -2,10 +2,10 @@
 // node sees, through presence_diff, the people who join and leave on the other node.
 import { Presence as ClientPresence } from "phoenix";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Channel, Endpoint, MemoryAdapter, MemoryBus, ok, Presence, PubSub, Runtime, silentLogger, Socket, type ChannelRoute, type Params } from "../../../src/index.js";
+import { MemoryBus } from "../../../src/index.js";
+import { startPresenceEndpoint } from "../../support/presence-endpoint.js";
 import { closeAllClients, connectSocket, join, Recorder } from "../../support/phoenix-client.js";
 
-const AFTER_JOIN = Symbol("after join");
 const stops: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
@@ -15,36 +15,9 @@ afterEach(async () => {
 
 /** A node: its own runtime, a PubSub on the shared bus, an endpoint with a presence-tracking room channel. */
 async function startNode(bus: MemoryBus, name: string): Promise<string> {
-  const runtime = new Runtime({ node: name });
-  const pubsub = new PubSub({ runtime, adapter: new MemoryAdapter(bus) });
-  await pubsub.start();
-  const presence = new Presence(pubsub, { broadcastPeriodMs: 50 });
-  class RoomChannel extends Channel<{ user: string }> {
-    override join() {
-      this.send(AFTER_JOIN);
-      return ok();
-    }
-    override handleInfo(message: unknown) {
-      if (message !== AFTER_JOIN) return;
-      presence.track(this, this.assigns.user, { node: name });
-      this.push("presence_state", presence.list(this.topic));
-    }
-  }
-  class UserSocket extends Socket<{ user: string }> {
-    static override channels: readonly ChannelRoute[] = [["room:*", RoomChannel]];
-    override connect(params: Params) {
-      this.assigns.user = String(params.user);
-      return true;
-    }
-  }
-  const endpoint = new Endpoint({ port: 0, host: "127.0.0.1", logger: silentLogger, runtime, pubsub, children: [presence.childSpec()] });
-  endpoint.socket("/socket", UserSocket);
-  await endpoint.start();
-  stops.push(async () => {
-    await endpoint.stop();
-    await pubsub.stop();
-  });
-  return `${endpoint.url.replace(/^http/, "ws")}/socket`;
+  const node = await startPresenceEndpoint({ bus, node: name, broadcastPeriodMs: 50 });
+  stops.push(() => node.stop());
+  return node.socketUrl;
 }
 
 async function enter(url: string, user: string) {
