@@ -103,6 +103,17 @@ export function join(channel: Channel, timeoutMs?: number): Promise<Reply> {
   return replyOf(channel.join(timeoutMs));
 }
 
+/**
+ * Joins `channel` and records the response of every ok join reply: the first join and each rejoin the
+ * client makes by itself (after a reconnect or a channel error). Resolves once the first one arrived.
+ */
+export async function joinRecording(channel: Channel): Promise<Recorder<unknown>> {
+  const joins = new Recorder<unknown>();
+  channel.join().receive("ok", joins.record);
+  await joins.waitFor(1);
+  return joins;
+}
+
 /** Options of {@link push}. */
 export interface PushOptions {
   /** The push timeout in ms. @defaultValue the socket's `timeout` */

@@ -6,17 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 
 import type { Socket } from "phoenix";
 import { ServerErrorCode, type ClientErrorContext, type FenixError } from "../../../src/index.js";
 import { LONGPOLL, WEBSOCKET } from "../../support/client-transport.js";
-import {
-  closeAllClients,
-  connectSocket,
-  join,
-  push,
-  quietPeriod,
-  recordEvent,
-  Recorder,
-  WAIT_MS,
-  type ClientOptions,
-} from "../../support/phoenix-client.js";
+import { closeAllClients, connectSocket, join, push, quietPeriod, recordEvent, Recorder, WAIT_MS, type ClientOptions, joinRecording } from "../../support/phoenix-client.js";
 import { startTestEndpoint, type TestEndpoint } from "../../support/test-endpoint.js";
 
 const WINDOW_MS = 200;
@@ -117,9 +107,7 @@ describe("frame size", () => {
     socket.onError(errors.record);
     socket.onOpen(opens.record);
     const big = socket.channel("echo:big");
-    const joins = new Recorder<unknown>();
-    big.join().receive("ok", joins.record);
-    await joins.waitFor(1);
+    const joins = await joinRecording(big);
 
     void push(big, "ping", { body: "x".repeat(20_000) }, { timeout: 200 });
 

@@ -6,16 +6,7 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { Socket } from "phoenix";
 import { WEBSOCKET } from "../../support/client-transport.js";
-import {
-  useTestEndpoint,
-  connectSocket as connectAnySocket,
-  join,
-  push,
-  Recorder,
-  recordEvent,
-  recordMessages,
-  type ClientOptions,
-} from "../../support/phoenix-client.js";
+import { useTestEndpoint, connectSocket as connectAnySocket, join, push, Recorder, recordEvent, recordMessages, type ClientOptions, joinRecording } from "../../support/phoenix-client.js";
 import { startTestEndpoint } from "../../support/test-endpoint.js";
 
 const server = useTestEndpoint();
@@ -125,9 +116,7 @@ describe("close codes", () => {
     socket.onClose(closes.record);
     socket.onOpen(opens.record);
     const big = socket.channel("echo:big");
-    const joins = new Recorder<unknown>();
-    big.join().receive("ok", joins.record);
-    await joins.waitFor(1);
+    const joins = await joinRecording(big);
 
     void push(big, "ping", { body: "x".repeat(20_000) }, { timeout: 200 });
 
