@@ -9,7 +9,6 @@ import type { JsonObject, Message, Payload } from "../protocol/message.js";
 import { Reserved } from "../protocol/reserved.js";
 import type { Frame, Serializer } from "../protocol/serializer.js";
 import { isCleanExit, isExitMessage, shutdown, type ExitReason } from "../runtime/exit-reason.js";
-import type { TimerHandle } from "../runtime/clock.js";
 import type { Pid } from "../runtime/pid.js";
 import { Process } from "../runtime/process.js";
 import type { ChannelClass } from "./channel.js";
@@ -17,6 +16,7 @@ import type { ChannelHost } from "./channel-context.js";
 import { ChannelServer, InboundEvent, JoinCommand, JoinOutcome } from "./channel-server.js";
 import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
+import { IdleSweeper } from "./idle-sweeper.js";
 import type { Socket } from "./socket.js";
 import type { TopicRouter } from "./topic-pattern.js";
 import { CloseCode, type Transport, type TransportListener } from "./transport.js";
@@ -83,7 +83,8 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   /** Channels whose client left, until their process ends (they still count against maxChannels). */
   #leavingEntries: ChannelEntry[] | null = null;
   #lastSeen: number;
-  #idleTimer: TimerHandle | null = null;
+  /** The sweeper that tells this connection when it may be idle (none when idleTimeoutMs is 0). */
+  readonly #idleSweeper: IdleSweeper | null;
   #closing = false;
   readonly #parent: Pid | undefined;
 
@@ -100,8 +101,15 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     this.#errorContext = { ...init.errorContext, socketId: init.socketId };
     this.#lastSeen = this.runtime.clock.now();
     if (this.socketId !== null) this.#endpoint.pubsub.subscribe(this.socketId, this.pid);
-    this.#scheduleIdleCheck(this.#limits.idleTimeoutMs);
+    const idleMs = this.#limits.idleTimeoutMs;
+    this.#idleSweeper = idleMs > 0 && Number.isFinite(idleMs) ? IdleSweeper.of(this.runtime, idleMs, IDLE_CHECK) : null;
+    this.#idleSweeper?.add(this);
     this.#endpoint.socketOpened(this);
+  }
+
+  /** @internal When the client was last heard from (runtime clock ms), for the idle sweeper. */
+  get lastSeen(): number {
+    return this.#lastSeen;
   }
 
   /** Number of channels joined or joining (and leaving, which still count against the limit). */
@@ -184,7 +192,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   }
 
   protected override onExit(reason: ExitReason): void {
-    if (this.#idleTimer !== null) this.runtime.cancelTimer(this.#idleTimer);
+    this.#idleSweeper?.delete(this);
     if (this.socketId !== null) this.#endpoint.pubsub.unsubscribe(this.socketId, this.pid);
     if (!this.#closing) {
       this.#closing = true;
@@ -368,25 +376,16 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     this.#endpoint.reportClientError(error, this.#errorContext);
   }
 
-  #scheduleIdleCheck(ms: number): void {
-    if (this.#limits.idleTimeoutMs <= 0 || !Number.isFinite(this.#limits.idleTimeoutMs)) return;
-    this.#idleTimer = this.runtime.sendAfter(this.pid, IDLE_CHECK, ms);
-  }
-
   #idleCheck(): void {
-    const silentFor = this.runtime.clock.now() - this.#lastSeen;
-    const remaining = this.#limits.idleTimeoutMs - silentFor;
-    if (remaining > 0) {
-      this.#scheduleIdleCheck(remaining);
-      return;
-    }
-    this.#idleTimer = null;
+    // The sweeper found this connection silent; a frame may have arrived since.
+    if (this.runtime.clock.now() - this.#lastSeen < this.#limits.idleTimeoutMs) return;
     this.#fail(
       new ServerError(ServerErrorCode.IDLE_TIMEOUT, `No frame from the client for ${this.#limits.idleTimeoutMs} ms.`, {
         status: CloseCode.GOING_AWAY,
       }),
     );
   }
+
 }
 
 function isBroadcast(message: unknown): message is { topic: string; event: string } {
