@@ -94,11 +94,6 @@ export class TrackerShard extends Process {
     return this.state.replica;
   }
 
-  /** The remote replicas this shard knows and whether each is up. */
-  peers(): Array<{ replica: ReplicaId; up: boolean }> {
-    return [...this.#peers].map(([replica, peer]) => ({ replica, up: !peer.down }));
-  }
-
   // ## Local operations (called from any process; the state is only touched from this thread)
 
   track(owner: Pid, topic: string, key: string, meta: PresenceMeta): PresenceEntry {
