@@ -4,7 +4,7 @@
  * topic whenever its replica's view of that topic changes. The payloads are the ones the official
  * `phoenix` client's `Presence` syncs from.
  */
-import { FASTLANE_DISPATCHER } from "../pubsub/fastlane.js";
+import { FASTLANE_DISPATCHER } from "../pubsub/subscriber.js";
 import type { PubSub } from "../pubsub/pubsub.js";
 import type { ChildSpec } from "../runtime/child-spec.js";
 import type { Pid } from "../runtime/pid.js";

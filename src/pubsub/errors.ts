@@ -1,5 +1,6 @@
 /**
- * Typed errors of the PubSub layer: misuse of the subscribe/broadcast API and adapter failures.
+ * Typed errors of the PubSub layer: misuse of the subscribe/broadcast API, frames between nodes, and
+ * adapter failures (links down, messages lost).
  */
 import { FenixError } from "../errors/fenix-error.js";
 
@@ -13,10 +14,16 @@ export const PubSubErrorCode = {
   ADAPTER_FAILED: "FENIX_ERR_PUBSUB_ADAPTER_FAILED",
   /** A broadcast was made on a PubSub that is stopped. */
   STOPPED: "FENIX_ERR_PUBSUB_STOPPED",
-  /** A broadcast payload could not be encoded for some subscribers (for example bytes for a V1 client). */
-  ENCODE_FAILED: "FENIX_ERR_PUBSUB_ENCODE_FAILED",
-  /** Two nodes on one memory bus used the same node name. */
+  /** Two nodes of one cluster used the same node name. */
   DUPLICATE_NODE: "FENIX_ERR_PUBSUB_DUPLICATE_NODE",
+  /** A message to be sent to other nodes is not made of JSON values and `Uint8Array`s. */
+  BAD_MESSAGE: "FENIX_ERR_PUBSUB_BAD_MESSAGE",
+  /** A frame from another node could not be read (another Fenix version, or not a Fenix frame). */
+  BAD_FRAME: "FENIX_ERR_PUBSUB_BAD_FRAME",
+  /** The link to the other nodes is down: broadcasts reach this node's subscribers only until it is back. */
+  ADAPTER_DOWN: "FENIX_ERR_PUBSUB_ADAPTER_DOWN",
+  /** Messages between nodes were lost (a gap in a node's sequence numbers, or sends refused while down). */
+  MESSAGES_LOST: "FENIX_ERR_PUBSUB_MESSAGES_LOST",
 } as const;
 
 /** One of the {@link PubSubErrorCode} values. */

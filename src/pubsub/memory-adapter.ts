@@ -1,6 +1,7 @@
 /**
- * The in-memory adapter: the embedded default (one node, nothing leaves the process) and, with a shared
- * MemoryBus, several nodes inside one process — for tests of anything that spans nodes.
+ * The in-memory adapter: several nodes inside one process, linked by a MemoryBus — for tests of
+ * anything that spans nodes. Frames are the same bytes a network adapter carries, so what works here
+ * works over Redis or between cluster workers.
  */
 import type { AdapterHost, PubSubAdapter } from "./adapter.js";
 import { PubSubError, PubSubErrorCode } from "./errors.js";
@@ -9,8 +10,9 @@ import { PubSubError, PubSubErrorCode } from "./errors.js";
  * A message bus that links the {@link MemoryAdapter}s created on it, like a network between nodes.
  *
  * @remarks
- * Messages are delivered asynchronously (on a microtask), in send order per sender→receiver pair, which is
- * what adapters over a real network guarantee too. Nothing is serialised: receivers get the same objects.
+ * Frames are delivered asynchronously (on a microtask), in send order per sender→receiver pair, which is
+ * what adapters over a real network guarantee too. Each node receives the same bytes; the PubSub decodes
+ * them into its own copy of the message.
  */
 export class MemoryBus {
   readonly #nodes = new Map<string, AdapterHost>();
@@ -32,14 +34,14 @@ export class MemoryBus {
   }
 
   /** @internal */
-  send(from: string, to: string | null, topic: string, message: unknown, dispatcher: string): void {
+  send(from: string, to: string | null, frame: Uint8Array): void {
     queueMicrotask(() => {
       if (to !== null) {
-        this.#nodes.get(to)?.deliver(topic, message, dispatcher);
+        this.#nodes.get(to)?.deliver(frame);
         return;
       }
       for (const [name, host] of this.#nodes) {
-        if (name !== from) host.deliver(topic, message, dispatcher);
+        if (name !== from) host.deliver(frame);
       }
     });
   }
@@ -72,6 +74,7 @@ export class MemoryAdapter implements PubSubAdapter {
   start(host: AdapterHost): void {
     this.#bus.join(host);
     this.#host = host;
+    host.reportStatus(true);
   }
 
   stop(): void {
@@ -79,12 +82,12 @@ export class MemoryAdapter implements PubSubAdapter {
     this.#host = null;
   }
 
-  broadcast(topic: string, message: unknown, dispatcher: string): void {
-    if (this.#host !== null) this.#bus.send(this.#host.nodeName, null, topic, message, dispatcher);
+  broadcast(frame: Uint8Array): void {
+    if (this.#host !== null) this.#bus.send(this.#host.nodeName, null, frame);
   }
 
-  directBroadcast(node: string, topic: string, message: unknown, dispatcher: string): void {
-    if (this.#host !== null) this.#bus.send(this.#host.nodeName, node, topic, message, dispatcher);
+  directBroadcast(node: string, frame: Uint8Array): void {
+    if (this.#host !== null) this.#bus.send(this.#host.nodeName, node, frame);
   }
 
   nodes(): readonly string[] {

@@ -10,10 +10,10 @@ import { Process } from "../runtime/process.js";
 import { defaultRuntime, type Runtime } from "../runtime/runtime.js";
 import type { AdapterHost, PubSubAdapter } from "./adapter.js";
 import { PubSubError, PubSubErrorCode } from "./errors.js";
-import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "./fastlane.js";
-import { MemoryAdapter } from "./memory-adapter.js";
+import { decodeNodeFrameHeader, decodeNodeMessage, encodeNodeFrame } from "./node-frame.js";
 import {
   DEFAULT_DISPATCHER,
+  FASTLANE_DISPATCHER,
   defaultDispatcher,
   type DispatchContext,
   type Dispatcher,
@@ -23,8 +23,9 @@ import {
 /** Options of {@link PubSub}. */
 export interface PubSubOptions {
   /**
-   * Carries broadcasts to other nodes.
-   * @defaultValue a {@link MemoryAdapter} of its own: a single node, nothing leaves the process.
+   * Carries broadcasts to other nodes: `RedisAdapter` from `fenix/redis`, the cluster workers' IPC
+   * adapter, or a {@link MemoryAdapter} on a shared {@link MemoryBus} for several nodes in one process.
+   * @defaultValue none: a single node, nothing is encoded and nothing leaves the process
    */
   adapter?: PubSubAdapter;
   /**
@@ -34,11 +35,19 @@ export interface PubSubOptions {
   runtime?: Runtime;
   /**
    * Called when a dispatch could not serve some subscribers (for example a payload that one serializer
-   * cannot encode). The other subscribers are served regardless.
-   * @defaultValue ignore
+   * cannot encode), and for every problem of the link to other nodes the adapter reports (link down,
+   * messages lost). The other subscribers are served regardless. More listeners can be added with
+   * {@link PubSub.on}; an endpoint logs them.
+   * @defaultValue none
    */
   onError?: (error: Error) => void;
 }
+
+/**
+ * Whether other nodes can be reached: `"local"` without an adapter, `"connecting"` until the adapter
+ * has started or said it is connected, then `"up"` or `"down"` as the adapter reports.
+ */
+export type PubSubStatus = "local" | "connecting" | "up" | "down";
 
 /** Options of a broadcast. */
 export interface BroadcastOptions {
@@ -74,6 +83,12 @@ export interface SubscribeOptions {
  * `unsubscribe` or, automatically, when the subscribed process exits. Delivery is at-most-once and ordered
  * per sender. A process subscribed twice to a topic is subscribed once, with the latest metadata.
  *
+ * Messages are opaque to the PubSub. Local subscribers receive the very object that was broadcast; with an
+ * adapter, each broadcast is also encoded once into a frame (JSON, with `Uint8Array`s as raw bytes) that
+ * the adapter carries to the other nodes, where it is decoded only if the topic has subscribers there. A
+ * message that JSON cannot carry is refused at once when the PubSub has an adapter (see
+ * `FENIX_ERR_PUBSUB_BAD_MESSAGE`), so test multi-node code with a {@link MemoryBus}.
+ *
  * @example
  * ```ts
  * const pubsub = new PubSub();
@@ -84,24 +99,30 @@ export interface SubscribeOptions {
  */
 export class PubSub {
   readonly runtime: Runtime;
-  readonly #adapter: PubSubAdapter;
+  readonly #adapter: PubSubAdapter | null;
   readonly #topics = new Map<string, Map<Pid, Subscriber>>();
   readonly #pids = new Map<Pid, PidEntry>();
   readonly #dispatchers = new Map<string, Dispatcher>([
     [DEFAULT_DISPATCHER, defaultDispatcher],
-    [FASTLANE_DISPATCHER, fastlaneDispatcher],
+    // Until the server layer registers its fastlane, broadcasts naming it reach mailboxes: what the
+    // fastlane does for every subscriber that is not a channel.
+    [FASTLANE_DISPATCHER, defaultDispatcher],
   ]);
   readonly #context: DispatchContext;
+  readonly #errorListeners: ((error: Error) => void)[] = [];
+  readonly #statusListeners: ((status: PubSubStatus) => void)[] = [];
   #watcher: SubscriberWatcher;
   #state: "new" | "started" | "stopped" = "new";
+  #status: PubSubStatus;
   #nodeName: string;
 
   constructor(options: PubSubOptions = {}) {
     this.runtime = options.runtime ?? defaultRuntime;
-    this.#adapter = options.adapter ?? new MemoryAdapter();
+    this.#adapter = options.adapter ?? null;
+    this.#status = this.#adapter === null ? "local" : "connecting";
     this.#nodeName = this.runtime.node;
-    const onError = options.onError ?? (() => {});
-    this.#context = { runtime: this.runtime, reportError: onError };
+    if (options.onError !== undefined) this.#errorListeners.push(options.onError);
+    this.#context = { runtime: this.runtime, reportError: (error) => this.#reportError(error) };
     this.#watcher = this.#spawnWatcher(undefined);
   }
 
@@ -138,31 +159,65 @@ export class PubSub {
     return watcher;
   }
 
-  /** This node's name in the cluster (the adapter's, once started). */
+  /** This node's name in the cluster (the runtime's node name). */
   get nodeName(): string {
     return this.#nodeName;
   }
 
   /** The names of the nodes the adapter knows, this one included. */
   nodes(): readonly string[] {
-    return this.#adapter.nodes();
+    return this.#adapter === null || this.#state !== "started" ? [this.#nodeName] : this.#adapter.nodes();
   }
 
-  /** Connects the adapter. Local subscribe/broadcast work before this too; only other nodes wait for it. */
+  /** Whether other nodes can be reached now (see {@link PubSubStatus}). */
+  get status(): PubSubStatus {
+    return this.#status;
+  }
+
+  /**
+   * Listens for problems (`"error"`: a dispatch that could not serve some subscribers, a frame that could
+   * not be read, the adapter's reports) or for changes of {@link PubSub.status} (`"status"`).
+   */
+  on(event: "error", listener: (error: Error) => void): this;
+  on(event: "status", listener: (status: PubSubStatus) => void): this;
+  on(event: "error" | "status", listener: ((error: Error) => void) | ((status: PubSubStatus) => void)): this {
+    if (event === "error") this.#errorListeners.push(listener as (error: Error) => void);
+    else if (event === "status") this.#statusListeners.push(listener as (status: PubSubStatus) => void);
+    return this;
+  }
+
+  /** Removes a listener added with {@link PubSub.on}. */
+  off(event: "error" | "status", listener: ((error: Error) => void) | ((status: PubSubStatus) => void)): this {
+    const list: unknown[] = event === "error" ? this.#errorListeners : this.#statusListeners;
+    const i = list.indexOf(listener);
+    if (i !== -1) list.splice(i, 1);
+    return this;
+  }
+
+  /**
+   * Connects the adapter. Local subscribe/broadcast work before this too; only other nodes wait for it.
+   * @throws PubSubError `FENIX_ERR_PUBSUB_ADAPTER_FAILED` (or the adapter's own coded error) when the
+   *   adapter cannot start at all.
+   */
   async start(): Promise<void> {
     if (this.#state !== "new") return;
     this.#state = "started";
+    const adapter = this.#adapter;
+    if (adapter === null) return;
     const host: AdapterHost = {
       nodeName: this.#nodeName,
-      deliver: (topic, message, dispatcher) => this.#dispatch(topic, null, message, dispatcher),
+      deliver: (frame) => this.#deliver(frame),
+      reportError: (error) => this.#reportError(error),
+      reportStatus: (connected) => this.#setStatus(connected ? "up" : "down"),
     };
     try {
-      await this.#adapter.start(host);
+      await adapter.start(host);
     } catch (cause) {
       this.#state = "stopped";
       if (cause instanceof FenixError) throw cause;
       throw new PubSubError(PubSubErrorCode.ADAPTER_FAILED, "The PubSub adapter failed to start.", { cause });
     }
+    if (this.#status === "connecting") this.#setStatus("up");
   }
 
   /** Disconnects the adapter and drops every subscription. */
@@ -173,13 +228,14 @@ export class PubSub {
     this.#topics.clear();
     this.#pids.clear();
     this.#watcher.halt();
-    if (wasStarted) await this.#adapter.stop();
+    if (wasStarted && this.#adapter !== null) await this.#adapter.stop();
   }
 
   /**
    * Registers a dispatcher under a name, so broadcasts (also from other nodes) can select it.
    *
-   * @remarks Every node of a cluster must register the same dispatchers under the same names.
+   * @remarks Every node of a cluster must register the same dispatchers under the same names. The
+   * `"fastlane"` name is the server layer's: an endpoint registers its channel dispatcher under it.
    */
   registerDispatcher(name: string, dispatcher: Dispatcher): void {
     this.#dispatchers.set(name, dispatcher);
@@ -233,7 +289,11 @@ export class PubSub {
     return this.#topics.keys();
   }
 
-  /** Sends `message` to every subscriber of `topic` on every node. */
+  /**
+   * Sends `message` to every subscriber of `topic` on every node.
+   * @throws PubSubError `FENIX_ERR_PUBSUB_BAD_MESSAGE` (with an adapter) when JSON cannot carry the
+   *   message; nothing is delivered then.
+   */
   broadcast(topic: string, message: unknown, options?: BroadcastOptions): void {
     this.#publish(topic, null, message, options?.dispatcher ?? DEFAULT_DISPATCHER, true);
   }
@@ -263,17 +323,25 @@ export class PubSub {
       return;
     }
     this.#assertRunning();
-    this.#remote(() => this.#adapter.directBroadcast(node, topic, message, dispatcher));
+    const adapter = this.#adapter;
+    if (adapter === null) return;
+    const frame = encodeNodeFrame(topic, dispatcher, message);
+    if (this.#state === "started") this.#remote(() => adapter.directBroadcast(node, frame));
   }
 
   #publish(topic: string, from: Pid | null, message: unknown, dispatcher: string, remote: boolean): void {
     assertTopic(topic);
     this.#assertDispatcher(dispatcher);
     this.#assertRunning();
-    this.#dispatch(topic, from, message, dispatcher);
-    if (remote && this.#state === "started") {
-      this.#remote(() => this.#adapter.broadcast(topic, message, dispatcher));
+    const adapter = remote ? this.#adapter : null;
+    if (adapter === null) {
+      this.#dispatch(topic, from, message, dispatcher);
+      return;
     }
+    // Encoded first, so a message other nodes could not receive reaches nobody: the same on one node as on many.
+    const frame = encodeNodeFrame(topic, dispatcher, message);
+    this.#dispatch(topic, from, message, dispatcher);
+    if (this.#state === "started") this.#remote(() => adapter.broadcast(frame));
   }
 
   #dispatch(topic: string, from: Pid | null, message: unknown, dispatcherName: string): void {
@@ -281,22 +349,56 @@ export class PubSub {
     if (subs === undefined) return;
     const dispatcher = this.#dispatchers.get(dispatcherName);
     if (dispatcher === undefined) {
-      this.#context.reportError(unknownDispatcher(dispatcherName));
+      this.#reportError(unknownDispatcher(dispatcherName));
       return;
     }
     dispatcher(subs.values(), from, message, this.#context);
   }
 
-  #remote(send: () => void | Promise<void>): void {
-    const onFailure = (cause: unknown) =>
-      this.#context.reportError(
-        new PubSubError(PubSubErrorCode.ADAPTER_FAILED, "The adapter failed to send to other nodes.", { cause }),
-      );
+  /** A frame from another node: decoded only if its topic has subscribers here. */
+  #deliver(frame: Uint8Array): void {
+    if (this.#state !== "started") return;
     try {
-      const result = send();
-      if (result !== undefined) result.then(undefined, onFailure);
+      const header = decodeNodeFrameHeader(frame);
+      if (!this.#topics.has(header.topic)) return;
+      if (!this.#dispatchers.has(header.dispatcher)) {
+        this.#reportError(unknownDispatcher(header.dispatcher));
+        return;
+      }
+      this.#dispatch(header.topic, null, decodeNodeMessage(frame, header), header.dispatcher);
+    } catch (error) {
+      // Never into the adapter: a bad frame (or a dispatcher bug) is reported, the link goes on.
+      this.#reportError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #remote(send: () => void): void {
+    try {
+      send();
     } catch (cause) {
-      onFailure(cause);
+      this.#reportError(new PubSubError(PubSubErrorCode.ADAPTER_FAILED, "The adapter failed to send to other nodes.", { cause }));
+    }
+  }
+
+  #reportError(error: Error): void {
+    for (const listener of this.#errorListeners) {
+      try {
+        listener(error);
+      } catch {
+        // A listener that throws must not stop the dispatch or the adapter that reported.
+      }
+    }
+  }
+
+  #setStatus(status: PubSubStatus): void {
+    if (this.#status === status || this.#status === "local") return;
+    this.#status = status;
+    for (const listener of this.#statusListeners) {
+      try {
+        listener(status);
+      } catch {
+        // As above: status listeners are observers.
+      }
     }
   }
 

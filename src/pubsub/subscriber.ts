@@ -37,6 +37,13 @@ export interface DispatchContext {
 /** The name of the dispatcher that sends the message to every subscriber's mailbox. */
 export const DEFAULT_DISPATCHER = "default";
 
+/**
+ * The name under which the server layer registers its channel dispatcher (the fastlane, which writes a
+ * broadcast encoded once to every joined client). Channel broadcasts and presence diffs use it. Until an
+ * endpoint registers it on a PubSub, the name is served like {@link DEFAULT_DISPATCHER}.
+ */
+export const FASTLANE_DISPATCHER = "fastlane";
+
 /** Sends the message as it is to every subscriber but `from`. */
 export const defaultDispatcher: Dispatcher = (subscribers, from, message, { runtime }) => {
   for (const sub of subscribers) {

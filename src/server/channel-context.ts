@@ -4,7 +4,7 @@
  */
 import type { Message, Payload } from "../protocol/message.js";
 import type { Frame, Serializer } from "../protocol/serializer.js";
-import type { FastlaneTarget } from "../pubsub/fastlane.js";
+import type { FastlaneTarget } from "./fastlane.js";
 import type { Pid } from "../runtime/pid.js";
 import type { EndpointApi } from "./endpoint-context.js";
 import type { Socket } from "./socket.js";

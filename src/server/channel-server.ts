@@ -4,7 +4,7 @@
  */
 import { isBinaryPayload, isJsonObject, type JsonObject, type Message, type Payload } from "../protocol/message.js";
 import { Reserved } from "../protocol/reserved.js";
-import { FastlaneSubscription, InterceptedBroadcast } from "../pubsub/fastlane.js";
+import { FastlaneSubscription, InterceptedBroadcast } from "./fastlane.js";
 import type { SubscribeOptions } from "../pubsub/pubsub.js";
 import { shutdown, type ExitReason } from "../runtime/exit-reason.js";
 import { Process } from "../runtime/process.js";

@@ -10,8 +10,9 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { FenixError } from "../errors/fenix-error.js";
 import type { Payload } from "../protocol/message.js";
-import { FASTLANE_DISPATCHER } from "../pubsub/fastlane.js";
-import { PubSub } from "../pubsub/pubsub.js";
+import { PubSubErrorCode } from "../pubsub/errors.js";
+import { PubSub, type PubSubStatus } from "../pubsub/pubsub.js";
+import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "./fastlane.js";
 import type { ChildSpec } from "../runtime/child-spec.js";
 import { DynamicSupervisor } from "../runtime/dynamic-supervisor.js";
 import { formatExitReason } from "../runtime/exit-reason.js";
@@ -172,9 +173,10 @@ export class Endpoint implements EndpointContext {
     }
     this.#secretKeyBase = options.secretKeyBase ?? randomBytes(32).toString("base64");
     this.#ownsPubSub = options.pubsub === undefined;
-    this.pubsub =
-      options.pubsub ??
-      new PubSub({ runtime: this.runtime, onError: (err) => this.logger.warn(err.message, { error: err }) });
+    this.pubsub = options.pubsub ?? new PubSub({ runtime: this.runtime });
+    this.pubsub.registerDispatcher(FASTLANE_DISPATCHER, fastlaneDispatcher);
+    this.pubsub.on("error", (err) => this.#logPubSubError(err));
+    this.pubsub.on("status", (status) => this.#logPubSubStatus(status));
     this.#ownsServer = options.server === undefined;
     this.#server = options.server ?? createServer((req, res) => this.handleRequest(req, res));
     this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
@@ -417,6 +419,16 @@ export class Endpoint implements EndpointContext {
         this.logger.error("the endpoint's supervision tree ended; new connections are refused", { reason: formatExitReason(reason) });
       }
     });
+  }
+
+  #logPubSubError(err: Error): void {
+    const code = (err as { code?: unknown }).code;
+    const serious = code === PubSubErrorCode.ADAPTER_DOWN || code === PubSubErrorCode.MESSAGES_LOST || code === PubSubErrorCode.DUPLICATE_NODE;
+    this.logger[serious ? "error" : "warn"](err.message, { code, error: err });
+  }
+
+  #logPubSubStatus(status: PubSubStatus): void {
+    if (status === "up") this.logger.info(`node ${this.pubsub.nodeName}: the link to the other nodes is up`, { nodes: this.pubsub.nodes() });
   }
 
   /** @internal */

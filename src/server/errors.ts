@@ -50,6 +50,8 @@ export const ServerErrorCode = {
   LONGPOLL_BINARY_DROPPED: "FENIX_ERR_SERVER_LONGPOLL_BINARY_DROPPED",
   /** A LongPoll POST body was larger than `maxBodyBytes` (answered with body status 413). */
   LONGPOLL_BODY_TOO_LARGE: "FENIX_ERR_SERVER_LONGPOLL_BODY_TOO_LARGE",
+  /** A broadcast could not be encoded for the clients of one serializer (bytes for V1 clients…); they skip it. */
+  BROADCAST_ENCODE_FAILED: "FENIX_ERR_SERVER_BROADCAST_ENCODE_FAILED",
   /** A LongPoll POST line is neither a text frame nor standard base64 (answered with body status 400). */
   LONGPOLL_BAD_LINE: "FENIX_ERR_SERVER_LONGPOLL_BAD_LINE",
 } as const;

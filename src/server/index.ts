@@ -3,6 +3,8 @@ export { Channel } from "./channel.js";
 export type { ChannelClass } from "./channel.js";
 export type { ConnectInfo } from "./connect-info.js";
 export { Endpoint } from "./endpoint.js";
+export { FastlaneSubscription, InterceptedBroadcast, fastlaneDispatcher } from "./fastlane.js";
+export type { FastlaneTarget } from "./fastlane.js";
 export type { ClientErrorListener, EndpointOptions, LongPollOptions, SocketOptions } from "./endpoint.js";
 export type { ClientErrorContext, EndpointApi } from "./endpoint-context.js";
 export { ServerError, ServerErrorCode } from "./errors.js";

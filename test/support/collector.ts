@@ -1,43 +1,12 @@
 /**
  * A process that records every message it receives, with a promise-based wait, for tests of anything
- * that delivers to mailboxes (PubSub, channels, runtime signals).
+ * that delivers to mailboxes (PubSub, channels, runtime signals): the shipped `Inbox`, plus `kill`.
  */
-import { Process, type Runtime } from "../../src/index.js";
+import { Inbox } from "../../src/testing/adapter.js";
 
-/** Records messages; `next()` waits for the next one. */
-export class Collector extends Process {
-  readonly messages: unknown[] = [];
-  #waiters: Array<() => void> = [];
-
-  constructor(runtime: Runtime) {
-    super(runtime);
-  }
-
-  protected handleMessage(message: unknown): void {
-    this.messages.push(message);
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  /** Resolves once at least `count` messages have arrived (rejects after `timeoutMs`). */
-  async waitFor(count: number, timeoutMs = 2_000): Promise<unknown[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages.length < count) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`expected ${count} messages, got ${this.messages.length}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return this.messages;
-  }
-
-  /** Ends the collector (its subscriptions go with it). */
+/** Records messages; `waitFor(n)` waits until n have arrived. */
+export class Collector extends Inbox {
+  /** Ends the collector with `reason` (its subscriptions go with it). */
   kill(reason: unknown = "shutdown"): void {
     this.stop(reason);
   }

@@ -67,34 +67,33 @@ export class FaultyBus {
       start: (h) => {
         host = h;
         this.#nodes.set(h.nodeName, h);
+        h.reportStatus(true);
       },
       stop: () => {
         if (host !== null && this.#nodes.get(host.nodeName) === host) this.#nodes.delete(host.nodeName);
         host = null;
       },
-      broadcast: (topic, message, dispatcher) => {
+      broadcast: (frame) => {
         if (host === null) return;
-        for (const name of this.#nodes.keys()) if (name !== host.nodeName) this.#send(host.nodeName, name, topic, message, dispatcher);
+        for (const name of this.#nodes.keys()) if (name !== host.nodeName) this.#send(host.nodeName, name, frame);
       },
-      directBroadcast: (node, topic, message, dispatcher) => {
-        if (host !== null) this.#send(host.nodeName, node, topic, message, dispatcher);
+      directBroadcast: (node, frame) => {
+        if (host !== null) this.#send(host.nodeName, node, frame);
       },
       nodes: () => [...this.#nodes.keys()],
     };
   }
 
-  #send(from: string, to: string, topic: string, message: unknown, dispatcher: string): void {
+  #send(from: string, to: string, frame: Uint8Array): void {
     this.sent++;
     const { drop = 0, duplicate = 0, maxDelayMs = 0 } = this.#faults;
     if (this.#cut.has(linkKey(from, to)) || this.#random() < drop) {
       this.dropped++;
       return;
     }
-    // What travels between nodes is data: copy it as a network would (JSON), so no object is shared.
-    const wire = JSON.stringify(message);
     const copies = this.#random() < duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      const deliver = () => this.#nodes.get(to)?.deliver(topic, JSON.parse(wire), dispatcher);
+      const deliver = () => this.#nodes.get(to)?.deliver(frame);
       const delay = maxDelayMs > 0 ? Math.floor(this.#random() * maxDelayMs) : 0;
       if (delay === 0) queueMicrotask(deliver);
       else this.#clock.setTimeout(deliver, delay);

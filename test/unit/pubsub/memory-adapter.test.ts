@@ -1,11 +1,14 @@
-/** The in-memory adapter passes the shared adapter conformance suite, and refuses duplicate node names. */
+/** The in-memory adapter passes the adapter conformance suite, and refuses duplicate node names. */
 import { describe, expect, it } from "vitest";
 import { MemoryAdapter, MemoryBus, PubSub, PubSubErrorCode, Runtime } from "../../../src/index.js";
-import { describeAdapterConformance } from "./adapter-conformance.js";
+import { adapterConformance } from "../../../src/testing/adapter.js";
 
-describeAdapterConformance("memory", {
-  newCluster: () => new MemoryBus(),
-  adapter: (bus, _node) => new MemoryAdapter(bus),
+describe("PubSub adapter conformance: memory", () => {
+  const newCluster = () => {
+    const bus = new MemoryBus();
+    return { adapter: () => new MemoryAdapter(bus) };
+  };
+  for (const c of adapterConformance({ newCluster })) it(c.name, c.run);
 });
 
 describe("MemoryBus", () => {

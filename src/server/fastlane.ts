@@ -1,15 +1,15 @@
 /**
  * The fastlane: a broadcast to channel subscribers is encoded once per serializer and the same bytes are
  * written to every subscribed transport, bypassing the channel processes. Only events a channel intercepts
- * go through its process (and its `handleOut`).
+ * go through its process (and its `handleOut`). It is the server's dispatcher, registered by every
+ * endpoint on its PubSub under {@link FASTLANE_DISPATCHER}; the PubSub itself knows nothing of the wire.
  */
 import type { Broadcast } from "../protocol/message.js";
 import type { Serializer } from "../protocol/serializer.js";
-import { PubSubError, PubSubErrorCode } from "./errors.js";
-import type { Dispatcher } from "./subscriber.js";
+import type { Dispatcher } from "../pubsub/subscriber.js";
+import { ServerError, ServerErrorCode } from "./errors.js";
 
-/** The name the fastlane dispatcher is registered under in every PubSub. */
-export const FASTLANE_DISPATCHER = "fastlane";
+export { FASTLANE_DISPATCHER } from "../pubsub/subscriber.js";
 
 /** A transport that can take frames encoded once for many subscribers. */
 export interface FastlaneTarget {
@@ -114,8 +114,8 @@ function encode(
       : { data: frame, binary: true };
   } catch (cause) {
     reportError(
-      new PubSubError(
-        PubSubErrorCode.ENCODE_FAILED,
+      new ServerError(
+        ServerErrorCode.BROADCAST_ENCODE_FAILED,
         `Broadcast "${message.event}" on "${message.topic}" could not be encoded for clients speaking ` +
           `vsn ${serializer.vsn}; those subscribers did not receive it.`,
         { cause },
