@@ -42,7 +42,7 @@ const layerRules = Object.entries(layers).map(([layer, allowed]) => {
 });
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "bench/results/**", "examples/**/public/vendor/**"] },
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "bench/results/**", "examples/**/public/vendor/**", ".scratch/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {

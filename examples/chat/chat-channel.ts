@@ -1,12 +1,12 @@
 /**
  * The chat room channel: `room:<anything>`. Joining needs a display name; right after the join the
  * client receives who is in the room (`presence_state`, then `presence_diff` as people come and go) and
- * the room's recent messages (`history`); `new_msg` pushes are checked, acknowledged,
- * recorded in the room's history and broadcast to everyone in the room (the sender included) with the
- * name and a timestamp.
+ * the room's recent messages (`history`); `new_msg` pushes are checked, acknowledged and
+ * broadcast to everyone in the room, on every node (the sender included), with the name, an id and a
+ * timestamp. The room servers record the broadcasts into the history.
  */
 import { Channel, error, ok, reply, type ChannelClass, type JsonObject, type Payload, type Presence } from "../../src/index.js";
-import { MAX_BODY_LENGTH, MAX_NAME_LENGTH, type ChatMessage } from "./chat-message.js";
+import { MAX_BODY_LENGTH, MAX_NAME_LENGTH, newMessage } from "./chat-message.js";
 import type { RoomDirectory } from "./room-directory.js";
 
 const AFTER_JOIN = Symbol("after join");
@@ -33,14 +33,12 @@ export function chatChannel(rooms: RoomDirectory, presence: Presence): ChannelCl
       this.push("history", { messages: messages.map((m) => ({ ...m })) });
     }
 
-    override async handleIn(event: string, payload: Payload) {
+    override handleIn(event: string, payload: Payload) {
       if (event !== "new_msg") return reply("error", { reason: `unknown event "${event}"` });
       const body = (payload as JsonObject).body;
       if (typeof body !== "string" || body.trim().length === 0) return reply("error", { reason: "empty message" });
       if ([...body].length > MAX_BODY_LENGTH) return reply("error", { reason: `message longer than ${MAX_BODY_LENGTH} characters` });
-      const message: ChatMessage = { name: this.assigns.name, body, at: Date.now() };
-      this.broadcast("new_msg", { ...message });
-      await rooms.record(this.#room, message);
+      this.broadcast("new_msg", { ...newMessage(this.assigns.name, body) });
       return reply("ok");
     }
 

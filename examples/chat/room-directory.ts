@@ -1,7 +1,7 @@
 /**
- * Finds or starts the room server of a room: a Registry maps room names to room servers, a
+ * Finds or starts the room server of a room on this node: a Registry maps room names to room servers, a
  * DynamicSupervisor (a child of the endpoint's supervision tree) starts them on first use and restarts
- * one that crashes.
+ * one that crashes. Room servers record what is broadcast in their room, from any node.
  */
 import {
   AlreadyStartedError,
@@ -12,16 +12,29 @@ import {
   runtimeOf,
   type ChildSpec,
   type Pid,
+  type PubSub,
   type Runtime,
 } from "../../src/index.js";
 import type { ChatMessage } from "./chat-message.js";
-import { RoomServer, type RoomNotice, type RoomRequest } from "./room-server.js";
+import { RoomServer, type RoomRequest } from "./room-server.js";
 
 /** The room servers of one chat endpoint. */
 export class RoomDirectory {
+  readonly #pubsub: PubSub;
+  readonly #syncTimeoutMs: number;
   #runtime: Runtime | null = null;
   #names: Registry<string> | null = null;
   #supervisor: Pid | null = null;
+
+  /**
+   * @param pubsub - the endpoint's PubSub: room servers listen to their room on it, and ask the other
+   *   nodes' room servers for the history when they start.
+   * @param syncTimeoutMs - how long a new room server waits for that history. @defaultValue 500
+   */
+  constructor(pubsub: PubSub, syncTimeoutMs = 500) {
+    this.#pubsub = pubsub;
+    this.#syncTimeoutMs = syncTimeoutMs;
+  }
 
   /**
    * The child spec of the room servers' supervisor, for the endpoint's `children`. Started in the
@@ -60,7 +73,7 @@ export class RoomDirectory {
         // Also used by the supervisor to restart a crashed room server: if a join already started a new
         // one for the room in the meantime, that one serves the room and this child is dropped.
         start: (parent) =>
-          names.whereis(room) !== undefined ? null : GenServer.startLink(RoomServer, { room }, parent, { runtime, name: names.via(room) }),
+          names.whereis(room) !== undefined ? null : GenServer.startLink(RoomServer, { room, pubsub: this.#pubsub, syncTimeoutMs: this.#syncTimeoutMs }, parent, { runtime, name: names.via(room) }),
       });
     } catch (err) {
       // Two joins raced to start the same room: the loser's start fails because the name is taken.
@@ -75,12 +88,6 @@ export class RoomDirectory {
   async history(room: string): Promise<ChatMessage[]> {
     const request: RoomRequest = { type: "history" };
     return GenServer.call<ChatMessage[]>(await this.serverOf(room), request, 5_000);
-  }
-
-  /** Adds a message to the room's history. */
-  async record(room: string, message: ChatMessage): Promise<void> {
-    const notice: RoomNotice = { type: "record", message };
-    GenServer.cast(await this.serverOf(room), notice);
   }
 
   #started(): { runtime: Runtime; names: Registry<string>; supervisor: Pid } {

@@ -1,12 +1,25 @@
 /**
  * The chat demo that `npm start` runs: an endpoint serving the chat page and the official `phoenix`
  * browser client, with the chat socket at `/socket`, a room server per room keeping its recent
- * messages, and presence showing who is in each room. Import `startChatServer` to run it from tests.
+ * messages, and presence showing who is in each room. With `REDIS_URL`, several of them (on several
+ * ports or machines) make one chat. Import `startChatServer` to run it from tests.
  */
+import { hostname } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Endpoint, Presence, PubSub, consoleLogger, type Logger, type SocketOptions } from "../../src/index.js";
+import {
+  Endpoint,
+  Presence,
+  PubSub,
+  Runtime,
+  consoleLogger,
+  type Logger,
+  type PubSubAdapter,
+  type SocketOptions,
+  type TrackerOptions,
+} from "../../src/index.js";
+import { RedisAdapter, type RedisAdapterOptions } from "../../src/pubsub/redis/index.js";
 import { chatSocket } from "./chat-socket.js";
 import { RoomDirectory } from "./room-directory.js";
 
@@ -28,7 +41,7 @@ export interface ChatServer {
 
 /** Options of {@link startChatServer}. */
 export interface ChatServerOptions {
-  /** @defaultValue `PORT` from the environment, else 4000 */
+  /** @defaultValue 4000 */
   port?: number;
   /** @defaultValue all interfaces */
   host?: string;
@@ -38,16 +51,43 @@ export interface ChatServerOptions {
    * the page fall back to LongPoll. @defaultValue true
    */
   websocket?: SocketOptions["websocket"];
+  /**
+   * Links this server to the others given the same Redis URL: one chat across all of them (messages,
+   * presence, history). @defaultValue none: a single node
+   */
+  redisUrl?: string;
+  /** More options of the Redis adapter (timings, in tests). */
+  redis?: Omit<RedisAdapterOptions, "url">;
+  /** Links nodes through another adapter (the cluster workers' IPC adapter). `redisUrl` wins. */
+  adapter?: PubSubAdapter;
+  /** This node's name, unique among the linked nodes. @defaultValue `chat@<host>:<pid>` */
+  nodeName?: string;
+  /**
+   * Signs LongPoll session tokens; linked nodes must share it so a poll may land on any of them.
+   * @defaultValue a fixed demo value (set your own outside the demo)
+   */
+  secretKeyBase?: string;
+  /** Presence timings (tests shorten them). @defaultValue the tracker's defaults */
+  presence?: TrackerOptions;
+  /** How long a new room server waits for another node's history (ms). @defaultValue 500 */
+  historySyncMs?: number;
 }
+
+/** The demo's LongPoll secret when none is given: the same on every node, so polls may land anywhere. Demo only. */
+const DEMO_SECRET_KEY_BASE = "fenix chat demo: set SECRET_KEY_BASE to a secret of your own";
 
 /** Starts the chat demo. */
 export async function startChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
-  const rooms = new RoomDirectory();
-  const pubsub = new PubSub();
-  const presence = new Presence(pubsub);
+  const port = options.port ?? 4000;
+  const adapter = options.redisUrl !== undefined ? new RedisAdapter({ ...options.redis, url: options.redisUrl }) : options.adapter;
+  const runtime = new Runtime({ node: options.nodeName ?? `chat@${hostname()}:${process.pid}` });
+  const pubsub = new PubSub({ runtime, ...(adapter !== undefined ? { adapter } : {}) });
+  const rooms = new RoomDirectory(pubsub, options.historySyncMs);
+  const presence = new Presence(pubsub, options.presence);
   const endpoint = new Endpoint({
     pubsub,
-    port: options.port ?? Number(process.env.PORT ?? 4000),
+    secretKeyBase: options.secretKeyBase ?? DEMO_SECRET_KEY_BASE,
+    port,
     ...(options.host !== undefined ? { host: options.host } : {}),
     staticDir: join(here, "public"),
     logger: options.logger ?? consoleLogger("info"),
@@ -68,9 +108,19 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   };
 }
 
+/** The options `npm start` reads from the environment: PORT, REDIS_URL, NODE_NAME, SECRET_KEY_BASE. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ChatServerOptions {
+  const options: ChatServerOptions = { port: Number(env.PORT ?? 4000) };
+  if (env.REDIS_URL !== undefined && env.REDIS_URL !== "") options.redisUrl = env.REDIS_URL;
+  if (env.NODE_NAME !== undefined && env.NODE_NAME !== "") options.nodeName = env.NODE_NAME;
+  if (env.SECRET_KEY_BASE !== undefined && env.SECRET_KEY_BASE !== "") options.secretKeyBase = env.SECRET_KEY_BASE;
+  return options;
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const chat = await startChatServer();
-  console.log(`Fenix chat listening on ${chat.url}`);
+  const chat = await startChatServer(optionsFromEnv());
+  const linked = chat.endpoint.pubsub.status === "local" ? "" : ` as node ${chat.endpoint.pubsub.nodeName}, linked through Redis`;
+  console.log(`Fenix chat listening on ${chat.url}${linked}`);
   const shutdown = () => {
     chat.stop().then(() => process.exit(0), () => process.exit(1));
   };

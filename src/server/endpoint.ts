@@ -428,7 +428,7 @@ export class Endpoint implements EndpointContext {
   }
 
   #logPubSubStatus(status: PubSubStatus): void {
-    if (status === "up") this.logger.info(`node ${this.pubsub.nodeName}: the link to the other nodes is up`, { nodes: this.pubsub.nodes() });
+    if (status === "up") this.logger.info(`node ${this.pubsub.nodeName}: the link to the other nodes is up`);
   }
 
   /** @internal */

@@ -259,11 +259,12 @@ function updateCounter() {
 
 /**
  * Narrows a payload from the wire to a message; anything malformed still renders, as text.
- * @returns {{ name: string, body: string, at: number }}
+ * @returns {{ id: string | null, name: string, body: string, at: number }}
  */
 function toMessage(payload) {
   const p = payload && typeof payload === "object" ? payload : {};
   return {
+    id: typeof p.id === "string" ? p.id : null,
     name: typeof p.name === "string" ? p.name : "unknown",
     body: typeof p.body === "string" ? p.body : String(p.body ?? ""),
     at: typeof p.at === "number" && Number.isFinite(p.at) ? p.at : Date.now(),
@@ -271,7 +272,7 @@ function toMessage(payload) {
 }
 
 /** Identifies a message so that history overlapping with live messages is shown once. */
-const keyOf = (message) => `${message.at}\u0000${message.name}\u0000${message.body}`;
+const keyOf = (message) => message.id ?? `${message.at}\u0000${message.name}\u0000${message.body}`;
 
 function appendMessage(current, message) {
   const stick = isNearBottom() || message.name === current.name;

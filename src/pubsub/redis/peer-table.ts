@@ -11,6 +11,8 @@ export interface Sighting {
   readonly lost: number;
   /** The sender uses this node's own name (a misconfiguration worth reporting). */
   readonly duplicateName: boolean;
+  /** The first envelope heard from this instance (a node that just started, or came back). */
+  readonly newcomer: boolean;
 }
 
 interface Peer {
@@ -22,7 +24,7 @@ interface Peer {
   direct: number | null;
 }
 
-const NOTHING_LOST: Sighting = { lost: 0, duplicateName: false };
+const NOTHING_NEW: Sighting = { lost: 0, duplicateName: false, newcomer: false };
 
 /** The other instances one adapter hears, keyed by instance id. */
 export class PeerTable {
@@ -39,6 +41,7 @@ export class PeerTable {
   /** Records an envelope from another instance, at time `now`. */
   saw(envelope: Envelope, now: number): Sighting {
     let peer = this.#peers.get(envelope.instance);
+    const newcomer = peer === undefined && envelope.kind !== EnvelopeKind.GOODBYE;
     if (peer === undefined) {
       peer = { node: envelope.node, lastSeen: now, bus: null, direct: null };
       this.#peers.set(envelope.instance, peer);
@@ -64,7 +67,7 @@ export class PeerTable {
         this.#peers.delete(envelope.instance);
         break;
     }
-    return lost === 0 && !duplicateName ? NOTHING_LOST : { lost, duplicateName };
+    return lost === 0 && !duplicateName && !newcomer ? NOTHING_NEW : { lost, duplicateName, newcomer };
   }
 
   /** The names of the nodes heard within the timeout (each once), this node not included. */

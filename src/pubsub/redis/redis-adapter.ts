@@ -121,6 +121,7 @@ export class RedisAdapter implements PubSubAdapter {
   #unsent = 0;
   #lastCause: unknown = null;
   #lastDuplicateReport = -Infinity;
+  #lastWelcome = -Infinity;
   #onFirstEcho: (() => void) | null = null;
 
   constructor(options: RedisAdapterOptions = {}) {
@@ -154,8 +155,9 @@ export class RedisAdapter implements PubSubAdapter {
   }
 
   /**
-   * Connects and subscribes. Resolves once the link is up, or once Redis refused the first connection
-   * or `connectTimeoutMs` passed: then the link is reported down and retried in the background.
+   * Connects and subscribes. Resolves one heartbeat period after the link is up (so that {@link nodes}
+   * lists the other live nodes by then), or once Redis refused the first connection or
+   * `connectTimeoutMs` passed: then the link is reported down and retried in the background.
    * @throws PubSubError `FENIX_ERR_PUBSUB_ADAPTER_DOWN` when Redis cannot be reached and
    *   `requireConnection` is set; `FENIX_ERR_PUBSUB_ADAPTER_FAILED` for a node name Redis cannot carry.
    */
@@ -181,7 +183,12 @@ export class RedisAdapter implements PubSubAdapter {
     clearTimeout(timer);
     this.#onFirstFailure = null;
     // The status moved while we waited (TypeScript cannot know).
-    if ((this.#status as Status) === "up") return;
+    if ((this.#status as Status) === "up") {
+      // Every live node answers a newcomer's first heartbeat at once, and heartbeats every heartbeatMs
+      // anyway: after one period, nodes() lists the whole cluster for whoever starts serving next.
+      await new Promise((resolve) => setTimeout(resolve, this.#heartbeatMs));
+      return;
+    }
     const error = this.#downError(`Redis at ${this.target} cannot be reached`);
     if (this.#options.requireConnection === true) {
       await this.stop();
@@ -408,11 +415,20 @@ export class RedisAdapter implements PubSubAdapter {
       return;
     }
     const sighting = this.#peers!.saw(envelope, Date.now());
+    if (sighting.newcomer) this.#welcome();
     if (sighting.duplicateName) this.#duplicateName();
     if (sighting.lost > 0) {
       this.#report(lost(`${sighting.lost} frame(s) from node ${envelope.node} never arrived (a gap in its ${envelope.kind === EnvelopeKind.DIRECT ? "direct" : "bus"} sequence)`));
     }
     if (envelope.kind === EnvelopeKind.BROADCAST || envelope.kind === EnvelopeKind.DIRECT) this.#host!.deliver(envelope.body);
+  }
+
+  /** Answers a node heard for the first time with a heartbeat at once, so it learns of this one quickly. */
+  #welcome(): void {
+    const now = Date.now();
+    if (this.#status !== "up" || now - this.#lastWelcome < this.#heartbeatMs / 4) return;
+    this.#lastWelcome = now;
+    this.#heartbeat();
   }
 
   #duplicateName(): void {

@@ -89,6 +89,14 @@ describe("PeerTable", () => {
     expect(peers.saw(from("i1", "b", HEARTBEAT, 9), 10_450).lost).toBe(6);
   });
 
+  it("marks the first envelope of each instance as a newcomer's", () => {
+    const peers = new PeerTable("me", 500);
+    expect(peers.saw(from("i1", "b", HEARTBEAT, 0), 0).newcomer).toBe(true);
+    expect(peers.saw(from("i1", "b", HEARTBEAT, 0), 10).newcomer).toBe(false);
+    expect(peers.saw(from("i2", "b", BROADCAST, 4), 20).newcomer).toBe(true);
+    expect(peers.saw(from("i3", "c", GOODBYE, 0), 30).newcomer).toBe(false);
+  });
+
   it("flags a sender that uses this node's own name", () => {
     const peers = new PeerTable("me", 500);
     expect(peers.saw(from("other", "me", HEARTBEAT, 0), 0).duplicateName).toBe(true);
