@@ -27,7 +27,7 @@ export function chatChannel(rooms: RoomDirectory, presence: Presence): ChannelCl
       if (message !== AFTER_JOIN) return;
       // Who is here: tracked under the display name (several tabs of one person share it), and the
       // room's presences pushed after every join and rejoin, as the client's Presence expects.
-      presence.track(this, this.assigns.name, { online_at: Date.now() });
+      presence.track(this, this.assigns.name, { online_at: Date.now(), node: this.endpoint.pubsub.nodeName });
       this.push("presence_state", presence.list(this.topic));
       const messages = await rooms.history(this.#room);
       this.push("history", { messages: messages.map((m) => ({ ...m })) });

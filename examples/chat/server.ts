@@ -14,6 +14,7 @@ import {
   PubSub,
   Runtime,
   consoleLogger,
+  startCluster,
   type Logger,
   type PubSubAdapter,
   type SocketOptions,
@@ -117,9 +118,26 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ChatServer
   return options;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const chat = await startChatServer(optionsFromEnv());
-  const linked = chat.endpoint.pubsub.status === "local" ? "" : ` as node ${chat.endpoint.pubsub.nodeName}, linked through Redis`;
+/**
+ * `npm start`: one server, or with `WORKERS=N` N cluster workers sharing the port, linked through the
+ * primary (or through Redis with `REDIS_URL`, so that other machines join the same chat).
+ */
+async function main(): Promise<void> {
+  const options = optionsFromEnv();
+  const workers = Number(process.env.WORKERS ?? 1);
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`WORKERS must be a positive integer; got ${process.env.WORKERS}`);
+  const link = options.redisUrl !== undefined ? "through Redis" : "through the cluster primary";
+  if (workers > 1) {
+    const primary = await startCluster({
+      workers,
+      name: options.nodeName ?? `chat@${hostname()}`,
+      worker: ({ nodeName, adapter }) => startChatServer({ ...options, nodeName, ...(options.redisUrl === undefined ? { adapter } : {}) }),
+    });
+    if (primary !== null) console.log(`Fenix chat listening on http://localhost:${options.port}: ${workers} workers, linked ${link}`);
+    return;
+  }
+  const chat = await startChatServer(options);
+  const linked = chat.endpoint.pubsub.status === "local" ? "" : ` as node ${chat.endpoint.pubsub.nodeName}, linked ${link}`;
   console.log(`Fenix chat listening on ${chat.url}${linked}`);
   const shutdown = () => {
     chat.stop().then(() => process.exit(0), () => process.exit(1));
@@ -127,3 +145,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
 }
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

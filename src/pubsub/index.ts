@@ -7,3 +7,5 @@ export { PubSub } from "./pubsub.js";
 export type { BroadcastOptions, PubSubOptions, PubSubStatus, SubscribeOptions } from "./pubsub.js";
 export { DEFAULT_DISPATCHER, FASTLANE_DISPATCHER, defaultDispatcher } from "./subscriber.js";
 export type { DispatchContext, Dispatcher, Subscriber } from "./subscriber.js";
+export { IpcAdapter, IpcHub } from "./ipc/index.js";
+export type { IpcAdapterOptions, IpcMessage, IpcPort } from "./ipc/index.js";

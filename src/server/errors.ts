@@ -52,6 +52,8 @@ export const ServerErrorCode = {
   LONGPOLL_BODY_TOO_LARGE: "FENIX_ERR_SERVER_LONGPOLL_BODY_TOO_LARGE",
   /** A broadcast could not be encoded for the clients of one serializer (bytes for V1 clients…); they skip it. */
   BROADCAST_ENCODE_FAILED: "FENIX_ERR_SERVER_BROADCAST_ENCODE_FAILED",
+  /** A cluster worker exited: before it served at start (startCluster rejects), or later (it is started again). */
+  WORKER_FAILED: "FENIX_ERR_SERVER_WORKER_FAILED",
   /** A LongPoll POST line is neither a text frame nor standard base64 (answered with body status 400). */
   LONGPOLL_BAD_LINE: "FENIX_ERR_SERVER_LONGPOLL_BAD_LINE",
 } as const;

@@ -2,6 +2,8 @@
 export { Channel } from "./channel.js";
 export type { ChannelClass } from "./channel.js";
 export type { ConnectInfo } from "./connect-info.js";
+export { startCluster } from "./cluster.js";
+export type { ClusterOptions, ClusterPrimary, Stoppable, WorkerContext, WorkerInfo } from "./cluster.js";
 export { Endpoint } from "./endpoint.js";
 export { FastlaneSubscription, InterceptedBroadcast, fastlaneDispatcher } from "./fastlane.js";
 export type { FastlaneTarget } from "./fastlane.js";

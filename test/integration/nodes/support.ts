@@ -51,6 +51,13 @@ export class Nodes {
     return node;
   }
 
+  /** Runs the chat demo as `npm start` does, with `env`; ready once it says where it listens. */
+  async demo(env: Record<string, string>): Promise<NodeProcess> {
+    const node = await NodeProcess.program("demo", "examples/chat/server.ts", env, /listening on (http:\/\/[^\s:]+:\d+)/);
+    this.all.push(node);
+    return node;
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all(this.all.splice(0).map((n) => n.stop()));
   }
@@ -63,6 +70,8 @@ export interface Chatter {
   readonly history: Recorder<unknown>;
   /** The keys (display names) the client's Presence lists, sorted. */
   online(): string[];
+  /** Each key with the `node` of each of its metas. */
+  presences(): [string, string[]][];
   say(body: string): Promise<void>;
   /** Bodies of the `new_msg` broadcasts received. */
   bodies(): string[];
@@ -82,6 +91,7 @@ export async function enter(socketUrl: string, name: string, room = "lobby", opt
     messages,
     history,
     online: () => presence.list((key: string) => key).sort(),
+    presences: () => presence.list((key: string, { metas }: { metas: { node?: string }[] }) => [key, metas.map((m) => m.node ?? "")] as [string, string[]]),
     say: async (body) => {
       const answer = await push(channel, "new_msg", { body });
       if (answer.status !== "ok") throw new Error(`${name} could not say "${body}": ${JSON.stringify(answer)}`);

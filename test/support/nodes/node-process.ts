@@ -5,11 +5,12 @@
  * failure should produce.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChatServerOptions } from "../../../examples/chat/server.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const READY = /READY (\S+)/;
 const root = join(here, "..", "..", "..");
 
 /** A running (or stopped) node process. */
@@ -17,27 +18,32 @@ export class NodeProcess {
   readonly name: string;
   readonly #program: string;
   readonly #env: Record<string, string>;
+  readonly #ready: RegExp;
   #child: ChildProcess | null = null;
   #url = "";
   /** Everything the node wrote to stdout and stderr, over all its runs. */
   output = "";
 
-  private constructor(name: string, program: string, env: Record<string, string>) {
+  private constructor(name: string, program: string, env: Record<string, string>, ready: RegExp) {
     this.name = name;
     this.#program = program;
     this.#env = env;
+    this.#ready = ready;
   }
 
   /** Starts the chat demo as node `options.nodeName` and resolves once it serves. */
   static async chat(options: ChatServerOptions & { nodeName: string }): Promise<NodeProcess> {
-    const node = new NodeProcess(options.nodeName, join(here, "chat-node.ts"), { CHAT_NODE_OPTIONS: JSON.stringify(options) });
+    const node = new NodeProcess(options.nodeName, join(here, "chat-node.ts"), { CHAT_NODE_OPTIONS: JSON.stringify(options) }, READY);
     await node.start();
     return node;
   }
 
-  /** Starts any program with tsx, with `env` added; it must print `READY <url>` once it serves. */
-  static async program(name: string, program: string, env: Record<string, string> = {}): Promise<NodeProcess> {
-    const node = new NodeProcess(name, program, env);
+  /**
+   * Starts any program with tsx (a path from the repository's root, or absolute), with `env` added. It
+   * is ready once its stdout matches `ready`, whose first group is its base URL.
+   */
+  static async program(name: string, program: string, env: Record<string, string> = {}, ready: RegExp = READY): Promise<NodeProcess> {
+    const node = new NodeProcess(name, resolve(root, program), env, ready);
     await node.start();
     return node;
   }
@@ -86,7 +92,7 @@ export class NodeProcess {
         const text = data.toString();
         this.output += text;
         line += text;
-        const ready = /READY (\S+)/.exec(line);
+        const ready = this.#ready.exec(line);
         if (ready !== null) {
           clearTimeout(timer);
           resolve(ready[1]!);
