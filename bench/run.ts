@@ -1,10 +1,11 @@
 /**
  * `npm run bench` (compiled with tsconfig.bench.json, run from dist/bench-run): the same scenarios against Fenix, a raw `ws` server and Socket.IO 4.8, each server in a
- * fresh process pinned to CPU 1 per scenario run, this load generator pinned to CPU 0. Medians of the
- * repeats go to `bench/results/` as Markdown and JSON.
+ * fresh process pinned to CPU 1 per scenario run, this load generator pinned to CPU 0; then Fenix and
+ * Socket.IO as three nodes linked through Redis, and Fenix as a cluster of 1 and 2 workers. Medians of
+ * the repeats go to `bench/results/` as Markdown and JSON.
  *
- * Options: `--repeats=N` (default 3), `--only=fanout-1k,rtt,…`, `--servers=fenix,ws,socketio`, `--quick`
- * (one repeat, shorter windows).
+ * Options: `--repeats=N` (default 3), `--only=fanout-1k,rtt,cross-node,…`, `--servers=fenix,ws,socketio`,
+ * `--quick` (one repeat, shorter windows).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -12,16 +13,16 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ServerName } from "./lib/dialects.js";
 import { pin } from "./lib/proc.js";
-import { renderMarkdown, SERVER_LABELS, toJson, type Results } from "./lib/report.js";
+import { renderMarkdown, serverColumn, toJson, type Column, type Results, type ScenarioResults } from "./lib/report.js";
 import { startServer, type ServerProcess } from "./lib/server-process.js";
-import type { Figure } from "./scenarios/common.js";
+import { clusterFanout } from "./scenarios/cluster.js";
+import { LOADGEN_CPU, SERVER_CPU, type Figure } from "./scenarios/common.js";
+import { CROSS_NODE_SERVERS, crossNode } from "./scenarios/cross-node.js";
 import { fanoutFixed, fanoutRamp } from "./scenarios/fanout.js";
 import { joinStorm } from "./scenarios/join-storm.js";
 import { memory } from "./scenarios/memory.js";
 import { rtt } from "./scenarios/rtt.js";
 
-const LOADGEN_CPU = 0;
-const SERVER_CPU = 1;
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -62,62 +63,117 @@ function repoRoot(): string {
 interface Scenario {
   readonly id: string;
   readonly title: string;
-  run(server: ServerProcess): Promise<Figure[]>;
+  /** How the servers run, when not each alone on CPU 1. */
+  readonly note?: string;
+  /** What it compares: one column per server, or per set-up of one. */
+  readonly columns: readonly Column[];
+  /** The column the ratios divide by. */
+  readonly baseline?: string;
+  /** One run of one column, in fresh processes. */
+  run(column: string): Promise<Figure[]>;
 }
+
+/** Each selected server alone on CPU 1, in a fresh process per run; ratios to raw `ws`. */
+function alone(run: (server: ServerProcess) => Promise<Figure[]>): Pick<Scenario, "columns" | "baseline" | "run"> {
+  return {
+    columns: servers.map(serverColumn),
+    baseline: "ws",
+    async run(column) {
+      const server = await startServer(column as ServerName, { cpus: String(SERVER_CPU) });
+      try {
+        return await run(server);
+      } finally {
+        await server.stop();
+      }
+    },
+  };
+}
+
+const crossNodeServers = CROSS_NODE_SERVERS.filter((s) => servers.includes(s));
+const clusterColumns: Column[] = servers.includes("fenix")
+  ? [
+      { key: "1-worker", label: "Fenix, 1 worker (CPU 1)", short: "1 worker" },
+      { key: "2-workers", label: "Fenix, 2 workers (CPUs 0–1)", short: "2 workers" },
+    ]
+  : [];
 
 const scenarios: Scenario[] = [
   {
     id: "fanout-1k",
     title: "fanout: 1,000 subscribers + the publisher, 50 broadcasts/s offered",
-    run: (server) => fanoutFixed(server, 1_000, 50, window),
+    ...alone((server) => fanoutFixed(server, 1_000, 50, window)),
   },
   {
     id: "fanout-5k",
     title: "fanout: 5,000 subscribers + the publisher, 10 broadcasts/s offered",
-    run: (server) => fanoutFixed(server, 5_000, 10, window),
+    ...alone((server) => fanoutFixed(server, 5_000, 10, window)),
   },
   {
     id: "fanout-ramp",
     title: "fanout ramp: 1,000 subscribers, from 50 broadcasts/s, ×1.25 per 2 s step until delivery < 99 % or p99 ≥ 250 ms",
-    run: (server) => fanoutRamp(server, 1_000, 50, 1.25, 2, log),
+    ...alone((server) => fanoutRamp(server, 1_000, 50, 1.25, 2, log)),
   },
-  { id: "rtt", title: "rtt: 50 clients in a closed push/reply loop", run: (server) => rtt(server, 50, window) },
+  { id: "rtt", title: "rtt: 50 clients in a closed push/reply loop", ...alone((server) => rtt(server, 50, window)) },
   {
     id: "memory",
     title: "memory: idle connections, each joined to its own topic (RSS after GC, above the idle baseline)",
-    run: (server) => memory(server, quick ? [1_000, 5_000] : [1_000, 5_000, 10_000]),
+    ...alone((server) => memory(server, quick ? [1_000, 5_000] : [1_000, 5_000, 10_000])),
   },
-  { id: "join-storm", title: "join storm: 200 clients × 50 joins sent at once", run: (server) => joinStorm(server, 200, 50) },
+  { id: "join-storm", title: "join storm: 200 clients × 50 joins sent at once", ...alone((server) => joinStorm(server, 200, 50)) },
+  {
+    id: "cross-node",
+    title: `cross-node fanout through Redis: publisher on node A, 500 subscribers on B and 500 on C; 50 broadcasts/s for ${window} s, then the ramp (×1.25 per 2 s step)`,
+    note:
+      "Three server processes A, B, C of one kind and a private `redis-server` (no persistence) all on CPU 1; the load generator on CPU 0. " +
+      "Fenix links through its `RedisAdapter`, Socket.IO 4.8 through `@socket.io/redis-adapter` 8 (clients from `@redis/client`). " +
+      "Server CPU is A+B+C summed; Redis's CPU is given apart. Latency samplers are spread over B and C. Raw `ws` has no cross-node mode.",
+    columns: crossNodeServers.map(serverColumn),
+    baseline: "socketio",
+    run: (column) => crossNode(column as ServerName, { cpu: SERVER_CPU, subscribers: 1_000, rate: 50, seconds: window, log }),
+  },
+  {
+    id: "cluster",
+    title: "cluster: fanout to 1,000 subscribers + the publisher, 50 broadcasts/s then the ramp, against Fenix in node:cluster workers linked through the primary",
+    note:
+      "`startCluster` with the IPC adapter. 1 worker: the primary and the worker on CPU 1. 2 workers: the primary and both workers allowed on CPUs 0–1, " +
+      `so they share CPU 0 with the load generator (pinned there). Server CPU sums the primary and every worker. A fixed-rate run (50 broadcasts/s for ${window} s), then the ramp, on the same connections.`,
+    columns: clusterColumns,
+    baseline: "1-worker",
+    run: (column) =>
+      clusterFanout({
+        ...(column === "1-worker" ? { workers: 1, cpus: String(SERVER_CPU) } : { workers: 2, cpus: `${LOADGEN_CPU},${SERVER_CPU}` }),
+        subscribers: 1_000,
+        rate: 50,
+        seconds: window,
+        log,
+      }),
+  },
 ];
 
 const only = args.get("only")?.split(",");
-const selected = only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.id));
+const selected = (only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.id))).filter((s) => s.columns.length > 0);
 
 pin(process.pid, LOADGEN_CPU);
 const results: Results = new Map();
 const started = Date.now();
-log(`benchmarks: ${selected.map((s) => s.id).join(", ")} × ${servers.map((s) => SERVER_LABELS[s]).join(", ")} × ${repeats} repeats`);
+log(`benchmarks: ${selected.map((s) => `${s.id} (${s.columns.map((c) => c.label).join(", ")})`).join("; ")} × ${repeats} repeats`);
 
 for (const scenario of selected) {
-  const entry = { title: scenario.title, metrics: new Map() } as Results extends Map<string, infer V> ? V : never;
+  const { title, note, columns, baseline } = scenario;
+  const entry: ScenarioResults = { title, note, columns, baseline, metrics: new Map() };
   results.set(scenario.id, entry);
   for (let repeat = 0; repeat < repeats; repeat++) {
-    // Rotate the order so that no server always runs first (or last) in a repeat.
-    const order = servers.map((_, i) => servers[(i + repeat) % servers.length]!);
-    for (const name of order) {
-      log(`  ${scenario.id} #${repeat + 1} ${SERVER_LABELS[name]}`);
-      const server = await startServer(name, SERVER_CPU);
-      try {
-        for (const figure of await scenario.run(server)) {
-          let metric = entry.metrics.get(figure.metric);
-          if (metric === undefined) entry.metrics.set(figure.metric, (metric = { unit: figure.unit, better: figure.better, values: new Map() }));
-          const values = metric.values.get(name) ?? [];
-          values.push(figure.value);
-          metric.values.set(name, values);
-          log(`    ${figure.metric}: ${figure.value.toFixed(2)} ${figure.unit}`);
-        }
-      } finally {
-        await server.stop();
+    // Rotate the order so that no column always runs first (or last) in a repeat.
+    const order = columns.map((_, i) => columns[(i + repeat) % columns.length]!);
+    for (const column of order) {
+      log(`  ${scenario.id} #${repeat + 1} ${column.label}`);
+      for (const figure of await scenario.run(column.key)) {
+        let metric = entry.metrics.get(figure.metric);
+        if (metric === undefined) entry.metrics.set(figure.metric, (metric = { unit: figure.unit, better: figure.better, values: new Map() }));
+        const values = metric.values.get(column.key) ?? [];
+        values.push(figure.value);
+        metric.values.set(column.key, values);
+        log(`    ${figure.metric}: ${figure.value.toFixed(2)} ${figure.unit}`);
       }
     }
   }
@@ -126,7 +182,7 @@ for (const scenario of selected) {
 const seconds = (Date.now() - started) / 1000;
 const date = new Date().toISOString().slice(0, 10);
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
-const markdown = renderMarkdown(results, servers, { date, command, repeats, seconds, revision: revision() });
+const markdown = renderMarkdown(results, { date, command, repeats, seconds, revision: revision() });
 const dir = join(repoRoot(), "bench", "results");
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, "latest.md"), markdown);

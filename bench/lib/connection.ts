@@ -63,6 +63,11 @@ export class BenchConnection implements FrameSink {
     this.#client!.send(text);
   }
 
+  /** Sends a WebSocket ping, so that a connection that only listens is not closed as idle. */
+  keepAlive(): void {
+    this.#client?.ping();
+  }
+
   /** Routes frames to `handler`; `wantsText` says whether they are decoded. */
   handle(handler: FrameHandler, wantsText: boolean): void {
     this.#handler = handler;
@@ -97,10 +102,11 @@ export class BenchConnection implements FrameSink {
 
 /**
  * Opens `count` connections, `concurrency` at a time, running `setup` on each (opening and joins).
- * Resolves with the connections in order.
+ * `target` is where they all connect, or where the connection of each index does. Resolves with the
+ * connections in order.
  */
 export async function openMany(
-  target: Target,
+  target: Target | ((index: number) => Target),
   count: number,
   concurrency: number,
   setup: (connection: BenchConnection, index: number) => Promise<void>,
@@ -110,7 +116,7 @@ export async function openMany(
   const worker = async () => {
     while (next < count) {
       const index = next++;
-      const connection = new BenchConnection(target);
+      const connection = new BenchConnection(typeof target === "function" ? target(index) : target);
       await connection.open();
       await setup(connection, index);
       connections[index] = connection;

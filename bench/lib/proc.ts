@@ -1,8 +1,9 @@
 /**
- * Reading a server process from outside: CPU time (user + system) from `/proc/<pid>/stat` and resident
- * memory from `/proc/<pid>/status`. Linux only, like `taskset`.
+ * Reading a server process from outside: CPU time (user + system) from `/proc/<pid>/stat`, resident
+ * memory from `/proc/<pid>/status`, CPU affinity with `taskset`, and how busy each CPU of the machine
+ * is from `/proc/stat`. Linux only, like `taskset`.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /** Clock ticks per second of `/proc/<pid>/stat` times. */
@@ -26,12 +27,43 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-/** The CPUs a process may run on, as `taskset` prints them (such as "1"). */
+/** The CPUs a process may run on, as `taskset` prints them (such as "1" or "0,1"). */
 export function affinityOf(pid: number): string {
   return execFileSync("taskset", ["-c", "-p", String(pid)]).toString().split(":").pop()!.trim();
+}
+
+/** The CPU numbers of a list in `taskset` form ("1", "0,1", "0-3"), sorted, as a comma-separated string. */
+export function normalizeCpuList(list: string): string {
+  const cpus = list.split(",").flatMap((part) => {
+    const [from, to = from] = part.trim().split("-").map(Number);
+    return Array.from({ length: to! - from! + 1 }, (_, i) => from! + i);
+  });
+  return [...new Set(cpus)].sort((a, b) => a - b).join(",");
 }
 
 /** Pins every thread of `pid` to `cpu`. */
 export function pin(pid: number, cpu: number): void {
   execFileSync("taskset", ["-a", "-c", "-p", String(cpu), String(pid)], { stdio: "ignore" });
+}
+
+/** Busy and total time of each CPU of the machine so far, in clock ticks (`/proc/stat`; idle and iowait are not busy). */
+export function cpuTicks(): { busy: number; total: number }[] {
+  return readFileSync("/proc/stat", "latin1")
+    .split("\n")
+    .filter((line) => /^cpu\d+ /.test(line))
+    .map((line) => {
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = line.split(/\s+/).slice(1, 9).map(Number) as number[];
+      const total = user! + nice! + system! + idle! + iowait! + irq! + softirq! + steal!;
+      return { busy: total - idle! - iowait!, total };
+    });
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL after 3 s; resolves once it has exited. */
+export function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 3_000).unref();
+  });
 }

@@ -1,15 +1,38 @@
 /**
- * The benchmark report: per scenario, one row per metric with each server's median of the repeats, its
- * min–max, and its ratio to raw `ws`. Written as Markdown (and the raw numbers as JSON) to `bench/results/`.
+ * The benchmark report: per scenario, one row per metric with each column's median of the repeats, its
+ * min–max, and its ratio to the scenario's baseline column (raw `ws` for the single-server scenarios).
+ * Written as Markdown (and the raw numbers as JSON) to `bench/results/`.
  */
 import { cpus, release } from "node:os";
 import type { ServerName } from "./dialects.js";
 import { median, range } from "./stats.js";
 
-/** Every value of every metric: scenario → metric → server → one value per repeat. */
-export type Results = Map<string, { title: string; metrics: Map<string, { unit: string; better: "higher" | "lower"; values: Map<ServerName, number[]> }> }>;
+/** One column of a scenario's table: a server, or one set-up of it (a cluster of 2 workers). */
+export interface Column {
+  readonly key: string;
+  readonly label: string;
+  /** Its name in ratio headers ("Fenix / ws"). @defaultValue the label */
+  readonly short?: string;
+}
+
+/** Every value of one scenario: metric → column key → one value per repeat. */
+export interface ScenarioResults {
+  readonly title: string;
+  /** How the servers ran, when not each alone on CPU 1. */
+  readonly note?: string;
+  readonly columns: readonly Column[];
+  /** The column the others are divided by (no ratio columns without it). */
+  readonly baseline?: string;
+  readonly metrics: Map<string, { unit: string; better: "higher" | "lower"; values: Map<string, number[]> }>;
+}
+
+/** Every scenario's results, by scenario id. */
+export type Results = Map<string, ScenarioResults>;
 
 export const SERVER_LABELS: Record<ServerName, string> = { fenix: "Fenix", ws: "raw ws", socketio: "Socket.IO 4.8" };
+
+/** The column of a server run alone. */
+export const serverColumn = (server: ServerName): Column => ({ key: server, label: SERVER_LABELS[server], short: { fenix: "Fenix", ws: "ws", socketio: "Socket.IO" }[server] });
 
 function format(value: number): string {
   if (!Number.isFinite(value)) return "—";
@@ -27,28 +50,33 @@ export function machine(): string {
 }
 
 /** Renders the results as Markdown. */
-export function renderMarkdown(results: Results, servers: readonly ServerName[], meta: { date: string; command: string; repeats: number; seconds: number; revision: string }): string {
+export function renderMarkdown(results: Results, meta: { date: string; command: string; repeats: number; seconds: number; revision: string }): string {
   const lines: string[] = [];
   lines.push(`# Benchmark results, ${meta.date}`, "");
   lines.push(`- Machine: ${machine()}`);
   lines.push(`- Revision: ${meta.revision}`);
   lines.push(`- Command: \`${meta.command}\` (${meta.repeats} repeat${meta.repeats === 1 ? "" : "s"}, ${Math.round(meta.seconds)} s in all)`);
-  lines.push("- Each server ran alone on CPU 1 (`taskset -c 1`), restarted for every scenario; the load generator ran on CPU 0.");
-  lines.push("- Cells: median of the repeats (min–max). Ratios: the median divided by raw `ws`'s median.", "");
-  const others = servers.filter((s) => s !== "ws");
+  lines.push("- Unless a scenario says otherwise, each server ran alone on CPU 1 (`taskset -c 1`), restarted for every scenario; the load generator ran on CPU 0.");
+  lines.push("- Cells: median of the repeats (min–max). Ratios: the median divided by the median of the column named after the slash (raw `ws` unless a scenario says otherwise).", "");
   for (const [, scenario] of results) {
     lines.push(`## ${scenario.title}`, "");
-    const header = ["metric", ...servers.map((s) => SERVER_LABELS[s]), ...(servers.includes("ws") ? others.map((s) => `${SERVER_LABELS[s]} / ws`) : [])];
+    if (scenario.note !== undefined) lines.push(scenario.note, "");
+    const baseline = scenario.columns.find((c) => c.key === scenario.baseline);
+    const others = baseline === undefined ? [] : scenario.columns.filter((c) => c !== baseline);
+    const header = ["metric", ...scenario.columns.map((c) => c.label), ...others.map((c) => `${c.short ?? c.label} / ${baseline!.short ?? baseline!.label}`)];
     lines.push(`| ${header.join(" | ")} |`, `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`);
     for (const [metric, data] of scenario.metrics) {
-      const cells = servers.map((s) => {
-        const values = data.values.get(s) ?? [];
+      const cells = scenario.columns.map((c) => {
+        const values = data.values.get(c.key) ?? [];
         if (values.length === 0) return "—";
         const [lo, hi] = range(values);
         return values.length === 1 ? format(values[0]!) : `${format(median(values))} (${format(lo)}–${format(hi)})`;
       });
-      const ws = median(data.values.get("ws") ?? []);
-      const ratios = servers.includes("ws") ? others.map((s) => `${(median(data.values.get(s) ?? []) / ws).toFixed(2)}×`) : [];
+      const base = median(data.values.get(baseline?.key ?? "") ?? []);
+      const ratios = others.map((c) => {
+        const ratio = median(data.values.get(c.key) ?? []) / base;
+        return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "—";
+      });
       lines.push(`| ${metric} (${data.unit}, ${data.better} is better) | ${[...cells, ...ratios].join(" | ")} |`);
     }
     lines.push("");
@@ -63,6 +91,9 @@ export function toJson(results: Results): unknown {
       id,
       {
         title: scenario.title,
+        ...(scenario.note !== undefined ? { note: scenario.note } : {}),
+        columns: scenario.columns,
+        ...(scenario.baseline !== undefined ? { baseline: scenario.baseline } : {}),
         metrics: Object.fromEntries(
           [...scenario.metrics].map(([metric, data]) => [metric, { unit: data.unit, better: data.better, values: Object.fromEntries(data.values) }]),
         ),

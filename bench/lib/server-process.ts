@@ -1,57 +1,75 @@
 /**
- * Starts a benchmark server in its own Node process pinned to one CPU (`taskset -c`), waits for its
- * `READY <port>` line, and stops it. Each scenario run gets a fresh process. Servers run compiled (see
- * tsconfig.bench.json), as they would in production: no TypeScript loader in the measured process.
+ * Starts a benchmark server in its own Node process pinned to chosen CPUs (`taskset -c`), waits for its
+ * `READY <port>` line (and the `PIDS …` line of a server that runs several processes), and stops it.
+ * Each scenario run gets a fresh process. Servers run compiled (see tsconfig.bench.json), as they would
+ * in production: no TypeScript loader in the measured process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ServerName } from "./dialects.js";
-import { affinityOf } from "./proc.js";
+import { affinityOf, normalizeCpuList, stopProcess } from "./proc.js";
 
 const serversDir = join(dirname(fileURLToPath(import.meta.url)), "..", "servers");
 
 /** A running server process. */
 export interface ServerProcess {
   readonly name: ServerName;
+  /** The process the load generator started (a cluster's primary). */
   readonly pid: number;
+  /** Every process of the server (the primary and its workers for a cluster): their CPU is the server's. */
+  readonly pids: readonly number[];
   readonly port: number;
   /** Asks the server to collect garbage (SIGUSR2) and waits for it to settle. */
   collectGarbage(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts `name` pinned to `cpu`. */
-export async function startServer(name: ServerName, cpu: number): Promise<ServerProcess> {
+/** How to start a server. */
+export interface ServerOptions {
+  /** The CPUs it may run on, as `taskset -c` takes them ("1", "0,1"). */
+  readonly cpus: string;
+  /** Its script in bench/servers, without `.js`. @defaultValue the server's name */
+  readonly script?: string;
+  /** Environment added to the load generator's (REDIS_URL, NODE_NAME, WORKERS…). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Starts `name`, pinned as `options` say. */
+export async function startServer(name: ServerName, options: ServerOptions): Promise<ServerProcess> {
+  const script = options.script ?? name;
   const child = spawn(
     "taskset",
-    ["-c", String(cpu), process.execPath, "--expose-gc", join(serversDir, `${name}.js`)],
-    { env: { ...process.env, PORT: "0", NODE_ENV: "production" }, stdio: ["ignore", "pipe", "inherit"] },
+    ["-c", options.cpus, process.execPath, "--expose-gc", join(serversDir, `${script}.js`)],
+    { env: { ...process.env, PORT: "0", NODE_ENV: "production", ...options.env }, stdio: ["ignore", "pipe", "inherit"] },
   );
-  const port = await readyPort(child, name);
+  const stop = () => stopProcess(child);
+  const { port, others } = await readyLine(child, script);
+  // taskset execs node, so the pid is the server's own; check that the pinning holds for every process.
   const pid = child.pid!;
-  // taskset execs node, so the pid is the server's own; check that the pinning holds.
-  const cpus = affinityOf(pid);
-  if (cpus !== String(cpu)) throw new Error(`${name} runs on CPUs ${cpus}, expected ${cpu}`);
+  const pids = [pid, ...others];
+  for (const each of pids) {
+    const cpus = normalizeCpuList(affinityOf(each));
+    if (cpus !== normalizeCpuList(options.cpus)) {
+      await stop();
+      throw new Error(`${script} (pid ${each}) runs on CPUs ${cpus}, expected ${options.cpus}`);
+    }
+  }
   return {
     name,
     pid,
+    pids,
     port,
     async collectGarbage() {
       process.kill(pid, "SIGUSR2");
       await new Promise((resolve) => setTimeout(resolve, 500));
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 3_000).unref();
-      }),
+    stop,
   };
 }
 
-function readyPort(child: ChildProcess, name: string): Promise<number> {
+/** Waits for `READY <port>`; a `PIDS <pid> …` line before it names the server's other processes. */
+function readyLine(child: ChildProcess, name: string): Promise<{ port: number; others: number[] }> {
   return new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`${name} did not start within 20 s`)), 20_000);
@@ -60,7 +78,8 @@ function readyPort(child: ChildProcess, name: string): Promise<number> {
       const match = /READY (\d+)/.exec(out);
       if (match !== null) {
         clearTimeout(timer);
-        resolve(Number(match[1]));
+        const others = /^PIDS ([\d ]+)$/m.exec(out)?.[1]!.trim().split(" ").map(Number) ?? [];
+        resolve({ port: Number(match[1]), others });
       }
     });
     child.once("exit", (code) => {

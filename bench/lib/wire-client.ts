@@ -88,6 +88,12 @@ export class WireClient {
     this.#socket.write(Buffer.concat([frameHeader(OP_TEXT, payload.length), payload]));
   }
 
+  /** Sends an empty WebSocket ping: a keepalive that counts as activity and is answered by a pong, not a data frame. */
+  ping(): void {
+    if (this.#closed) return;
+    this.#socket.write(frameHeader(OP_PING, 0));
+  }
+
   /** Closes the TCP connection at once (the servers treat it like any dropped client). */
   destroy(): void {
     this.#closed = true;

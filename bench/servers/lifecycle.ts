@@ -4,10 +4,15 @@
  * on SIGTERM.
  */
 
-/** Prints `READY <port>` and wires the signals. */
-export function serveUntilSignalled(port: number, stop: () => Promise<void>): void {
+/** Collects garbage on SIGUSR2 (and keeps the signal from ending the process). */
+export function collectGarbageOnSignal(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on("SIGUSR2", () => gc?.());
+}
+
+/** Prints `READY <port>` and wires the signals. */
+export function serveUntilSignalled(port: number, stop: () => Promise<void>): void {
+  collectGarbageOnSignal();
   process.once("SIGTERM", () => {
     const exit = () => process.exit(0);
     stop().then(exit, exit);

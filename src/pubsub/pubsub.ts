@@ -3,7 +3,7 @@
  * others, with a named dispatcher choosing how each local subscriber receives a message.
  */
 import { FenixError } from "../errors/fenix-error.js";
-import { isDownMessage } from "../runtime/exit-reason.js";
+import { isDownMessage, isShutdownReason, type ExitReason } from "../runtime/exit-reason.js";
 import type { Pid, Ref } from "../runtime/pid.js";
 import type { ChildSpec } from "../runtime/child-spec.js";
 import { Process } from "../runtime/process.js";
@@ -113,6 +113,7 @@ export class PubSub {
   readonly #statusListeners: ((status: PubSubStatus) => void)[] = [];
   #watcher: SubscriberWatcher;
   #state: "new" | "started" | "stopped" = "new";
+  #stopped: Promise<void> | null = null;
   #status: PubSubStatus;
   #nodeName: string;
 
@@ -150,7 +151,9 @@ export class PubSub {
   /** Replaces the watcher process with a new one (linked to `parent`) that monitors every subscriber. */
   #spawnWatcher(parent: Pid | undefined): SubscriberWatcher {
     const previous = this.#watcher as SubscriberWatcher | undefined;
-    const watcher = new SubscriberWatcher(this.runtime, (pid) => this.#forget(pid), parent);
+    const watcher = new SubscriberWatcher(this.runtime, (pid) => this.#forget(pid), parent, () => {
+      if (this.#watcher === watcher) this.stop().catch((error: unknown) => this.#reportError(error instanceof Error ? error : new Error(String(error))));
+    });
     this.#watcher = watcher;
     if (previous?.alive === true) previous.halt();
     for (const [pid, entry] of this.#pids) {
@@ -220,15 +223,20 @@ export class PubSub {
     if (this.#status === "connecting") this.#setStatus("up");
   }
 
-  /** Disconnects the adapter and drops every subscription. */
-  async stop(): Promise<void> {
-    if (this.#state === "stopped") return;
+  /**
+   * Disconnects the adapter and drops every subscription. Called again, resolves when the first call's
+   * work is done. A PubSub run by a supervisor (see {@link PubSub.childSpec}) stops with it.
+   */
+  stop(): Promise<void> {
+    if (this.#stopped !== null) return this.#stopped;
     const wasStarted = this.#state === "started";
     this.#state = "stopped";
     this.#topics.clear();
     this.#pids.clear();
     this.#watcher.halt();
-    if (wasStarted && this.#adapter !== null) await this.#adapter.stop();
+    const adapter = this.#adapter;
+    this.#stopped = wasStarted && adapter !== null ? Promise.resolve().then(() => adapter.stop()) : Promise.resolve();
+    return this.#stopped;
   }
 
   /**
@@ -423,21 +431,34 @@ export class PubSub {
   }
 }
 
-/** Watches subscribers and removes every subscription of one that exits. */
+/**
+ * Watches subscribers and removes every subscription of one that exits. Under a supervisor it is the
+ * PubSub's process: when the supervisor shuts it down (the endpoint stops), the PubSub stops with it, and
+ * its adapter leaves the cluster.
+ */
 class SubscriberWatcher extends Process {
   readonly #onDown: (pid: Pid) => void;
+  readonly #onShutdown: () => void;
+  #halting = false;
 
-  constructor(runtime: Runtime, onDown: (pid: Pid) => void, parent: Pid | undefined) {
+  constructor(runtime: Runtime, onDown: (pid: Pid) => void, parent: Pid | undefined, onShutdown: () => void) {
     super(runtime, parent === undefined ? {} : { link: parent });
     this.#onDown = onDown;
+    this.#onShutdown = onShutdown;
   }
 
   protected handleMessage(message: unknown): void {
     if (isDownMessage(message)) this.#onDown(message.pid);
   }
 
-  /** Ends the watcher (its PubSub stopped). */
+  protected override onExit(reason: ExitReason): void {
+    // A crash (or a kill) is the supervisor's to restart; a shutdown from it ends the PubSub too.
+    if (!this.#halting && isShutdownReason(reason)) this.#onShutdown();
+  }
+
+  /** Ends the watcher (its PubSub stopped, or a new watcher replaces it). */
   halt(): void {
+    this.#halting = true;
     this.stop("shutdown");
   }
 }

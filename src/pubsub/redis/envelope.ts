@@ -1,18 +1,20 @@
 /**
  * The envelope of everything the Redis adapter publishes: who sent it (node name and an instance id
  * drawn at start, so a restarted node is a new sender and a node's own messages are recognised), what
- * it is (a frame on the bus, a frame to one node, a heartbeat, a goodbye), and a sequence number, so a
- * receiver can tell when frames went missing. The node frame follows, untouched.
+ * it is (frames on the bus, frames to one node, a heartbeat, a goodbye), and a sequence number, so a
+ * receiver can tell when frames went missing. The node frames follow, untouched: the frames a node
+ * broadcasts in one event-loop turn travel in one envelope, one Redis message.
  *
  * Layout, version 1 (integers big-endian):
  *
  * ```text
- * u8 version (1)   u8 kind   8 bytes instance id   u32 sequence   u8 node length   node (UTF-8)   body
+ * u8 version (1)   u8 kind   8 bytes instance id   u32 sequence   u8 node length   node (UTF-8)
+ * then, for kinds broadcast and direct, one or more of:   u32 frame length   frame
  * ```
  *
- * `sequence` counts the frames of one stream of the sender: its bus frames (kinds `broadcast` and
- * `heartbeat`: a heartbeat carries the number of the last bus frame sent) or its frames to one node
- * (kind `direct`). A goodbye carries the last bus number too.
+ * `sequence` counts the frames of one stream of the sender: its bus frames (kind `broadcast`, whose
+ * `sequence` is the number of its first frame; a `heartbeat` or a `goodbye` carries the number of the
+ * last bus frame sent) or its frames to one node (kind `direct`).
  */
 import { randomBytes } from "node:crypto";
 
@@ -27,7 +29,7 @@ export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
 const INSTANCE_BYTES = 8;
 const FIXED = 2 + INSTANCE_BYTES + 4 + 1;
 
-/** A decoded envelope; `body` is a view into the received bytes (the node frame, for frame kinds). */
+/** A decoded envelope; `body` is a view into the received bytes (the frames, for frame kinds). */
 export interface Envelope {
   readonly kind: EnvelopeKind;
   /** The sender's instance id, as 16 hex digits. */
@@ -55,14 +57,21 @@ export class EnvelopeWriter {
     name.copy(this.#header, FIXED);
   }
 
-  /** One envelope: the header written once into a buffer that also holds `body`. */
-  write(kind: EnvelopeKind, sequence: number, body?: Uint8Array): Buffer {
+  /** One envelope: the header, then each frame with its length; one buffer for all. */
+  write(kind: EnvelopeKind, sequence: number, frames: readonly Uint8Array[] = []): Buffer {
     const header = this.#header;
-    const out = Buffer.allocUnsafe(header.length + (body?.byteLength ?? 0));
+    let size = header.length;
+    for (const frame of frames) size += 4 + frame.byteLength;
+    const out = Buffer.allocUnsafe(size);
     header.copy(out, 0);
     out[1] = kind;
     out.writeUInt32BE(sequence >>> 0, 2 + INSTANCE_BYTES);
-    if (body !== undefined) out.set(body, header.length);
+    let at = header.length;
+    for (const frame of frames) {
+      at = out.writeUInt32BE(frame.byteLength, at);
+      out.set(frame, at);
+      at += frame.byteLength;
+    }
     return out;
   }
 }
@@ -79,4 +88,19 @@ export function readEnvelope(data: Buffer): Envelope | null {
     node: data.toString("utf8", FIXED, nodeEnd),
     body: data.subarray(nodeEnd),
   };
+}
+
+/** The frames of an envelope's body, as views into it; `null` when the lengths do not add up. */
+export function readFrames(body: Uint8Array): Uint8Array[] | null {
+  const view = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const frames: Uint8Array[] = [];
+  let at = 0;
+  while (at < view.length) {
+    if (at + 4 > view.length) return null;
+    const end = at + 4 + view.readUInt32BE(at);
+    if (end > view.length) return null;
+    frames.push(view.subarray(at + 4, end));
+    at = end;
+  }
+  return frames.length === 0 ? null : frames;
 }

@@ -38,8 +38,8 @@ export class PeerTable {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** Records an envelope from another instance, at time `now`. */
-  saw(envelope: Envelope, now: number): Sighting {
+  /** Records an envelope from another instance, at time `now`; `frames` is how many frames it carries. */
+  saw(envelope: Envelope, now: number, frames = 1): Sighting {
     let peer = this.#peers.get(envelope.instance);
     const newcomer = peer === undefined && envelope.kind !== EnvelopeKind.GOODBYE;
     if (peer === undefined) {
@@ -52,7 +52,7 @@ export class PeerTable {
     switch (envelope.kind) {
       case EnvelopeKind.BROADCAST:
         lost = peer.bus === null ? 0 : missing(peer.bus, envelope.sequence, 1);
-        peer.bus = envelope.sequence;
+        peer.bus = (envelope.sequence + frames - 1) >>> 0;
         break;
       case EnvelopeKind.HEARTBEAT:
         lost = peer.bus === null ? 0 : missing(peer.bus, envelope.sequence, 0);
@@ -60,7 +60,7 @@ export class PeerTable {
         break;
       case EnvelopeKind.DIRECT:
         lost = peer.direct === null ? 0 : missing(peer.direct, envelope.sequence, 1);
-        peer.direct = envelope.sequence;
+        peer.direct = (envelope.sequence + frames - 1) >>> 0;
         break;
       case EnvelopeKind.GOODBYE:
         lost = peer.bus === null ? 0 : missing(peer.bus, envelope.sequence, 0);

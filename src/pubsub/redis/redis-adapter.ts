@@ -9,7 +9,7 @@ import { createClient, type RedisClientOptions } from "@redis/client";
 import type { AdapterHost, PubSubAdapter } from "../adapter.js";
 import { backoffDelay, type BackoffOptions } from "../backoff.js";
 import { PubSubError, PubSubErrorCode } from "../errors.js";
-import { EnvelopeKind, EnvelopeWriter, readEnvelope } from "./envelope.js";
+import { EnvelopeKind, EnvelopeWriter, readEnvelope, readFrames } from "./envelope.js";
 import { PeerTable } from "./peer-table.js";
 
 /** Options of {@link RedisAdapter}. */
@@ -75,6 +75,9 @@ interface Generation {
 }
 
 const SEND_FAILURE_REPORT_MS = 60_000;
+/** Most frames, and bytes, in one envelope: a longer burst leaves in several. */
+const BATCH_FRAMES = 512;
+const BATCH_BYTES = 1024 * 1024;
 
 /**
  * A {@link PubSubAdapter} over Redis Pub/Sub.
@@ -117,12 +120,19 @@ export class RedisAdapter implements PubSubAdapter {
   #downSince = 0;
   #busSequence = 0;
   readonly #directSequences = new Map<string, number>();
+  /** Frames sent this event-loop turn, in order, with their node (null: the bus); flushed at its end. */
+  #queue: Uint8Array[] = [];
+  #queueTo: (string | null)[] = [];
+  #flushQueued = false;
   #pending = 0;
   #unsent = 0;
   #lastCause: unknown = null;
   #lastDuplicateReport = -Infinity;
   #lastWelcome = -Infinity;
   #onFirstEcho: (() => void) | null = null;
+  #onFirstFailure: (() => void) | null = null;
+  /** Frames Redis did not take while the link was up (failed publishes, too many waiting): reported each tick. */
+  #dropped = 0;
 
   constructor(options: RedisAdapterOptions = {}) {
     this.#options = options;
@@ -197,8 +207,6 @@ export class RedisAdapter implements PubSubAdapter {
     this.#markDown(error);
   }
 
-  #onFirstFailure: (() => void) | null = null;
-
   /** Says goodbye (so the others forget this node at once) and closes both connections. */
   async stop(): Promise<void> {
     if (this.#status === "stopped" || this.#status === "new") {
@@ -213,6 +221,7 @@ export class RedisAdapter implements PubSubAdapter {
     this.#generation = null;
     if (generation === null) return;
     if (wasUp) {
+      this.#flush();
       const goodbye = generation.pub.publish(this.#busChannel, this.#writer!.write(EnvelopeKind.GOODBYE, this.#busSequence));
       await Promise.race([goodbye.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
     }
@@ -220,22 +229,11 @@ export class RedisAdapter implements PubSubAdapter {
   }
 
   broadcast(frame: Uint8Array): void {
-    if (this.#status !== "up") {
-      this.#unsent++;
-      return;
-    }
-    this.#busSequence = (this.#busSequence + 1) >>> 0;
-    this.#publish(this.#busChannel, this.#writer!.write(EnvelopeKind.BROADCAST, this.#busSequence, frame));
+    this.#enqueue(null, frame);
   }
 
   directBroadcast(node: string, frame: Uint8Array): void {
-    if (this.#status !== "up") {
-      this.#unsent++;
-      return;
-    }
-    const sequence = ((this.#directSequences.get(node) ?? 0) + 1) >>> 0;
-    this.#directSequences.set(node, sequence);
-    this.#publish(`${this.#prefix}:node:${node}`, this.#writer!.write(EnvelopeKind.DIRECT, sequence, frame));
+    this.#enqueue(node, frame);
   }
 
   nodes(): readonly string[] {
@@ -315,6 +313,10 @@ export class RedisAdapter implements PubSubAdapter {
     if (this.#status === "stopped") return;
     const now = Date.now();
     this.#heartbeat();
+    if (this.#dropped > 0) {
+      this.#report(lost(`${this.#dropped} frame(s) for other nodes were not taken by Redis (a failed publish, or more than maxPendingPublishes waiting for an answer)`));
+      this.#dropped = 0;
+    }
     const generation = this.#generation;
     if (this.#status === "up") {
       if (now - this.#lastEcho > this.#timeoutMs) {
@@ -335,6 +337,8 @@ export class RedisAdapter implements PubSubAdapter {
   #heartbeat(): void {
     const generation = this.#generation;
     if (generation === null || !generation.pubReady || !generation.subscribed) return;
+    // Frames queued this turn go first, so the heartbeat's number covers them.
+    this.#flush();
     generation.pub.publish(this.#busChannel, this.#writer!.write(EnvelopeKind.HEARTBEAT, this.#busSequence)).catch(ignore);
   }
 
@@ -384,24 +388,73 @@ export class RedisAdapter implements PubSubAdapter {
 
   // ## Sending and receiving
 
-  #publish(channel: string, data: Buffer): void {
-    const generation = this.#generation;
-    if (generation === null) return;
-    if (this.#pending >= (this.#options.maxPendingPublishes ?? 10_000)) {
+  #enqueue(to: string | null, frame: Uint8Array): void {
+    if (this.#status !== "up") {
       this.#unsent++;
       return;
     }
+    this.#queue.push(frame);
+    this.#queueTo.push(to);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /**
+   * Publishes the frames queued this turn: each run of frames for the same channel in one envelope (up
+   * to BATCH_FRAMES frames or BATCH_BYTES), runs in their order, so one node's frames keep their order
+   * across the bus and the node channels.
+   */
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    const frames = this.#queue;
+    const to = this.#queueTo;
+    if (frames.length === 0) return;
+    this.#queue = [];
+    this.#queueTo = [];
+    let start = 0;
+    while (start < frames.length) {
+      const target = to[start]!;
+      let end = start + 1;
+      let bytes = frames[start]!.byteLength;
+      while (end < frames.length && to[end] === target && end - start < BATCH_FRAMES && bytes + frames[end]!.byteLength <= BATCH_BYTES) {
+        bytes += frames[end]!.byteLength;
+        end++;
+      }
+      this.#publishRun(target, frames.slice(start, end));
+      start = end;
+    }
+  };
+
+  #publishRun(target: string | null, frames: Uint8Array[]): void {
+    if (target === null) {
+      const first = (this.#busSequence + 1) >>> 0;
+      this.#busSequence = (this.#busSequence + frames.length) >>> 0;
+      this.#publish(this.#busChannel, this.#writer!.write(EnvelopeKind.BROADCAST, first, frames), frames.length);
+      return;
+    }
+    const first = ((this.#directSequences.get(target) ?? 0) + 1) >>> 0;
+    this.#directSequences.set(target, (first + frames.length - 1) >>> 0);
+    this.#publish(`${this.#prefix}:node:${target}`, this.#writer!.write(EnvelopeKind.DIRECT, first, frames), frames.length);
+  }
+
+  #publish(channel: string, data: Buffer, frames: number): void {
+    const generation = this.#generation;
+    if (generation === null) return;
+    if (this.#pending >= (this.#options.maxPendingPublishes ?? 10_000)) {
+      this.#dropped += frames;
+      return;
+    }
     this.#pending++;
-    generation.pub.publish(channel, data).then(this.#published, this.#publishFailed);
+    generation.pub.publish(channel, data).then(this.#published, () => {
+      this.#pending--;
+      this.#dropped += frames;
+    });
   }
 
   readonly #published = (): void => {
     this.#pending--;
-  };
-
-  readonly #publishFailed = (): void => {
-    this.#pending--;
-    this.#unsent++;
   };
 
   #receive(data: Buffer): void {
@@ -414,13 +467,19 @@ export class RedisAdapter implements PubSubAdapter {
       if (envelope.kind === EnvelopeKind.HEARTBEAT) this.#echoed();
       return;
     }
-    const sighting = this.#peers!.saw(envelope, Date.now());
+    const carriesFrames = envelope.kind === EnvelopeKind.BROADCAST || envelope.kind === EnvelopeKind.DIRECT;
+    const frames = carriesFrames ? readFrames(envelope.body) : null;
+    if (carriesFrames && frames === null) {
+      this.#report(new PubSubError(PubSubErrorCode.BAD_FRAME, `An envelope from node ${envelope.node} was dropped: its frames are cut short.`));
+      return;
+    }
+    const sighting = this.#peers!.saw(envelope, Date.now(), frames?.length ?? 0);
     if (sighting.newcomer) this.#welcome();
     if (sighting.duplicateName) this.#duplicateName();
     if (sighting.lost > 0) {
       this.#report(lost(`${sighting.lost} frame(s) from node ${envelope.node} never arrived (a gap in its ${envelope.kind === EnvelopeKind.DIRECT ? "direct" : "bus"} sequence)`));
     }
-    if (envelope.kind === EnvelopeKind.BROADCAST || envelope.kind === EnvelopeKind.DIRECT) this.#host!.deliver(envelope.body);
+    if (frames !== null) for (const frame of frames) this.#host!.deliver(frame);
   }
 
   /** Answers a node heard for the first time with a heartbeat at once, so it learns of this one quickly. */

@@ -1,7 +1,7 @@
 /**
  * The chat on several nodes (separate processes, linked through Redis) when things break: a node killed
- * with SIGKILL and started again, Redis restarted under traffic, a node's connection to Redis stalled (a
- * partition). No process crashes, each node keeps serving its own clients, cross-node delivery resumes
+ * with SIGKILL and started again, a node started while Redis is away, Redis restarted under traffic, a
+ * node's connection to Redis stalled (a partition). No process crashes, each node keeps serving its own clients, cross-node delivery resumes
  * by itself, presence converges, and the nodes log each gap with its code.
  */
 import { afterEach, describe, expect, it } from "vitest";
@@ -48,6 +48,28 @@ describe.skipIf(!redis)(`the chat on several nodes when things fail${redis ? "" 
     await back.say("a is back");
     await until(() => bob.bodies().includes("a is back"), "a's messages to reach b again");
     expect(b.running).toBe(true);
+  });
+
+  it("starts a node while Redis is away: it serves its own clients, says so, and joins the others once Redis answers", async () => {
+    const server = await RedisServer.start();
+    cleanup.push(() => server.kill());
+    await server.kill();
+    const prefix = newPrefix();
+    const a = await nodes.start(nodeOptions("a", prefix, server.url));
+    expect(a.output).toMatch(/FENIX_ERR_PUBSUB_ADAPTER_DOWN/);
+    expect(a.output).toMatch(/cannot be reached/);
+    const alice = await enter(a.socketUrl, "alice");
+    const anna = await enter(a.socketUrl, "anna");
+    await alice.say("alone on a");
+    await until(() => anna.bodies().includes("alone on a"), "a to serve its own clients");
+
+    await server.restart();
+    const b = await nodes.start(nodeOptions("b", prefix, server.url));
+    const bob = await enter(b.socketUrl, "bob");
+    await until(() => [alice, bob].every((p) => p.online().join() === "alice,anna,bob"), "a to join the cluster once Redis answers", PRESENCE_SETTLES_MS);
+    await bob.say("hello a");
+    await until(() => alice.bodies().includes("hello a"), "b's messages to reach a");
+    expect(a.output).toMatch(/the link to the other nodes is up/);
   });
 
   it("keeps every node serving its own clients while Redis restarts, then links them again", async () => {

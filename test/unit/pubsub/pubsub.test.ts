@@ -47,3 +47,22 @@ describe("PubSub API", () => {
     await pubsub.stop();
   });
 });
+
+describe("PubSub under a supervisor", () => {
+  it("stops, adapter included, when its supervisor shuts down, and not when only its watcher crashes", async () => {
+    const { MemoryAdapter, MemoryBus, Supervisor } = await import("../../../src/index.js");
+    const bus = new MemoryBus();
+    const runtime = new Runtime({ node: "supervised" });
+    const pubsub = new PubSub({ runtime, adapter: new MemoryAdapter(bus) });
+    const tree = await Supervisor.start({ runtime, children: [pubsub.childSpec()] });
+    expect(bus.nodes()).toEqual(["supervised"]);
+    const [child] = await Supervisor.whichChildren(tree);
+    runtime.exit(child!.pid!, new Error("watcher crash (test)"));
+    await expect.poll(async () => (await Supervisor.whichChildren(tree))[0]!.pid !== child!.pid).toBe(true);
+    expect(bus.nodes()).toEqual(["supervised"]);
+    pubsub.broadcast("t", "still running");
+    await Supervisor.stop(tree, "shutdown");
+    await expect.poll(() => bus.nodes()).toEqual([]);
+    expect(() => pubsub.broadcast("t", "x")).toThrow(expect.objectContaining({ code: PubSubErrorCode.STOPPED }));
+  });
+});

@@ -1,21 +1,33 @@
 /**
  * The pure parts of the Redis adapter: the envelope's exact bytes, the peer table's membership and
- * sequence-gap accounting (wrap-around included), and the reconnect backoff.
+ * sequence-gap accounting (wrap-around included), the reconnect backoff, and its option checks.
  */
 import { describe, expect, it } from "vitest";
+import { PubSubErrorCode } from "../../../src/index.js";
+import { RedisAdapter } from "../../../src/pubsub/redis/index.js";
 import { backoffDelay } from "../../../src/pubsub/backoff.js";
-import { EnvelopeKind, EnvelopeWriter, readEnvelope, type Envelope } from "../../../src/pubsub/redis/envelope.js";
+import { EnvelopeKind, EnvelopeWriter, readEnvelope, readFrames, type Envelope } from "../../../src/pubsub/redis/envelope.js";
 import { PeerTable } from "../../../src/pubsub/redis/peer-table.js";
 
 const INSTANCE = Buffer.from("0102030405060708", "hex");
 
 describe("envelope", () => {
-  it("writes version, kind, instance, sequence, node and body exactly as documented", () => {
+  it("writes version, kind, instance, sequence, node and the frames exactly as documented", () => {
     const writer = new EnvelopeWriter("nöde", INSTANCE);
-    const bytes = writer.write(EnvelopeKind.DIRECT, 0x01020304, new Uint8Array([9, 8]));
-    expect([...bytes]).toEqual([1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, ...Buffer.from("nöde"), 9, 8]);
+    const bytes = writer.write(EnvelopeKind.DIRECT, 0x01020304, [new Uint8Array([9, 8]), new Uint8Array([7])]);
+    expect([...bytes]).toEqual([1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, ...Buffer.from("nöde"), 0, 0, 0, 2, 9, 8, 0, 0, 0, 1, 7]);
     const envelope = readEnvelope(bytes)!;
-    expect({ ...envelope, body: [...envelope.body] }).toEqual({ kind: EnvelopeKind.DIRECT, instance: "0102030405060708", sequence: 0x01020304, node: "nöde", body: [9, 8] });
+    expect({ ...envelope, body: [...envelope.body] }).toMatchObject({ kind: EnvelopeKind.DIRECT, instance: "0102030405060708", sequence: 0x01020304, node: "nöde" });
+    expect(readFrames(envelope.body)!.map((f) => [...f])).toEqual([[9, 8], [7]]);
+  });
+
+  it.each([
+    ["no frame at all", []],
+    ["a length cut short", [0, 0, 1]],
+    ["a frame shorter than its length", [0, 0, 0, 3, 1, 2]],
+    ["a good frame then garbage", [0, 0, 0, 1, 5, 9]],
+  ])("reads %s as no frames", (_name, body) => {
+    expect(readFrames(new Uint8Array(body))).toBeNull();
   });
 
   it("reuses its header for every kind and writes sequences modulo 2^32", () => {
@@ -49,6 +61,16 @@ describe("PeerTable", () => {
     expect(peers.saw(from("i1", "b", HEARTBEAT, 11), 0).lost).toBe(0);
     expect(peers.saw(from("i1", "b", HEARTBEAT, 14), 0).lost).toBe(3);
     expect(peers.saw(from("i1", "b", BROADCAST, 15), 0).lost).toBe(0);
+  });
+
+  it("numbers the frames of a batch from its first frame's number", () => {
+    const peers = new PeerTable("me", 500);
+    expect(peers.saw(from("i1", "b", BROADCAST, 1), 0, 3).lost).toBe(0);
+    expect(peers.saw(from("i1", "b", HEARTBEAT, 3), 0).lost).toBe(0);
+    expect(peers.saw(from("i1", "b", BROADCAST, 4), 0, 2).lost).toBe(0);
+    expect(peers.saw(from("i1", "b", BROADCAST, 9), 0, 1).lost).toBe(3);
+    expect(peers.saw(from("i1", "b", DIRECT, 1), 0, 5).lost).toBe(0);
+    expect(peers.saw(from("i1", "b", DIRECT, 6), 0, 1).lost).toBe(0);
   });
 
   it("keeps direct numbers apart from bus numbers, and each sender apart", () => {
@@ -111,5 +133,23 @@ describe("backoffDelay", () => {
     expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, { minMs: 100, maxMs: 1_000 }, low))).toEqual([50, 100, 200, 400, 500]);
     expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, { minMs: 100, maxMs: 1_000 }, high))).toEqual([100, 200, 400, 800, 1_000]);
     expect(backoffDelay(1_000_000)).toBeLessThanOrEqual(5_000);
+  });
+});
+
+describe("RedisAdapter options", () => {
+  it.each([
+    [{ heartbeatMs: 0 }, /heartbeatMs must be a positive number/],
+    [{ heartbeatMs: 1_000, nodeTimeoutMs: 1_500 }, /nodeTimeoutMs \(1500\) must be at least twice heartbeatMs/],
+    [{ prefix: "" }, /prefix must be a non-empty string/],
+    [{ connectTimeoutMs: -1 }, /connectTimeoutMs/],
+    [{ maxPendingPublishes: Number.NaN }, /maxPendingPublishes/],
+  ])("refuses %o at once", (options, message) => {
+    expect(() => new RedisAdapter(options)).toThrow(expect.objectContaining({ code: PubSubErrorCode.ADAPTER_FAILED, message: expect.stringMatching(message) }));
+  });
+
+  it("names where it connects without the credentials", () => {
+    expect(new RedisAdapter({ url: "redis://user:secret@cache.internal:6380/2" }).target).toBe("redis://cache.internal:6380/2");
+    expect(new RedisAdapter({ client: { socket: { path: "/run/redis.sock" } } as never }).target).toBe("unix:/run/redis.sock");
+    expect(new RedisAdapter().target).toBe("redis://127.0.0.1:6379");
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * What every Fenix benchmark server serves: a socket at `/socket` with one channel for `bench:*` topics.
+ * Joins are accepted, `ping` is answered with its payload, `shout` is broadcast to the topic (no reply).
+ * Used by the single-process server (fenix.ts) and by each worker of the cluster one (fenix-cluster.ts).
+ */
+import { Channel, Endpoint, noReply, ok, reply, silentLogger, Socket, type ChannelRoute, type Payload, type PubSub } from "../../src/index.js";
+
+class BenchChannel extends Channel {
+  override join() {
+    return ok();
+  }
+
+  override handleIn(event: string, payload: Payload) {
+    if (event === "ping") return reply("ok", payload);
+    if (event === "shout") {
+      this.broadcast("shout", payload);
+      return noReply();
+    }
+    return reply("error", { reason: `unknown event ${event}` });
+  }
+}
+
+class BenchSocket extends Socket {
+  static override channels: readonly ChannelRoute[] = [["bench:*", BenchChannel]];
+  override connect() {
+    return true;
+  }
+}
+
+/** A started benchmark endpoint. */
+export interface BenchEndpoint {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the endpoint on 127.0.0.1:`port` (0 picks one). With `pubsub` (linked to other nodes), the
+ * endpoint runs it under its supervisor and reports its link problems on stderr; without, the endpoint
+ * has a PubSub of its own and nothing leaves the process.
+ */
+export async function startBenchEndpoint(port: number, pubsub?: PubSub): Promise<BenchEndpoint> {
+  const linked = pubsub === undefined ? {} : { pubsub, children: [pubsub.childSpec()] };
+  const endpoint = new Endpoint({ port, host: "127.0.0.1", logger: silentLogger, checkOrigin: false, ...linked });
+  endpoint.socket("/socket", BenchSocket);
+  pubsub?.on("error", (error) => process.stderr.write(`${pubsub.nodeName}: ${error.message}\n`));
+  await endpoint.start();
+  return {
+    port: Number(new URL(endpoint.url).port),
+    async stop() {
+      await endpoint.stop();
+      await pubsub?.stop();
+    },
+  };
+}
