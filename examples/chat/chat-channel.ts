@@ -1,5 +1,6 @@
 /**
- * The chat room channel: `room:<anything>`. Joining needs a display name; right after the join the
+ * The chat room channel: `room:<anything>`. Joining needs a display name (the reply names the node that
+ * serves the client); right after the join the
  * client receives who is in the room (`presence_state`, then `presence_diff` as people come and go) and
  * the room's recent messages (`history`); `new_msg` pushes are checked, acknowledged and
  * broadcast to everyone in the room, on every node (the sender included), with the name, an id and a
@@ -20,7 +21,8 @@ export function chatChannel(rooms: RoomDirectory, presence: Presence): ChannelCl
       this.assigns.name = name;
       this.send(AFTER_JOIN);
       void topic;
-      return ok();
+      // Which node serves this client: the page shows it (several nodes or cluster workers).
+      return ok({ node: this.endpoint.pubsub.nodeName });
     }
 
     override async handleInfo(message: unknown) {

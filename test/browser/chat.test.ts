@@ -74,6 +74,8 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
   async function expectJoined(page: Page): Promise<void> {
     await page.waitForSelector('[data-testid="composer"]:enabled');
     await expect.poll(() => page.getByTestId("status").textContent(), { timeout: WAIT_MS }).toBe("connected");
+    // The join reply names the node serving the page; the status shows it.
+    expect(await page.getByTestId("status").getAttribute("data-node")).toBe(server!.endpoint.pubsub.nodeName);
   }
 
   async function say(page: Page, body: string): Promise<void> {

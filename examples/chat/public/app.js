@@ -57,7 +57,7 @@ if (new URLSearchParams(location.search).has("debug")) {
 /**
  * The room the page is in, or null on the join form.
  * @type {null | { channel: object, name: string, room: string, opened: boolean, joined: boolean,
- *   sending: boolean, seen: Set<string> }}
+ *   sending: boolean, seen: Set<string>, node?: string | null }}
  */
 let session = null;
 
@@ -149,8 +149,11 @@ function enterRoom(name, room) {
   channel.onError(() => {
     if (session === current) setJoined(false);
   });
-  channel.onJoin(() => {
+  channel.onJoin((response) => {
     if (session !== current) return;
+    // The node serving this connection: the server names it in the join reply, again after a rejoin.
+    current.node = response && typeof response.node === "string" ? response.node : null;
+    setStatus(ui.status.dataset.state ?? "connected");
     clearError();
     setJoined(true);
   });
@@ -172,12 +175,13 @@ function enterRoom(name, room) {
 
 /** Shows who is online: each name once, with the number of tabs when there are several. */
 function renderOnline(presence) {
-  const people = presence.list((name, { metas }) => ({ name, tabs: metas.length }));
+  const people = presence.list((name, { metas }) => ({ name, tabs: metas.length, nodes: [...new Set(metas.map((m) => m.node).filter(Boolean))] }));
   people.sort((a, b) => a.name.localeCompare(b.name));
-  const items = people.map(({ name, tabs }) => {
+  const items = people.map(({ name, tabs, nodes }) => {
     const item = document.createElement("li");
     item.dataset.testid = "online-person";
     item.textContent = name;
+    if (nodes.length > 0) item.title = `connected to ${nodes.join(", ")}`;
     if (tabs > 1) {
       const count = document.createElement("span");
       count.className = "tabs";
@@ -361,7 +365,11 @@ function setStatus(state) {
   // Which transport carries the chat: shown as a tooltip, and readable by tests.
   const transport = socket.transportKind ?? "websocket";
   ui.status.dataset.transport = transport;
-  ui.status.title = state === "connected" ? `connected over ${transport === "longpoll" ? "long polling" : "WebSocket"}` : "";
+  const node = session?.node ?? null;
+  if (node) ui.status.dataset.node = node;
+  else delete ui.status.dataset.node;
+  const over = `connected over ${transport === "longpoll" ? "long polling" : "WebSocket"}`;
+  ui.status.title = state === "connected" ? (node ? `${over} to node ${node}` : over) : "";
 }
 
 function setJoined(joined) {
