@@ -74,7 +74,8 @@ interface Generation {
   readonly openedAt: number;
 }
 
-const SEND_FAILURE_REPORT_MS = 60_000;
+/** A node name shared with another live node is reported at most this often. */
+const DUPLICATE_REPORT_MS = 60_000;
 /** Most frames, and bytes, in one envelope: a longer burst leaves in several. */
 const BATCH_FRAMES = 512;
 const BATCH_BYTES = 1024 * 1024;
@@ -143,6 +144,8 @@ export class RedisAdapter implements PubSubAdapter {
     if (this.#timeoutMs < 2 * this.#heartbeatMs) throw badOption(`nodeTimeoutMs (${this.#timeoutMs}) must be at least twice heartbeatMs (${this.#heartbeatMs})`);
     positive(options.connectTimeoutMs ?? 5_000, "connectTimeoutMs");
     positive(options.maxPendingPublishes ?? 10_000, "maxPendingPublishes");
+    const url = options.url ?? options.client?.url;
+    if (url !== undefined && !/^rediss?:\/\/[^\s]*$/.test(url)) throw badOption(`url must look like redis://host:port or rediss://host:port; got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, "//…@"))}`);
     this.#busChannel = `${this.#prefix}:bus`;
   }
 
@@ -492,7 +495,7 @@ export class RedisAdapter implements PubSubAdapter {
 
   #duplicateName(): void {
     const now = Date.now();
-    if (now - this.#lastDuplicateReport < SEND_FAILURE_REPORT_MS) return;
+    if (now - this.#lastDuplicateReport < DUPLICATE_REPORT_MS) return;
     this.#lastDuplicateReport = now;
     const node = this.#host!.nodeName;
     this.#report(

@@ -143,6 +143,8 @@ describe("RedisAdapter options", () => {
     [{ prefix: "" }, /prefix must be a non-empty string/],
     [{ connectTimeoutMs: -1 }, /connectTimeoutMs/],
     [{ maxPendingPublishes: Number.NaN }, /maxPendingPublishes/],
+    [{ url: "http://cache:6379" }, /url must look like redis:\/\/host:port/],
+    [{ url: "redis://user:secret@ cache" }, /url must look like.*got "redis:\/\/…@ cache"/],
   ])("refuses %o at once", (options, message) => {
     expect(() => new RedisAdapter(options)).toThrow(expect.objectContaining({ code: PubSubErrorCode.ADAPTER_FAILED, message: expect.stringMatching(message) }));
   });
