@@ -175,8 +175,8 @@ export class Endpoint implements EndpointContext {
     this.#ownsPubSub = options.pubsub === undefined;
     this.pubsub = options.pubsub ?? new PubSub({ runtime: this.runtime });
     this.pubsub.registerDispatcher(FASTLANE_DISPATCHER, fastlaneDispatcher);
-    this.pubsub.on("error", (err) => this.#logPubSubError(err));
-    this.pubsub.on("status", (status) => this.#logPubSubStatus(status));
+    this.pubsub.on("error", this.#logPubSubError);
+    this.pubsub.on("status", this.#logPubSubStatus);
     this.#ownsServer = options.server === undefined;
     this.#server = options.server ?? createServer((req, res) => this.handleRequest(req, res));
     this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
@@ -329,6 +329,7 @@ export class Endpoint implements EndpointContext {
       });
     }
     if (this.#ownsPubSub) await this.pubsub.stop();
+    this.pubsub.off("error", this.#logPubSubError).off("status", this.#logPubSubStatus);
     this.#state = "stopped";
   }
 
@@ -421,15 +422,27 @@ export class Endpoint implements EndpointContext {
     });
   }
 
-  #logPubSubError(err: Error): void {
+  readonly #logPubSubError = (err: Error): void => {
     const code = (err as { code?: unknown }).code;
     const serious = code === PubSubErrorCode.ADAPTER_DOWN || code === PubSubErrorCode.MESSAGES_LOST || code === PubSubErrorCode.DUPLICATE_NODE;
     this.logger[serious ? "error" : "warn"](err.message, { code, error: err });
-  }
+  };
 
-  #logPubSubStatus(status: PubSubStatus): void {
-    if (status === "up") this.logger.info(`node ${this.pubsub.nodeName}: the link to the other nodes is up`);
-  }
+  /** When the link to the other nodes went down (runtime clock ms), to say how long it lasted. */
+  #linkDownSince: number | null = null;
+
+  readonly #logPubSubStatus = (status: PubSubStatus): void => {
+    const now = this.runtime.clock.now();
+    if (status === "down") {
+      this.#linkDownSince ??= now;
+      return;
+    }
+    if (status !== "up") return;
+    const since = this.#linkDownSince;
+    this.#linkDownSince = null;
+    const lasted = since === null ? "" : ` again, after ${Math.round(now - since)} ms down`;
+    this.logger.info(`node ${this.pubsub.nodeName}: the link to the other nodes is up${lasted}`);
+  };
 
   /** @internal */
   reportClientError(error: FenixError, context: ClientErrorContext): void {
