@@ -15,6 +15,7 @@ const layers = {
   dashboard: ["runtime", "protocol", "pubsub", "presence", "server", "mqtt", "telemetry"],
   client: ["protocol"],
   testing: ["runtime", "protocol", "pubsub", "presence", "server", "mqtt", "telemetry"],
+  cli: ["runtime", "protocol", "pubsub", "presence", "server", "mqtt", "telemetry", "dashboard", "client", "testing"],
 };
 
 const layerRules = Object.entries(layers).map(([layer, allowed]) => {
@@ -59,4 +60,21 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // The command is written against the public API, as an application would be: entry points only.
+    files: ["src/cli/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^\\.\\./(\\.\\./)?(runtime|protocol|pubsub|presence|server|mqtt|telemetry|dashboard|client|testing)/(?!index\\.js$|redis/index\\.js$)",
+              message: "src/cli imports the public entry points only (../index.js, ../client/index.js, ../testing/index.js…).",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

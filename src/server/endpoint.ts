@@ -121,6 +121,20 @@ export interface SocketOptions {
   websocket?: boolean | ((request: IncomingMessage) => boolean);
 }
 
+/** One socket mount, as listed by {@link Endpoint.routes}. */
+export interface SocketMountInfo {
+  /** The mount path, such as `/socket`. */
+  readonly path: string;
+  /** The name of the Socket class mounted there. */
+  readonly socket: string;
+  /** The WebSocket URL path (`/socket/websocket`), or `null` when the mount serves LongPoll only. */
+  readonly websocket: string | null;
+  /** The LongPoll URL path (`/socket/longpoll`), or `null` without the `longpoll` option. */
+  readonly longpoll: string | null;
+  /** The channel routes, in match order: topic pattern and channel class name. */
+  readonly channels: readonly { readonly pattern: string; readonly channel: string }[];
+}
+
 /** Listener of the `clientError` event. */
 export type ClientErrorListener = (error: FenixError, context: ClientErrorContext) => void;
 
@@ -129,6 +143,8 @@ interface Closable {
 }
 
 const MiB = 1024 * 1024;
+const ALWAYS = (): boolean => true;
+const NEVER = (): boolean => false;
 
 /**
  * Serves sockets, channels and static files over HTTP.
@@ -242,7 +258,7 @@ export class Endpoint implements EndpointContext {
       maxBufferedBytes: positive(options.maxBufferedBytes ?? 8 * MiB, "maxBufferedBytes"),
       maxFrameBytes,
       checkOrigin: compileOriginCheck(options.checkOrigin ?? this.#options.checkOrigin ?? true),
-      acceptsWebSocket: typeof websocket === "function" ? websocket : () => websocket,
+      acceptsWebSocket: typeof websocket === "function" ? websocket : websocket ? ALWAYS : NEVER,
       wss: new WebSocketServer({
         noServer: true,
         maxPayload: maxFrameBytes,
@@ -267,7 +283,28 @@ export class Endpoint implements EndpointContext {
     return this;
   }
 
-  /** Serves the files of `dir` under the URL prefix (requests that name no file fall through). */
+  /**
+   * Every socket mount with its transports and channel routes, in the order they were mounted (what
+   * `fenix routes` prints).
+   */
+  routes(): SocketMountInfo[] {
+    return [...this.#mounts.entries()].map(([wsPath, mount]) => {
+      const longpoll = `${mount.path === "/" ? "" : mount.path}/longpoll`;
+      const websocket = mount.acceptsWebSocket === NEVER ? null : wsPath;
+      return {
+        path: mount.path,
+        socket: mount.socketClass.name || "(anonymous socket)",
+        websocket,
+        longpoll: this.#longpolls.has(longpoll) ? longpoll : null,
+        channels: (mount.socketClass.channels ?? []).map(([pattern, channel]) => ({ pattern, channel: channel.name || "(anonymous channel)" })),
+      };
+    });
+  }
+
+  /**
+   * Serves the files of `dir` under the URL prefix (requests that name no file fall through).
+   * @throws ServerError `FENIX_ERR_SERVER_BAD_OPTION` if `dir` is not a folder.
+   */
   static(prefix: string, dir: string): this {
     this.#statics.push(new StaticMount(prefix, dir));
     return this;
