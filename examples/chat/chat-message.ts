@@ -1,12 +1,10 @@
 /**
- * The chat's message shape and limits, shared by the channel and the room servers.
+ * The chat's message shape and limits, shared by the channel and the room servers. The limits live in
+ * public/chat-limits.js, which the page loads too: the page shows the very numbers the server enforces.
  */
 import { randomBytes } from "node:crypto";
 
-/** Longest accepted display name, in characters. */
-export const MAX_NAME_LENGTH = 32;
-/** Longest accepted message body, in characters. */
-export const MAX_BODY_LENGTH = 2000;
+export { MAX_BODY_LENGTH, MAX_NAME_LENGTH } from "./public/chat-limits.js";
 
 /** One chat message as broadcast to the room and kept in its history. */
 export interface ChatMessage {

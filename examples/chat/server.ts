@@ -1,8 +1,9 @@
 /**
- * The chat demo that `npm start` runs: an endpoint serving the chat page and the official `phoenix`
- * browser client, with the chat socket at `/socket`, a room server per room keeping its recent
- * messages, and presence showing who is in each room. With `REDIS_URL`, several of them (on several
- * ports or machines) make one chat. Import `startChatServer` to run it from tests.
+ * The chat demo that `npm start` runs: an endpoint serving the chat page (public/, which runs on
+ * fenix/client, served by every endpoint at `/fenix/client.js`), with the chat socket at `/socket`, a room
+ * server per room keeping its recent messages, and presence showing who is in each room. `/vendor` serves
+ * the official `phoenix` client's browser build for pages that prefer it. With `REDIS_URL`, several of
+ * them (on several ports or machines) make one chat. Import `startChatServer` to run it from tests.
  */
 import { hostname } from "node:os";
 import { createRequire } from "node:module";
@@ -25,7 +26,10 @@ import { chatSocket } from "./chat-socket.js";
 import { RoomDirectory } from "./room-directory.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The folder holding the official client's browser builds (`phoenix.mjs`, `phoenix.min.js`). */
+/**
+ * The folder holding the official client's browser builds (`phoenix.mjs`, `phoenix.min.js`), served at
+ * `/vendor`: the chat page does not use it, a page on the official client may (test/browser/official-page).
+ */
 const phoenixStatic = dirname(createRequire(import.meta.url).resolve("phoenix"));
 
 /** A running chat server. */
@@ -35,7 +39,10 @@ export interface ChatServer {
   readonly endpoint: Endpoint;
   /** The room servers (one GenServer per room, holding its recent messages). */
   readonly rooms: RoomDirectory;
-  /** Who is in each room (the presence key is the display name; one meta per open tab). */
+  /**
+   * Who is in each room: the presence key is the display name, which one person holds per room (see
+   * room-names.ts); one meta per open tab, with the person's fingerprint when the client sent an identity.
+   */
   readonly presence: Presence;
   stop(): Promise<void>;
 }

@@ -1,5 +1,6 @@
-// End-to-end test of the chat example: real Chromium pages, each in its own browser context, load the page
-// from the example server, join a room through the official Phoenix client and talk to each other.
+// End-to-end test of the chat example: real Chromium pages load the page from the example server, join a
+// room through fenix/client and talk to each other. Each browser context is one person (its own storage,
+// so its own identity); pages of one context are that person's tabs.
 import { randomUUID } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -40,7 +41,7 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
 
   afterEach(async ({ task }) => {
     if (task.result?.state === "fail") await screenshot(task.name);
-    await Promise.all(contexts.map(({ context }) => context.close()));
+    await Promise.all([...new Set(contexts.map(({ context }) => context))].map((context) => context.close()));
     contexts = [];
     const errors = pageErrors;
     pageErrors = [];
@@ -57,11 +58,20 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
     if (!browser || !server) throw new Error("the suite's setup failed; see beforeAll");
     const context = await browser.newContext();
     if (options.websocket === false) await context.addCookies([{ ...NO_WEBSOCKET_COOKIE, url: server.url }]);
+    return openPage(context, label, `${server.url}/${options.path ?? query}`);
+  }
+
+  /** Opens the chat in another tab of `page`'s context: the same person. */
+  async function openTab(page: Page, label: string): Promise<Page> {
+    return openPage(page.context(), label, `${server!.url}/`);
+  }
+
+  async function openPage(context: BrowserContext, label: string, url: string): Promise<Page> {
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT_MS);
     page.on("pageerror", (error) => pageErrors.push(`${label}: ${error.message}`));
     contexts.push({ context, page, label });
-    await page.goto(`${server.url}/${options.path ?? query}`);
+    await page.goto(url);
     return page;
   }
 
@@ -152,6 +162,10 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
       // Presence agrees on both clients.
       await expect.poll(() => fenix.getByTestId("online-person").allTextContents(), { timeout: WAIT_MS }).toEqual(["fen", "phil"]);
       await expect.poll(() => official.getByTestId("online").locator("li").allTextContents(), { timeout: WAIT_MS }).toEqual(["fen×1", "phil×1"]);
+
+      // The official page sends no identity: it may not take the name of a person on fenix/client.
+      const impostor = await openChat("official-impostor", "", { path: `official/index.html?room=${room}&name=fen` });
+      await expect.poll(() => impostor.getByTestId("state").textContent(), { timeout: WAIT_MS }).toBe('refused: {"reason":"name_taken","name":"fen"}');
     },
     TEST_MS,
   );
@@ -160,7 +174,8 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
     "shows who is online, with the number of tabs of each person, and updates as people leave",
     async () => {
       const room = freshRoom();
-      const [ann1, ann2, bob] = await Promise.all([openChat("ann-1"), openChat("ann-2"), openChat("bob")]);
+      const [ann1, bob] = await Promise.all([openChat("ann-1"), openChat("bob")]);
+      const ann2 = await openTab(ann1, "ann-2");
       for (const [page, name] of [[ann1, "ann"], [ann2, "ann"], [bob, "bob"]] as const) {
         await joinRoom(page, name, room);
         await expectJoined(page);
@@ -200,35 +215,157 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
   );
 
   it(
-    "shows the server's reason when it refuses the name, and stays on the join form",
+    "shows the name limit while the name is typed, and disables Join past it",
     async () => {
-      const page = await openChat("too-long-name");
-      await joinRoom(page, "x".repeat(33), freshRoom());
+      const page = await openChat("name-limit");
+      expect(await page.getByTestId("name-hint").textContent()).toContain("Up to 32 characters");
+      const counter = page.getByTestId("name-counter");
+      const join = page.getByTestId("join");
 
-      const error = page.getByTestId("error");
-      await error.waitFor({ state: "visible" });
-      expect(await error.textContent()).toContain("invalid name");
-      await page.getByTestId("join").waitFor({ state: "visible" });
-      expect(await page.getByTestId("composer").isDisabled()).toBe(true);
+      await page.getByTestId("name").fill("x".repeat(32));
+      expect(await counter.textContent()).toBe("32/32");
+      expect(await join.isEnabled()).toBe(true);
+
+      await page.getByTestId("name").fill("x".repeat(34));
+      expect(await counter.textContent()).toBe("34/32: 2 characters too many");
+      expect(await join.isDisabled()).toBe(true);
+      expect(await page.getByTestId("name").getAttribute("aria-invalid")).toBe("true");
+      await page.getByTestId("name").press("Enter");
+      expect(await page.getByTestId("error").isHidden()).toBe(true);
+      expect(await page.getByTestId("status").textContent()).toBe("disconnected");
+
+      // Counted in characters as the server counts them: 32 emoji (64 UTF-16 units) are a valid name.
+      const emoji = "🦊".repeat(32);
+      await page.getByTestId("name").fill(emoji);
+      expect(await counter.textContent()).toBe("32/32");
+      await joinRoom(page, emoji, freshRoom());
+      await expectJoined(page);
     },
     TEST_MS,
   );
 
   it(
-    "shows the refusal when a message is too long, and keeps the draft",
+    "refuses a name someone else in the room uses, and says so on the join form",
+    async () => {
+      const room = freshRoom();
+      const [ada, other] = await Promise.all([openChat("ada"), openChat("another-ada")]);
+      await joinRoom(ada, "ada", room);
+      await expectJoined(ada);
+
+      for (const name of ["ada", "ADA"]) {
+        await joinRoom(other, name, room);
+        const error = other.getByTestId("error");
+        await error.waitFor({ state: "visible" });
+        expect(await error.textContent()).toBe(`Someone else in #${room} is called ada — pick another name.`);
+        await other.getByTestId("join").waitFor({ state: "visible" });
+        expect(await other.getByTestId("composer").isDisabled()).toBe(true);
+      }
+      const online = (page: Page) => page.getByTestId("online-person").allTextContents();
+      expect(await online(ada)).toEqual(["ada"]);
+
+      await joinRoom(other, "ada lovelace", room);
+      await expectJoined(other);
+      await expect.poll(() => online(ada), { timeout: WAIT_MS }).toEqual(["ada", "ada lovelace"]);
+
+      // Another tab of the first browser is the same person: it shares the name.
+      const adaAgain = await openTab(ada, "ada-tab-2");
+      await joinRoom(adaAgain, "ada", room);
+      await expectJoined(adaAgain);
+      await expect.poll(() => online(other), { timeout: WAIT_MS }).toEqual(["ada · 2 tabs", "ada lovelace"]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "goes back to the join form when a rejoin is refused because someone else took the name meanwhile",
+    async () => {
+      const room = freshRoom();
+      const [ada, other] = await Promise.all([openChat("ada-offline"), openChat("new-ada")]);
+      // ada's WebSockets go through the test, which can cut them and keep her offline.
+      let offline = false;
+      const links: { close(): Promise<void> }[] = [];
+      await ada.context().routeWebSocket(/\/socket\/websocket/, (page) => {
+        if (offline) return void page.close();
+        const toServer = page.connectToServer();
+        links.push({ close: async () => void (await Promise.all([toServer.close(), page.close()])) });
+      });
+      await joinRoom(ada, "ada", room);
+      await expectJoined(ada);
+
+      offline = true;
+      await Promise.all(links.map((link) => link.close()));
+      await expect.poll(() => server!.presence.get(`room:${room}`, "ada"), { timeout: WAIT_MS }).toBeUndefined();
+      await joinRoom(other, "ada", room);
+      await expectJoined(other);
+
+      offline = false;
+      const error = ada.getByTestId("error");
+      await error.waitFor({ state: "visible" });
+      expect(await error.textContent()).toBe(`Someone else in #${room} is called ada — pick another name.`);
+      await ada.getByTestId("join").waitFor({ state: "visible" });
+      expect(await other.getByTestId("online-person").allTextContents()).toEqual(["ada"]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "disables Send while the draft is over the limit, says why, and keeps the draft",
     async () => {
       const page = await openChat("long-message");
       await joinRoom(page, "carol", freshRoom());
       await expectJoined(page);
+      const send = page.getByTestId("send");
+      const counter = page.getByTestId("counter");
+
+      await page.getByTestId("composer").fill("y".repeat(1900));
+      expect(await counter.textContent()).toBe("100 characters left");
+      expect(await send.isEnabled()).toBe(true);
 
       const draft = "y".repeat(2001);
-      await say(page, draft);
-
-      const error = page.getByTestId("error");
-      await error.waitFor({ state: "visible" });
-      expect(await error.textContent()).toMatch(/not sent: \S/);
+      await page.getByTestId("composer").fill(draft);
+      expect(await send.isDisabled()).toBe(true);
+      expect(await counter.textContent()).toBe("1 character over the 2000-character limit: shorten the message to send it");
+      expect(await counter.isVisible()).toBe(true);
+      await page.getByTestId("composer").press("Enter");
       expect(await page.getByTestId("composer").inputValue()).toBe(draft);
-      expect(await transcript(page)).toEqual([]);
+
+      // Two emoji are two characters for the server, as for the counter.
+      await page.getByTestId("composer").fill(`${"y".repeat(1998)}🦊🦊`);
+      expect(await send.isEnabled()).toBe(true);
+      await send.click();
+      await expect.poll(() => transcript(page), { timeout: WAIT_MS }).toEqual([`carol: ${"y".repeat(1998)}🦊🦊`]);
+      expect(await page.getByTestId("error").isHidden()).toBe(true);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "makes http(s) URLs in messages links that open in a new tab, and leaves other schemes as text",
+    async () => {
+      const page = await openChat("links");
+      await joinRoom(page, "linus", freshRoom());
+      await expectJoined(page);
+
+      const body = "docs: https://example.com/a?b=1&c=2, and (see http://en.wikipedia.org/wiki/Ada_(programming_language)). not javascript:alert(1) nor data:text/html,hi nor www.example.org";
+      await say(page, body);
+      await expectTranscript(page, [`linus: ${body}`]);
+      const links = await page.locator('[data-testid="message"] .body a').evaluateAll((anchors) =>
+        anchors.map((a) => ({ href: a.getAttribute("href"), text: a.textContent, target: a.getAttribute("target"), rel: a.getAttribute("rel") })),
+      );
+      expect(links).toEqual([
+        { href: "https://example.com/a?b=1&c=2", text: "https://example.com/a?b=1&c=2", target: "_blank", rel: "noopener noreferrer" },
+        {
+          href: "http://en.wikipedia.org/wiki/Ada_(programming_language)",
+          text: "http://en.wikipedia.org/wiki/Ada_(programming_language)",
+          target: "_blank",
+          rel: "noopener noreferrer",
+        },
+      ]);
+
+      await say(page, "javascript:alert(document.title='owned') JAVASCRIPT://example.com/%0aalert(1)");
+      await expect.poll(() => transcript(page).then((lines) => lines.length), { timeout: WAIT_MS }).toBe(2);
+      expect(await page.getByTestId("message").nth(1).locator("a").count()).toBe(0);
+      expect(await page.title()).not.toBe("owned");
     },
     TEST_MS,
   );

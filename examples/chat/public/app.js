@@ -1,28 +1,32 @@
 // The chat page's behaviour: joins `room:<name>` through Fenix's own client (/fenix/client.js), renders the room's
-// messages (live `new_msg` broadcasts and an optional `history` push) and who is online (Presence), and
-// sends new messages. Plain browser ESM with no build step; user data reaches the DOM only as text, never
-// as markup.
+// messages (live `new_msg` broadcasts and an optional `history` push, with their links) and who is online
+// (Presence), and sends new messages. It shows the server's limits (chat-limits.js, the module the server
+// enforces) while the person types, so nothing is refused for its length. Plain browser ESM with no build
+// step; user data reaches the DOM only as text nodes and checked links, never as markup.
 import { ClientErrorCode, Presence, Socket } from "/fenix/client.js";
+import { browserIdentity } from "/browser-identity.js";
+import { MAX_BODY_LENGTH, MAX_NAME_LENGTH } from "/chat-limits.js";
+import { linkedText } from "/linked-text.js";
 
 const NAME_KEY = "fenix-chat:name";
 const DEFAULT_ROOM = "lobby";
 const PUSH_TIMEOUT_MS = 10_000;
 /** How close to the bottom (px) the list must be for new messages to keep it scrolled down. */
 const STICK_TO_BOTTOM_PX = 96;
-/** The server's limit on a message body, in characters (code points). */
-const BODY_LIMIT = 2000;
 /**
  * How long a WebSocket may take to open before the client switches to long polling (networks whose
  * proxies break WebSockets). A refused upgrade switches at once; the choice is kept for the tab's session.
  */
 const LONG_POLL_FALLBACK_MS = 2500;
-/** Show the remaining-characters counter once a draft is this long. */
-const COUNTER_FROM = 1800;
+/** Show the remaining-characters counter once a draft is this close to the limit. */
+const COUNTER_WITHIN = 200;
 
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const ui = {
   joinForm: /** @type {HTMLFormElement} */ (byId("join-form")),
   name: /** @type {HTMLInputElement} */ (byId("name")),
+  nameRule: byId("name-rule"),
+  nameCounter: byId("name-counter"),
   room: /** @type {HTMLInputElement} */ (byId("room")),
   join: /** @type {HTMLButtonElement} */ (byId("join")),
   status: byId("status"),
@@ -88,8 +92,35 @@ function prefillJoinForm() {
   } catch {
     // Storage can be blocked (private mode, policies); the form simply starts empty.
   }
+  checkName();
   (ui.name.value ? ui.room : ui.name).focus();
 }
+
+// ---- the name's limit, shown before anything is sent -----------------------------------------------
+
+ui.nameRule.textContent = `Up to ${MAX_NAME_LENGTH} characters`;
+ui.name.addEventListener("input", checkName);
+
+/**
+ * Checks the name as the server does (trimmed, counted in code points) while it is typed: the counter
+ * shows how much room is left, and a name over the limit disables Join and says by how much.
+ */
+function checkName() {
+  const raw = ui.name.value;
+  const name = raw.trim();
+  const length = [...name].length;
+  const over = length - MAX_NAME_LENGTH;
+  ui.nameCounter.textContent =
+    over > 0 ? `${length}/${MAX_NAME_LENGTH}: ${characters(over)} too many` : length > 0 ? `${length}/${MAX_NAME_LENGTH}` : "";
+  ui.nameCounter.classList.toggle("over", over > 0);
+  const problem = over > 0 ? `A name has at most ${MAX_NAME_LENGTH} characters; remove ${over}.` : raw !== "" && name === "" ? "A name needs more than spaces." : "";
+  ui.name.setCustomValidity(problem);
+  ui.name.setAttribute("aria-invalid", String(problem !== ""));
+  ui.join.disabled = over > 0;
+  ui.join.title = over > 0 ? problem : "";
+}
+
+const characters = (n) => `${n} character${n === 1 ? "" : "s"}`;
 
 ui.joinForm.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -110,12 +141,15 @@ ui.leave.addEventListener("click", () => {
   ui.room.focus();
 });
 
-/** Joins `room:<room>` as `name`; the server decides whether the name is acceptable. */
+/**
+ * Joins `room:<room>` as `name`. The server has the last word on the name: it checks the length again, and
+ * refuses a name that someone else in the room uses.
+ */
 function enterRoom(name, room) {
   leaveRoom();
   clearError();
 
-  const channel = socket.channel(`room:${room}`, { name });
+  const channel = socket.channel(`room:${room}`, { name, identity: browserIdentity() });
   const current = { channel, name, room, opened: socket.isConnected(), joined: false, sending: false, seen: new Set() };
   session = current;
 
@@ -139,15 +173,18 @@ function enterRoom(name, room) {
     if (session === current) mergeHistory(current, payload);
   });
   // Who is in the room: the server pushes the full list after each (re)join and diffs as people come
-  // and go; the client's Presence merges them. One entry per name, with a meta per open tab.
+  // and go; the client's Presence merges them. One entry per name (and person), with a meta per open tab.
   const presence = new Presence(channel);
   presence.onSync(() => {
     if (session === current) renderOnline(presence);
   });
   // The client rejoins by itself after a network error or a server-side crash of the channel; until
-  // then nothing can be sent. Every successful (re)join enables sending again.
-  channel.onError(() => {
-    if (session === current) setJoined(false);
+  // then nothing can be sent. Every successful (re)join enables sending again. A refusal, of the first
+  // join or of a rejoin (someone else took the name while this page was offline), ends the visit.
+  channel.onError((error) => {
+    if (session !== current) return;
+    if (error.code === ClientErrorCode.JOIN_REFUSED) refused(current, error.response);
+    else setJoined(false);
   });
   channel.onJoin((response) => {
     if (session !== current) return;
@@ -160,22 +197,33 @@ function enterRoom(name, room) {
 
   socket.connect();
   channel.join().catch((error) => {
-    if (session !== current) return;
-    if (error.code === ClientErrorCode.JOIN_TIMEOUT) {
+    // A refusal is handled by onError above.
+    if (session === current && error.code === ClientErrorCode.JOIN_TIMEOUT) {
       showError(`Joining #${room} is taking longer than expected; still trying…`);
-      return;
     }
-    if (error.code !== ClientErrorCode.JOIN_REFUSED) return;
-    leaveRoom();
-    showView("join");
-    showError(`Could not join #${room}: ${reasonOf(error.response)}`);
-    ui.name.focus();
   });
 }
 
-/** Shows who is online: each name once, with the number of tabs when there are several. */
+/** Back to the join form with the server's reason, the name selected to be changed. */
+function refused(current, response) {
+  leaveRoom();
+  showView("join");
+  showError(refusalText(current, response));
+  ui.name.focus();
+  ui.name.select();
+}
+
+function refusalText({ room, name }, response) {
+  if (response && typeof response === "object" && response.reason === "name_taken") {
+    const holder = typeof response.name === "string" ? response.name : name;
+    return `Someone else in #${room} is called ${holder} — pick another name.`;
+  }
+  return `Could not join #${room}: ${reasonOf(response)}`;
+}
+
+/** Shows who is online: each person once, with the number of tabs when there are several. */
 function renderOnline(presence) {
-  const people = presence.list((name, { metas }) => ({ name, tabs: metas.length, nodes: [...new Set(metas.map((m) => m.node).filter(Boolean))] }));
+  const people = presence.list(peopleOf).flat();
   people.sort((a, b) => a.name.localeCompare(b.name));
   const items = people.map(({ name, tabs, nodes }) => {
     const item = document.createElement("li");
@@ -192,6 +240,20 @@ function renderOnline(presence) {
   });
   ui.online.replaceChildren(...items);
   ui.onlineCount.textContent = people.length === 1 ? "1 person online" : `${people.length} people online`;
+}
+
+/**
+ * The people behind one name, each with their tabs and nodes. The server gives a name to one person, so
+ * this is one entry, but two people who took a free name at the same moment on two nodes both get in:
+ * their metas carry different `person`s, and they are listed apart rather than as one person's tabs.
+ */
+function peopleOf(name, { metas }) {
+  const byPerson = new Map();
+  for (const meta of metas) {
+    const person = typeof meta.person === "string" ? meta.person : "";
+    byPerson.set(person, [...(byPerson.get(person) ?? []), meta]);
+  }
+  return [...byPerson.values()].map((own) => ({ name, tabs: own.length, nodes: [...new Set(own.map((m) => m.node).filter(Boolean))] }));
 }
 
 /** Leaves the current room, if any, and disconnects: the page holds a connection only while in a room. */
@@ -217,13 +279,13 @@ ui.composer.addEventListener("keydown", (event) => {
   ui.composerForm.requestSubmit();
 });
 
-ui.composer.addEventListener("input", updateCounter);
+ui.composer.addEventListener("input", updateDraft);
 
 ui.composerForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const current = session;
   const body = ui.composer.value;
-  if (!current || !current.joined || current.sending || body.trim() === "") return;
+  if (!current || !current.joined || current.sending || body.trim() === "" || draftLength() > MAX_BODY_LENGTH) return;
 
   current.sending = true;
   ui.send.setAttribute("aria-busy", "true");
@@ -239,7 +301,7 @@ ui.composerForm.addEventListener("submit", (event) => {
       clearError();
       // Keep anything typed while the push was in flight.
       if (ui.composer.value === body) ui.composer.value = "";
-      updateCounter();
+      updateDraft();
     },
     (error) => {
       done();
@@ -251,12 +313,30 @@ ui.composerForm.addEventListener("submit", (event) => {
   );
 });
 
-function updateCounter() {
-  const length = [...ui.composer.value].length; // code points, as the server counts them
-  const left = BODY_LIMIT - length;
-  const count = (n) => `${n} character${n === 1 ? "" : "s"}`;
-  ui.counter.textContent = length < COUNTER_FROM ? "" : left >= 0 ? `${count(left)} left` : `${count(-left)} over the limit`;
+/** The draft's length in code points, as the server counts it. */
+const draftLength = () => [...ui.composer.value].length;
+
+/**
+ * Shows how much room the draft has left near the limit; over it, Send is disabled and the counter says
+ * why, so a message is never sent only to be refused for its length.
+ */
+function updateDraft() {
+  const left = MAX_BODY_LENGTH - draftLength();
+  ui.counter.textContent =
+    left < 0
+      ? `${characters(-left)} over the ${MAX_BODY_LENGTH}-character limit: shorten the message to send it`
+      : left <= COUNTER_WITHIN
+        ? `${characters(left)} left`
+        : "";
   ui.counter.classList.toggle("over", left < 0);
+  ui.composer.setAttribute("aria-invalid", String(left < 0));
+  updateSend();
+}
+
+function updateSend() {
+  const tooLong = draftLength() > MAX_BODY_LENGTH;
+  ui.send.disabled = !session?.joined || tooLong;
+  ui.send.title = tooLong ? "Too long to send: see the counter below" : "";
 }
 
 // ---- rendering messages -----------------------------------------------------------------------------
@@ -317,7 +397,9 @@ function renderMessage(current, message) {
 
   const meta = element("div", "meta");
   meta.append(element("span", "name", message.name), time);
-  item.append(avatar, meta, element("p", "body", message.body));
+  const body = element("p", "body");
+  body.append(linkedText(message.body));
+  item.append(avatar, meta, body);
   return item;
 }
 
@@ -375,7 +457,7 @@ function setStatus(state) {
 function setJoined(joined) {
   if (session) session.joined = joined;
   ui.composer.disabled = !joined;
-  ui.send.disabled = !joined;
+  updateSend();
   // Disabling drops focus to <body>; give it back to the composer unless the user has moved on.
   if (joined && (document.activeElement === document.body || document.activeElement === null)) {
     ui.composer.focus();

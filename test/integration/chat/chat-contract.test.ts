@@ -1,6 +1,7 @@
 // The chat demo's channel contract, which other programs rely on, driven by the official phoenix client:
-// `room:*` topics, a 1–32 character name to join, `new_msg` pushes of 1–2000 characters broadcast as
-// {name, body, at} to everyone in the room, the sender included.
+// `room:*` topics, a 1–32 character name to join (one person's per room: see room-names.test.ts),
+// `new_msg` pushes of 1–2000 characters broadcast as {id, name, body, at} to everyone in the room, the
+// sender included. The page checks the same limits (chat-limits.js) before sending; the server still does.
 import { describe, expect, it } from "vitest";
 import { useChatServer } from "../../support/chat-server.js";
 import { connectSocket, join, push, recordEvent } from "../../support/phoenix-client.js";
@@ -25,7 +26,7 @@ describe("the chat channel", () => {
     expect((await join(socket.channel("room:contract-b", { name: "é".repeat(32) }))).status).toBe("ok");
   });
 
-  it("broadcasts new_msg {name, body, at} to everyone in the room, the sender included, and replies ok", async () => {
+  it("broadcasts new_msg {id, name, body, at} to everyone in the room, the sender included, and replies ok", async () => {
     const alice = (await connectSocket(chat.socketUrl)).channel("room:contract-talk", { name: "alice" });
     const bob = (await connectSocket(chat.socketUrl)).channel("room:contract-talk", { name: "bob" });
     const elsewhere = (await connectSocket(chat.socketUrl)).channel("room:contract-elsewhere", { name: "carol" });
@@ -39,7 +40,7 @@ describe("the chat channel", () => {
     const [toBob] = await bobSees.waitFor(1);
     const [toAlice] = await aliceSees.waitFor(1);
     expect(toAlice).toEqual(toBob);
-    expect(toBob).toMatchObject({ name: "alice", body: "hello room" });
+    expect(toBob).toMatchObject({ id: expect.any(String), name: "alice", body: "hello room" });
     const at = (toBob as { at: number }).at;
     expect(at).toBeGreaterThanOrEqual(before - 1);
     expect(at).toBeLessThanOrEqual(Date.now());
