@@ -156,6 +156,44 @@ export abstract class Process {
   }
 
   /**
+   * Whether the process has nothing to do: it is not handling a message, not awaiting an async handler,
+   * and has no message it would handle next.
+   *
+   * @remarks
+   * A suspended process (`runtime.suspend`) with queued messages counts as idle: it will not move until
+   * resumed. A dead process is idle. A read of a few fields, no allocation; made for tests that wait for
+   * a runtime to settle (see `Runtime.isIdle`).
+   *
+   * @example
+   * ```ts
+   * declare const worker: Process;
+   * worker.runtime.send(worker.pid, "work");
+   * worker.idle; // false until the message has been handled
+   * ```
+   */
+  get idle(): boolean {
+    return !this.#alive || (this.#state === DrainState.idle && (this.#held || this.#mailbox.size === 0));
+  }
+
+  /**
+   * Whether the process is waiting for the promise an async handler returned (and so handles nothing
+   * else until it settles).
+   *
+   * @remarks
+   * What the promise waits for is unknown to the runtime: another process, a timer of the clock, or I/O.
+   * False for a dead process.
+   *
+   * @example
+   * ```ts
+   * declare const worker: Process;
+   * if (worker.awaiting) console.log(`${worker.pid.toString()} is in the middle of an async handler`);
+   * ```
+   */
+  get awaiting(): boolean {
+    return this.#alive && this.#state === DrainState.waiting;
+  }
+
+  /**
    * Handles one message.
    *
    * @remarks

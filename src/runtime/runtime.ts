@@ -357,6 +357,49 @@ export class Runtime {
   }
 
   /**
+   * Whether every live process of this Runtime is idle (see `Process.idle`): none is handling a message,
+   * awaiting an async handler, or holding a message it would handle next.
+   *
+   * @remarks
+   * A scan of the process table that stops at the first busy process; nothing is allocated per process.
+   * Made for tests (`fenix/testing` waits for it before it looks at what processes did); a timer of the
+   * clock that has not fired yet does not make the Runtime busy.
+   *
+   * @example
+   * ```ts
+   * declare const runtime: Runtime;
+   * while (!runtime.isIdle()) await new Promise((resolve) => setImmediate(resolve));
+   * ```
+   */
+  isIdle(): boolean {
+    for (const entry of this.#table.values()) {
+      if (!entry.process.idle) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The pids of the live processes that are not idle (see {@link Runtime.isIdle}), in the order they
+   * were started.
+   *
+   * @remarks For tests and diagnostics: which process keeps the Runtime busy, and with what
+   * (`runtime.lookup(pid)?.awaiting` tells a process waiting for a promise from one with work queued).
+   *
+   * @example
+   * ```ts
+   * declare const runtime: Runtime;
+   * for (const pid of runtime.busyPids()) console.log(`${pid.toString()} is busy`);
+   * ```
+   */
+  busyPids(): Pid[] {
+    const busy: Pid[] = [];
+    for (const entry of this.#table.values()) {
+      if (!entry.process.idle) busy.push(entry.pid);
+    }
+    return busy;
+  }
+
+  /**
    * The processes linked to `pid`, in the order the links were made (empty for a dead pid).
    *
    * @remarks Added for introspection (tests, the dashboard); not needed to use links.

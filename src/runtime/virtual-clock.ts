@@ -116,6 +116,23 @@ export class VirtualClock implements Clock {
     return this.#pending;
   }
 
+  /**
+   * The time at which the earliest pending timer falls due, or `undefined` when none is pending.
+   *
+   * @remarks Lets a test move time in steps, one due timer at a time, and let processes handle each
+   * timer's message before the next one fires (as `fenix/testing` does). Never earlier than `now()`.
+   *
+   * @example
+   * ```ts
+   * const clock = new VirtualClock();
+   * clock.setTimeout(() => {}, 250);
+   * clock.nextDue(); // 250
+   * ```
+   */
+  nextDue(): number | undefined {
+    return this.#peek()?.due;
+  }
+
   #fire(timer: VirtualTimer): void {
     this.#pop();
     timer.pending = false;

@@ -13,7 +13,7 @@ import type { Socket } from "./socket.js";
 export interface ChannelHost extends FastlaneTarget {
   readonly pid: Pid;
   readonly serializer: Serializer;
-  readonly socket: Socket;
+  readonly socket: Socket<object>;
   /** Writes a push, reply, close or error frame for this connection. */
   write(frame: Frame): void;
 }

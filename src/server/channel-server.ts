@@ -53,7 +53,7 @@ function isThenable<T>(value: unknown): value is Thenable<T> {
 
 /** @internal */
 export class ChannelServer extends Process {
-  readonly channel: Channel;
+  readonly channel: Channel<object>;
   readonly #ctx: ChannelContext;
   readonly #endpoint: EndpointContext;
   readonly #intercept: ReadonlySet<string>;

@@ -16,7 +16,7 @@ import { SocketRef } from "./socket-ref.js";
 
 /** The constructor of a {@link Channel} subclass, as used in a socket's routes. */
 export interface ChannelClass {
-  new (): Channel;
+  new (): Channel<object>;
   /** Broadcast events that go through `handleOut` instead of the fastlane. */
   readonly intercept: readonly string[];
 }
@@ -76,7 +76,7 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
 
   /** The connection this channel was joined over (its `assigns`, `id()`). */
   get socket(): Socket {
-    return this[CHANNEL_CONTEXT].host.socket;
+    return this[CHANNEL_CONTEXT].host.socket as Socket;
   }
 
   /** The endpoint, to broadcast on other topics. */

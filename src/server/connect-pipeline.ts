@@ -8,12 +8,14 @@ import type { FenixError } from "../errors/fenix-error.js";
 import type { Serializer } from "../protocol/serializer.js";
 import { negotiateSerializer } from "../protocol/vsn.js";
 import { DynamicSupervisor } from "../runtime/dynamic-supervisor.js";
+import type { ChildSpec } from "../runtime/child-spec.js";
 import type { Pid } from "../runtime/pid.js";
+import type { Runtime } from "../runtime/runtime.js";
 import type { ChannelClass } from "./channel.js";
-import { connectInfoOf } from "./connect-info.js";
+import { connectInfoOf, type ConnectInfo } from "./connect-info.js";
 import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
-import { parseQueryParams } from "./query-params.js";
+import { parseQueryParams, type Params } from "./query-params.js";
 import type { Socket, SocketClass } from "./socket.js";
 import { SocketServer, type SocketLimits } from "./socket-server.js";
 import type { TopicRouter } from "./topic-pattern.js";
@@ -36,10 +38,27 @@ export interface SocketMount {
   supervisor: Pid | null;
 }
 
+/**
+ * @internal The child spec of a mount's connection supervisor: a DynamicSupervisor (its connections are
+ * temporary children) whose pid is kept in `mount.supervisor` each time it starts.
+ */
+export function connectionSupervisorSpec(id: string, runtime: Runtime, mount: SocketMount): ChildSpec {
+  return {
+    id,
+    type: "supervisor",
+    restart: "permanent",
+    start: async (parent) => {
+      const pid = await DynamicSupervisor.startLink(parent, { runtime, maxRestarts: 3, maxSeconds: 5 });
+      mount.supervisor = pid;
+      return pid;
+    },
+  };
+}
+
 /** A socket whose `connect` accepted the client. */
 export interface AcceptedSocket {
   readonly serializer: Serializer;
-  readonly socket: Socket;
+  readonly socket: Socket<object>;
   readonly socketId: string | null;
 }
 
@@ -89,28 +108,56 @@ export async function connectSocket(
   }
 
   const info = connectInfoOf(request, transport, mount.authToken ? authToken : undefined);
-  const socket = new mount.socketClass();
+  const result = await runSocketConnect(endpoint, mount.socketClass, mount.path, params, info, context);
+  return "status" in result ? result : { serializer, ...result };
+}
+
+/** A socket whose `connect` accepted, and its `id()`. */
+export interface ConnectedSocket<S extends Socket<object> = Socket<object>> {
+  readonly socket: S;
+  readonly socketId: string | null;
+}
+
+/**
+ * @internal Creates a `socketClass` instance and runs its `connect(params, info)` and `id()`, logging and
+ * reporting refusals as every transport (and the channel test kit) must: 403 when `connect` does not
+ * return `true`, 500 with `FENIX_ERR_SERVER_CONNECT_CRASHED` when it throws, 500 with
+ * `FENIX_ERR_SERVER_BAD_SOCKET_ID` when `id()` is neither a non-empty string nor `null`.
+ */
+export async function runSocketConnect<S extends Socket<object>>(
+  endpoint: EndpointContext,
+  socketClass: new () => S,
+  path: string,
+  params: Params,
+  info: ConnectInfo,
+  context: ClientErrorContext,
+): Promise<ConnectedSocket<S> | RefusedSocket> {
+  const refuse = (status: 403 | 500, error?: FenixError): RefusedSocket => {
+    if (error !== undefined) endpoint.reportClientError(error, context);
+    return { status, error };
+  };
+  const socket = new socketClass();
   let accepted: boolean;
   let socketId: string | null;
   try {
     accepted = await socket.connect(params, info);
-    socketId = accepted ? socket.id() : null;
+    socketId = accepted === true ? socket.id() : null;
   } catch (err) {
-    endpoint.logger.error(`connect of ${mount.socketClass.name} threw`, { error: err, path: mount.path });
+    endpoint.logger.error(`connect of ${socketClass.name} threw`, { error: err, path });
     return refuse(500, new ServerError(ServerErrorCode.CONNECT_CRASHED, "The socket's connect() threw.", { cause: err, status: 500 }));
   }
   if (accepted !== true) {
-    endpoint.logger.info(`refused connection to ${mount.path}`, { address: context.address, transport });
+    endpoint.logger.info(`refused connection to ${path}`, { address: context.address, transport: info.transport });
     return refuse(403);
   }
   if (socketId !== null && (typeof socketId !== "string" || socketId.length === 0)) {
-    endpoint.logger.error(`${mount.socketClass.name}.id() must return a non-empty string or null`, { got: socketId });
+    endpoint.logger.error(`${socketClass.name}.id() must return a non-empty string or null`, { got: socketId });
     return refuse(
       500,
-      new ServerError(ServerErrorCode.BAD_SOCKET_ID, `${mount.socketClass.name}.id() must return a non-empty string or null.`, { status: 500 }),
+      new ServerError(ServerErrorCode.BAD_SOCKET_ID, `${socketClass.name}.id() must return a non-empty string or null.`, { status: 500 }),
     );
   }
-  return { serializer, socket, socketId };
+  return { socket, socketId };
 }
 
 /** Whether {@link connectSocket} accepted the client. */

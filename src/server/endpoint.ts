@@ -14,17 +14,18 @@ import { PubSubErrorCode } from "../pubsub/errors.js";
 import { PubSub, type PubSubStatus } from "../pubsub/pubsub.js";
 import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "./fastlane.js";
 import type { ChildSpec } from "../runtime/child-spec.js";
-import { DynamicSupervisor } from "../runtime/dynamic-supervisor.js";
 import { formatExitReason } from "../runtime/exit-reason.js";
 import type { Pid } from "../runtime/pid.js";
 import { defaultRuntime, type Runtime } from "../runtime/runtime.js";
 import { Supervisor } from "../runtime/supervisor.js";
-import { assertPayload, type ChannelClass } from "./channel.js";
+import type { ChannelClass } from "./channel.js";
+import { broadcastEvent, broadcastEventFrom, localBroadcastEvent } from "./channel-broadcast.js";
 import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { compileOriginCheck, type CheckOrigin } from "./origin.js";
 import { isClientBundlePath, serveClientBundle } from "./client-bundle.js";
+import { connectionSupervisorSpec } from "./connect-pipeline.js";
 import { LongPollHandler, type LongPollSettings } from "./longpoll/longpoll-handler.js";
 import type { SocketClass } from "./socket.js";
 import { StaticMount } from "./static-files.js";
@@ -372,20 +373,17 @@ export class Endpoint implements EndpointContext {
 
   /** Broadcasts an event to every client joined to `topic`, on every node. */
   broadcast(topic: string, event: string, payload: Payload): void {
-    assertPayload(payload, "broadcast");
-    this.pubsub.broadcast(topic, { topic, event, payload }, { dispatcher: FASTLANE_DISPATCHER });
+    broadcastEvent(this.pubsub, topic, event, payload);
   }
 
   /** Like {@link Endpoint.broadcast}, but skips the process `from`. */
   broadcastFrom(from: Pid, topic: string, event: string, payload: Payload): void {
-    assertPayload(payload, "broadcastFrom");
-    this.pubsub.broadcastFrom(from, topic, { topic, event, payload }, { dispatcher: FASTLANE_DISPATCHER });
+    broadcastEventFrom(this.pubsub, from, topic, event, payload);
   }
 
   /** Broadcasts an event to the clients joined to `topic` on this node only. */
   localBroadcast(topic: string, event: string, payload: Payload): void {
-    assertPayload(payload, "localBroadcast");
-    this.pubsub.localBroadcast(topic, { topic, event, payload }, { dispatcher: FASTLANE_DISPATCHER });
+    localBroadcastEvent(this.pubsub, topic, event, payload);
   }
 
   /** Closes every connection whose socket `id()` is `socketId`, on every node (close code 1001; clients reconnect and `connect` runs again). */
@@ -439,16 +437,7 @@ export class Endpoint implements EndpointContext {
     if (this.#ownsPubSub) children.push(this.pubsub.childSpec("pubsub"));
     children.push(...(this.#options.children ?? []));
     for (const mount of this.#mounts.values()) {
-      children.push({
-        id: `socket:${mount.path}`,
-        type: "supervisor",
-        restart: "permanent",
-        start: async (parent) => {
-          const pid = await DynamicSupervisor.startLink(parent, { runtime, maxRestarts: 3, maxSeconds: 5 });
-          mount.supervisor = pid;
-          return pid;
-        },
-      });
+      children.push(connectionSupervisorSpec(`socket:${mount.path}`, runtime, mount));
     }
     const supervisor = await Supervisor.start({ runtime, strategy: "oneForOne", children, maxRestarts: 3, maxSeconds: 5 });
     this.#supervisor = supervisor;

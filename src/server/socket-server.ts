@@ -32,7 +32,7 @@ export interface SocketServerInit {
   readonly endpoint: EndpointContext;
   readonly transport: Transport;
   readonly serializer: Serializer;
-  readonly socket: Socket;
+  readonly socket: Socket<object>;
   readonly socketId: string | null;
   readonly router: TopicRouter<ChannelClass>;
   readonly limits: SocketLimits;
@@ -71,7 +71,7 @@ const DISCONNECT_EVENT = "disconnect";
 /** @internal */
 export class SocketServer extends Process implements ChannelHost, TransportListener {
   readonly serializer: Serializer;
-  readonly socket: Socket;
+  readonly socket: Socket<object>;
   readonly socketId: string | null;
   readonly #endpoint: EndpointContext;
   readonly #transport: Transport;

@@ -11,7 +11,7 @@ export type ChannelRoute = readonly [pattern: string, channel: ChannelClass];
 
 /** The constructor of a {@link Socket} subclass, as given to `endpoint.socket()`. */
 export interface SocketClass {
-  new (): Socket;
+  new (): Socket<object>;
   /** The topic routes of this socket; the first match wins. */
   readonly channels: readonly ChannelRoute[];
 }

@@ -77,13 +77,14 @@ export interface RunningCommand {
   output(): string;
   /** Resolves with the first match of `pattern` in the output (stdout and stderr). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** Sends SIGTERM and resolves with the exit code. */
+  /** Sends SIGTERM to the command's process group and resolves with its exit code. */
   stop(): Promise<number | null>;
 }
 
 /** Starts a long-running command, such as a server. */
 export function startCommand(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunningCommand {
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // A process group of its own, so that stop() reaches npm's children (the server) too.
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: string) => {
@@ -123,7 +124,13 @@ export function startCommand(command: string, args: readonly string[], cwd: stri
       });
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, "SIGTERM");
+        } catch {
+          child.kill("SIGTERM");
+        }
+      }
       return exited;
     },
   };

@@ -1,0 +1,75 @@
+/**
+ * The endpoint a channel test's connections and channels see: broadcasts through the fastlane on the
+ * test's PubSub, log lines into a collector, client errors into a list — the part of an Endpoint that
+ * sockets and channels use, without its HTTP server.
+ */
+import type { FenixError } from "../errors/fenix-error.js";
+import type { Payload } from "../protocol/message.js";
+import type { PubSub } from "../pubsub/pubsub.js";
+import type { Pid } from "../runtime/pid.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { broadcastEvent, broadcastEventFrom, localBroadcastEvent } from "../server/channel-broadcast.js";
+import type { ClientErrorContext, EndpointContext } from "../server/endpoint-context.js";
+import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "../server/fastlane.js";
+import type { LogCollector } from "./log-collector.js";
+
+/** A client error the server reported during a channel test (what an endpoint's `clientError` event carries). */
+export interface ReportedClientError {
+  readonly error: FenixError;
+  readonly context: ClientErrorContext;
+}
+
+interface Closable {
+  close(code: number, reason: string): void;
+}
+
+/**
+ * An {@link EndpointContext} without HTTP.
+ *
+ * @example
+ * ```ts
+ * const endpoint = new TestEndpoint(pubsub, new LogCollector());
+ * endpoint.broadcast("room:1", "notice", { text: "hi" });
+ * ```
+ */
+export class TestEndpoint implements EndpointContext {
+  readonly runtime: Runtime;
+  readonly pubsub: PubSub;
+  readonly logger: LogCollector;
+  /** Every client error reported, oldest first. */
+  readonly clientErrors: ReportedClientError[] = [];
+  /** The connections open now. */
+  readonly sockets = new Set<Closable>();
+
+  constructor(pubsub: PubSub, logger: LogCollector) {
+    this.runtime = pubsub.runtime;
+    this.pubsub = pubsub;
+    this.logger = logger;
+    pubsub.registerDispatcher(FASTLANE_DISPATCHER, fastlaneDispatcher);
+  }
+
+  broadcast(topic: string, event: string, payload: Payload): void {
+    broadcastEvent(this.pubsub, topic, event, payload);
+  }
+
+  broadcastFrom(from: Pid, topic: string, event: string, payload: Payload): void {
+    broadcastEventFrom(this.pubsub, from, topic, event, payload);
+  }
+
+  localBroadcast(topic: string, event: string, payload: Payload): void {
+    localBroadcastEvent(this.pubsub, topic, event, payload);
+  }
+
+  reportClientError(error: FenixError, context: ClientErrorContext): void {
+    this.logger.debug(`client error ${error.code}: ${error.message}`, { ...context });
+    this.clientErrors.push({ error, context });
+  }
+
+  socketOpened(socket: Closable): void {
+    this.sockets.add(socket);
+  }
+
+  socketClosed(socket: Closable): void {
+    this.sockets.delete(socket);
+  }
+}

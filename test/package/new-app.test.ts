@@ -1,0 +1,117 @@
+/**
+ * `fenix new` end to end, as a new user meets it: the working tree packed into a tarball, an application
+ * generated from it and installed (the tarball as its fenix dependency), its own `npm test` and type
+ * check, `npm start` serving the page to a client that joins and chats, then `fenix gen channel` (the
+ * output compiles and its generated test passes), a generator run again changing nothing, and
+ * `fenix routes` listing what the endpoint serves.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Socket as ClientSocket } from "../../src/client/index.js";
+import { cleanup, packFenix, runCommand, startCommand, type CommandResult, type Packed } from "../support/package.js";
+import { freePort } from "../support/redis.js";
+
+let packed: Packed | undefined;
+let app: string;
+
+/** Runs the packed build's fenix command. */
+function fenix(cwd: string, ...args: string[]): Promise<CommandResult> {
+  return runCommand(process.execPath, [join(packed!.scratch, "fenix", "dist", "src", "cli", "main.js"), ...args], cwd);
+}
+
+function ok(result: CommandResult): CommandResult {
+  expect(result.code, `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`).toBe(0);
+  return result;
+}
+
+/** A digest of the application's own files (node_modules left out). */
+function treeDigest(root: string): string {
+  const hash = createHash("sha256");
+  for (const file of readdirSync(root, { recursive: true, encoding: "utf8" }).sort()) {
+    if (file.startsWith("node_modules")) continue;
+    const path = join(root, file);
+    if (statSync(path).isFile()) hash.update(file).update(readFileSync(path));
+  }
+  return hash.digest("hex");
+}
+
+beforeAll(async () => {
+  packed = await packFenix();
+  const created = ok(await fenix(packed.scratch, "new", "my_app", "--fenix", `file:${packed.tarball}`));
+  expect(created.stdout).toContain("Your application is ready");
+  app = join(packed.scratch, "my_app");
+}, 300_000);
+
+afterAll(() => cleanup(packed));
+
+describe("an application made by fenix new", () => {
+  it("passes its own tests and type check", async () => {
+    const test = ok(await runCommand("npm", ["test"], app));
+    expect(test.stdout).toMatch(/# pass [1-9]/);
+    expect(test.stdout).toContain("# fail 0");
+    ok(await runCommand("npm", ["run", "typecheck"], app));
+  }, 120_000);
+
+  it("serves its page with npm start, and a client joins a room and chats", async () => {
+    const port = await freePort();
+    const server = startCommand("npm", ["start"], app, { PORT: String(port), HOST: "127.0.0.1" });
+    try {
+      await server.waitFor(/is listening on http:\/\/127\.0\.0\.1:\d+/, 60_000);
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("<title>my_app</title>");
+      const bundle = await fetch(`http://127.0.0.1:${port}/fenix/client.js`);
+      expect(bundle.status).toBe(200);
+
+      const socket = new ClientSocket(`ws://127.0.0.1:${port}/socket`);
+      socket.connect();
+      try {
+        const ada = socket.channel("room:lobby", { name: "ada" });
+        const heard = new Promise<unknown>((resolve) => ada.on("new_msg", resolve));
+        expect(await ada.join()).toEqual({ name: "ada" });
+        await ada.push("new_msg", { body: "hello from the test" });
+        expect(await heard).toMatchObject({ name: "ada", body: "hello from the test" });
+      } finally {
+        await socket.disconnect();
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+
+  it("gains a channel with fenix gen channel: it compiles, its test passes, and routes list it", async () => {
+    const generated = ok(await fenix(app, "gen", "channel", "Game", "game:*"));
+    expect(generated.stdout).toMatch(/create +src\/channels\/game-channel\.ts/);
+    expect(generated.stdout).toMatch(/create +test\/game-channel\.test\.ts/);
+    ok(await runCommand("npm", ["run", "typecheck"], app));
+    const test = ok(await runCommand("npm", ["test"], app));
+    expect(test.stdout).toContain("GameChannel");
+    expect(test.stdout).toContain("# fail 0");
+
+    const before = treeDigest(app);
+    const again = ok(await fenix(app, "gen", "channel", "Game", "game:*"));
+    expect(again.stdout).not.toMatch(/\* (create|update|force)/);
+    expect(treeDigest(app)).toBe(before);
+
+    const routes = ok(await runCommand("npx", ["--no-install", "fenix", "routes"], app));
+    expect(routes.stdout).toMatch(/\/socket +UserSocket +\(WebSocket \/socket\/websocket, LongPoll \/socket\/longpoll\)/);
+    expect(routes.stdout).toMatch(/room:\* +RoomChannel/);
+    expect(routes.stdout).toMatch(/game:\* +GameChannel/);
+  }, 180_000);
+
+  it("gains a presence tracker and another socket that compile and are served", async () => {
+    ok(await fenix(app, "gen", "presence"));
+    ok(await fenix(app, "gen", "socket", "Admin"));
+    ok(await fenix(app, "gen", "channel", "Stats", "stats:*", "--socket", "src/admin-socket.ts"));
+    ok(await runCommand("npm", ["run", "typecheck"], app));
+    const routes = ok(await runCommand("npx", ["--no-install", "fenix", "routes", "--json"], app));
+    const mounts = JSON.parse(routes.stdout) as Array<{ path: string; socket: string; channels: Array<{ pattern: string; channel: string }> }>;
+    expect(mounts.map((m) => m.path)).toEqual(["/socket", "/admin"]);
+    expect(mounts[1]!.channels).toEqual([{ pattern: "stats:*", channel: "StatsChannel" }]);
+    const test = ok(await runCommand("npm", ["test"], app));
+    expect(test.stdout).toContain("StatsChannel");
+    expect(test.stdout).toContain("# fail 0");
+  }, 180_000);
+});
