@@ -6,7 +6,7 @@
  * `fenix routes` listing what the endpoint serves.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Socket as ClientSocket } from "../../src/client/index.js";
@@ -76,8 +76,30 @@ describe("an application made by fenix new", () => {
       } finally {
         await socket.disconnect();
       }
+
+      // The terminal client, scripted: join, push, see the reply and the broadcast, exit 0.
+      const script = `printf '%s\\n' 'new_msg {"body":"from the terminal"}' | npx --no-install fenix connect ws://127.0.0.1:${port}/socket -t room:lobby -j name=term --json --wait 200`;
+      const connected = ok(await runCommand("sh", ["-c", script], app));
+      const lines = connected.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toContainEqual(expect.objectContaining({ type: "joined", topic: "room:lobby" }));
+      expect(lines).toContainEqual(expect.objectContaining({ type: "reply", status: "ok" }));
+      expect(lines).toContainEqual(expect.objectContaining({ type: "broadcast", event: "new_msg", payload: expect.objectContaining({ name: "term", body: "from the terminal" }) }));
     } finally {
       await server.stop();
+    }
+  }, 120_000);
+
+  it("restarts under npm run dev when a source file changes", async () => {
+    const port = await freePort();
+    const dev = startCommand("npm", ["run", "dev"], app, { PORT: String(port), HOST: "127.0.0.1" });
+    try {
+      await dev.waitFor(/is listening on/, 60_000);
+      const file = join(app, "src", "channels", "room-channel.ts");
+      writeFileSync(file, `${readFileSync(file, "utf8")}\n// touched by the test\n`);
+      await dev.waitFor(/is listening on[\s\S]*is listening on/, 60_000);
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    } finally {
+      await dev.stop();
     }
   }, 120_000);
 

@@ -1,72 +1,88 @@
 // One person per name in a chat room: a join under a name someone else uses in the room is refused with
 // {reason: "name_taken", name}, while the tabs of one person (one `identity` join param) share their name.
 // Clients that send no identity (the official page, scripts) share names with each other only. The rule
-// is checked over one node with the official client, across two nodes on a memory bus, and as pure code.
+// is checked in the channel on one node (fenix/testing), across two nodes on a memory bus with the
+// official client, and as pure code.
 import type { Channel } from "phoenix";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryAdapter, MemoryBus, silentLogger, type Presences } from "../../../src/index.js";
+import { MemoryAdapter, MemoryBus, Presence, PubSub, Runtime, VirtualClock, silentLogger, type JsonObject, type Presences } from "../../../src/index.js";
+import { channelTest, type ChannelTest, type TestJoinResult } from "../../../src/testing/index.js";
+import { chatSocket } from "../../../examples/chat/chat-socket.js";
+import { RoomDirectory } from "../../../examples/chat/room-directory.js";
 import { startChatServer, type ChatServer } from "../../../examples/chat/server.js";
 import { foldName, nameTakenFrom, personOf } from "../../../examples/chat/room-names.js";
-import { useChatServer } from "../../support/chat-server.js";
 import { closeAllClients, connectSocket, join, type Reply } from "../../support/phoenix-client.js";
-
-const chat = useChatServer();
 
 /** Identities as the page makes them: 16 random bytes in base64url. */
 const ADA = "p8Yb3xk2Qm5VdJ0sW1nZeA";
 const EVE = "Lq4rT9uEo7iW2yXcV6bN3g";
 
-/** A channel of the room on its own connection: another tab, or another browser. */
-async function joinAs(socketUrl: string, room: string, params: { name: string; identity?: unknown }): Promise<{ channel: Channel; reply: Reply }> {
-  const channel = (await connectSocket(socketUrl)).channel(`room:${room}`, params);
-  const reply = await join(channel);
-  // The official client retries a refused join forever; stop it, so it cannot take the name later.
-  if (reply.status !== "ok") channel.leave();
-  return { channel, reply };
-}
-
 const joined = { status: "ok", response: expect.anything() };
 const taken = (name: string) => ({ status: "error", response: { reason: "name_taken", name } });
 
+/** The reply's status and response, as the tests compare them. */
+const outcome = (result: TestJoinResult) => ({ status: result.status, response: result.response });
+
+// The rule lives in the chat channel, so one node's tests drive the channel in process (fenix/testing),
+// on the demo's own room servers and presence, on a virtual clock; across nodes real sockets are used.
 describe("names in a chat room", () => {
+  let kit: ChannelTest;
+  let presence: Presence;
+
+  beforeAll(async () => {
+    const pubsub = new PubSub({ runtime: new Runtime({ clock: new VirtualClock() }) });
+    const rooms = new RoomDirectory(pubsub);
+    presence = new Presence(pubsub);
+    kit = await channelTest(chatSocket(rooms, presence), { pubsub, children: [pubsub.childSpec(), rooms.childSpec(), presence.childSpec()] });
+  });
+  afterAll(() => kit?.stop());
+
+  /** A channel of the room on its own connection: another tab, or another browser. */
+  async function joinIn(room: string, params: { name: string; identity?: unknown }): Promise<TestJoinResult> {
+    return (await kit.connect()).tryJoin(`room:${room}`, params as JsonObject);
+  }
+
   it("let the tabs of one person share a name, and refuse it to anyone else", async () => {
-    expect((await joinAs(chat.socketUrl, "names-1", { name: "ada", identity: ADA })).reply).toEqual(joined);
-    expect((await joinAs(chat.socketUrl, "names-1", { name: "ada", identity: ADA })).reply).toEqual(joined);
-    expect((await joinAs(chat.socketUrl, "names-1", { name: "ada", identity: EVE })).reply).toEqual(taken("ada"));
-    expect(chat.server.presence.get("room:names-1", "ada")?.metas).toHaveLength(2);
+    expect(outcome(await joinIn("names-1", { name: "ada", identity: ADA }))).toEqual(joined);
+    expect(outcome(await joinIn("names-1", { name: "ada", identity: ADA }))).toEqual(joined);
+    expect(outcome(await joinIn("names-1", { name: "ada", identity: EVE }))).toEqual(taken("ada"));
+    expect(presence.get("room:names-1", "ada")?.metas).toHaveLength(2);
   });
 
   it("take names that read the same for one name", async () => {
-    await joinAs(chat.socketUrl, "names-fold", { name: "Ada", identity: ADA });
+    await joinIn("names-fold", { name: "Ada", identity: ADA });
     for (const name of ["ada", "ADA", " ada ", "ＡＤＡ"]) {
-      expect((await joinAs(chat.socketUrl, "names-fold", { name, identity: EVE })).reply).toEqual(taken("Ada"));
+      expect(outcome(await joinIn("names-fold", { name, identity: EVE }))).toEqual(taken("Ada"));
     }
     // The person who holds it may use another spelling in another tab.
-    expect((await joinAs(chat.socketUrl, "names-fold", { name: "ADA", identity: ADA })).reply).toEqual(joined);
+    expect(outcome(await joinIn("names-fold", { name: "ADA", identity: ADA }))).toEqual(joined);
   });
 
   it("are per room", async () => {
-    await joinAs(chat.socketUrl, "names-room-a", { name: "ada", identity: ADA });
-    expect((await joinAs(chat.socketUrl, "names-room-b", { name: "ada", identity: EVE })).reply).toEqual(joined);
+    await joinIn("names-room-a", { name: "ada", identity: ADA });
+    expect(outcome(await joinIn("names-room-b", { name: "ada", identity: EVE }))).toEqual(joined);
   });
 
   it("free a name when its person's last tab leaves", async () => {
-    const first = await joinAs(chat.socketUrl, "names-leave", { name: "ada", identity: ADA });
-    const second = await joinAs(chat.socketUrl, "names-leave", { name: "ada", identity: ADA });
-    first.channel.leave();
-    await expect.poll(() => chat.server.presence.get("room:names-leave", "ada")?.metas.length).toBe(1);
-    expect((await joinAs(chat.socketUrl, "names-leave", { name: "ada", identity: EVE })).reply).toEqual(taken("ada"));
-    second.channel.leave();
-    await expect.poll(() => chat.server.presence.get("room:names-leave", "ada")).toBeUndefined();
-    expect((await joinAs(chat.socketUrl, "names-leave", { name: "ada", identity: EVE })).reply).toEqual(joined);
+    const first = await joinIn("names-leave", { name: "ada", identity: ADA });
+    const second = await joinIn("names-leave", { name: "ada", identity: ADA });
+    if (first.status !== "ok" || second.status !== "ok") throw new Error("both tabs should have joined");
+    await first.channel.leave();
+    await kit.settle();
+    expect(presence.get("room:names-leave", "ada")?.metas).toHaveLength(1);
+    expect(outcome(await joinIn("names-leave", { name: "ada", identity: EVE }))).toEqual(taken("ada"));
+    await second.channel.leave();
+    await kit.settle();
+    expect(presence.get("room:names-leave", "ada")).toBeUndefined();
+    expect(outcome(await joinIn("names-leave", { name: "ada", identity: EVE }))).toEqual(joined);
   });
 
   it("let clients without an identity share a name with each other, never with a person who has one", async () => {
-    expect((await joinAs(chat.socketUrl, "names-anon", { name: "phil" })).reply).toEqual(joined);
-    expect((await joinAs(chat.socketUrl, "names-anon", { name: "phil" })).reply).toEqual(joined);
-    expect((await joinAs(chat.socketUrl, "names-anon", { name: "phil", identity: ADA })).reply).toEqual(taken("phil"));
-    await joinAs(chat.socketUrl, "names-anon", { name: "ada", identity: ADA });
-    expect((await joinAs(chat.socketUrl, "names-anon", { name: "ada" })).reply).toEqual(taken("ada"));
+    expect(outcome(await joinIn("names-anon", { name: "phil" }))).toEqual(joined);
+    expect(outcome(await joinIn("names-anon", { name: "phil" }))).toEqual(joined);
+    expect(outcome(await joinIn("names-anon", { name: "phil", identity: ADA }))).toEqual(taken("phil"));
+    await joinIn("names-anon", { name: "ada", identity: ADA });
+    expect(outcome(await joinIn("names-anon", { name: "ada" }))).toEqual(taken("ada"));
   });
 
   it.each([
@@ -75,26 +91,34 @@ describe("names in a chat room", () => {
     ["an identity with other characters", "p8Yb3xk2Qm5VdJ0s W1nZeA"],
     ["an identity that is not a string", 42],
   ])("refuse %s with {reason: \"invalid identity\"}", async (_what, identity) => {
-    expect((await joinAs(chat.socketUrl, "names-bad", { name: "ada", identity })).reply).toEqual({ status: "error", response: { reason: "invalid identity" } });
+    expect(outcome(await joinIn("names-bad", { name: "ada", identity }))).toEqual({ status: "error", response: { reason: "invalid identity" } });
   });
 
   it("show other clients a fingerprint of the identity, never the identity", async () => {
-    await joinAs(chat.socketUrl, "names-private", { name: "ada", identity: ADA });
-    const presences = chat.server.presence.list("room:names-private");
-    expect(presences.ada?.metas).toEqual([expect.objectContaining({ person: personOf(ADA) })]);
-    expect(JSON.stringify(presences)).not.toContain(ADA);
+    const watcher = await (await kit.connect()).join("room:names-private", { name: "bob", identity: EVE });
+    await joinIn("names-private", { name: "ada", identity: ADA });
+    const seen = await watcher.assertPresence("ada");
+    expect(seen.metas).toEqual([expect.objectContaining({ person: personOf(ADA) })]);
+    expect(JSON.stringify(watcher.presence())).not.toContain(ADA);
   });
 
   it("give a free name to one person only, when several join with it at once", async () => {
-    // Connected first, so that the joins reach the node together.
-    const sockets = await Promise.all(Array.from({ length: 6 }, () => connectSocket(chat.socketUrl)));
-    const channels = sockets.map((socket, i) => socket.channel("room:names-race", { name: "ada", identity: `racer-${i}-identity-0000` }));
-    const replies = await Promise.all(channels.map((channel) => join(channel)));
-    for (const [i, reply] of replies.entries()) if (reply.status !== "ok") channels[i]!.leave();
+    // Connected first, so that the joins reach the channel processes together.
+    const sockets = await Promise.all(Array.from({ length: 6 }, () => kit.connect()));
+    const replies = await Promise.all(sockets.map((socket, i) => socket.tryJoin("room:names-race", { name: "ada", identity: `racer-${i}-identity-0000` })));
     expect(replies.filter((reply) => reply.status === "ok")).toHaveLength(1);
     expect(replies.filter((reply) => reply.status === "error").map((reply) => reply.response)).toEqual(Array(5).fill({ reason: "name_taken", name: "ada" }));
   });
 });
+
+/** A channel of the room on its own connection to a node, with the official client. */
+async function joinAs(socketUrl: string, room: string, params: { name: string; identity?: unknown }): Promise<{ channel: Channel; reply: Reply }> {
+  const channel = (await connectSocket(socketUrl)).channel(`room:${room}`, params);
+  const reply = await join(channel);
+  // The official client retries a refused join forever; stop it, so it cannot take the name later.
+  if (reply.status !== "ok") channel.leave();
+  return { channel, reply };
+}
 
 describe("names across nodes", () => {
   const bus = new MemoryBus();
