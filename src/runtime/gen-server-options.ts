@@ -5,7 +5,7 @@
 import { RuntimeError, RuntimeErrorCode } from "./errors.js";
 import type { NameRegistrar, ViaName } from "./name.js";
 import { Pid } from "./pid.js";
-import { Runtime, defaultRuntime } from "./runtime.js";
+import { Runtime, defaultRuntime, runtimeOf } from "./runtime.js";
 import { assertTimeout } from "./timeout.js";
 
 /** The default time `init` may take before the start gives up, in ms. */
@@ -24,7 +24,8 @@ export const DEFAULT_INIT_TIMEOUT_MS = 5_000;
 export interface GenServerOptions {
   /**
    * The Runtime the server lives in; its clock drives the init timeout, idle timeouts and `sendAfter`.
-   * @defaultValue `defaultRuntime`
+   * @defaultValue the runtime of `link` when given (a supervisor's child lives where its supervisor
+   * does), else `defaultRuntime`
    */
   runtime?: Runtime;
   /**
@@ -109,7 +110,8 @@ export function resolveGenServerOptions(options: unknown): ResolvedGenServerOpti
   for (const key of Object.keys(fields)) {
     if (!OPTION_KEYS.has(key)) throw bad(`unknown option ${JSON.stringify(key)}; the options are ${SHAPE}.`);
   }
-  const { runtime = defaultRuntime, name, link, trapExits = false, timeoutMs = DEFAULT_INIT_TIMEOUT_MS } = fields;
+  const { name, link, trapExits = false, timeoutMs = DEFAULT_INIT_TIMEOUT_MS } = fields;
+  const runtime = fields.runtime ?? (link instanceof Pid ? runtimeOf(link) : undefined) ?? defaultRuntime;
   if (!(runtime instanceof Runtime)) throw bad(`runtime must be a Runtime, received ${kind(runtime)}.`);
   if (name !== undefined) {
     const via = typeof name === "object" && name !== null ? (name as { via?: unknown }).via : undefined;

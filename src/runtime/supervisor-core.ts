@@ -13,7 +13,7 @@ import type { NameRegistrar, ViaName } from "./name.js";
 import { Pid } from "./pid.js";
 import { Process } from "./process.js";
 import { RestartIntensity } from "./restart-intensity.js";
-import { Runtime, defaultRuntime } from "./runtime.js";
+import { Runtime, defaultRuntime, runtimeOf } from "./runtime.js";
 import { RequestFailure, SupervisorRequest } from "./supervisor-call.js";
 import type { SupervisorKind } from "./supervisor-call.js";
 
@@ -28,7 +28,7 @@ import type { SupervisorKind } from "./supervisor-call.js";
 export interface SupervisorBaseOptions {
   /**
    * The Runtime the supervisor lives in (its children should live there too).
-   * @defaultValue `defaultRuntime`
+   * @defaultValue the runtime of `link` when given, else `defaultRuntime`
    */
   runtime?: Runtime;
   /**
@@ -86,7 +86,9 @@ export function resolveBaseOptions(options: unknown, kind: SupervisorKind, keys:
       );
     }
   }
-  const { runtime = defaultRuntime, link, name, maxRestarts, maxSeconds } = fields;
+  const { link, name, maxRestarts, maxSeconds } = fields;
+  // A supervisor started under another lives in its runtime unless told otherwise.
+  const runtime = fields.runtime ?? (link instanceof Pid ? runtimeOf(link) : undefined) ?? defaultRuntime;
   if (!(runtime instanceof Runtime)) {
     throw new RuntimeError(RuntimeErrorCode.BAD_ARGUMENT, `runtime must be a Runtime, received ${describeReceived(runtime)}.`);
   }
