@@ -1,31 +1,43 @@
 // The chat's room servers: one GenServer per room keeps the last 50 messages, started on demand under a
 // DynamicSupervisor and found through a Registry; a client receives the history right after joining, and
-// a crashed room server is restarted without touching the channel processes of its clients.
-import { describe, expect, it } from "vitest";
-import { DynamicSupervisor } from "../../../src/index.js";
-import { useChatServer } from "../../support/chat-server.js";
+// a crashed room server is restarted without touching the channel processes of its clients. The room
+// servers are the point, not the wire: the chat channel runs in process (fenix/testing), on a virtual
+// clock, with the demo's own room directory and presence.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamicSupervisor, Presence, PubSub, Runtime, VirtualClock } from "../../../src/index.js";
+import { channelTest, type ChannelTest, type TestChannel } from "../../../src/testing/index.js";
+import { chatSocket } from "../../../examples/chat/chat-socket.js";
+import { RoomDirectory } from "../../../examples/chat/room-directory.js";
 import { HISTORY_LENGTH } from "../../../examples/chat/room-server.js";
-import { connectSocket, join, push, recordEvent } from "../../support/phoenix-client.js";
-
-const chat = useChatServer();
 
 interface History {
   messages: Array<{ name: string; body: string; at: number }>;
 }
 
-async function joinWithHistory(room: string, name: string) {
-  const channel = (await connectSocket(chat.socketUrl)).channel(`room:${room}`, { name });
-  const history = recordEvent(channel, "history");
-  expect((await join(channel)).status).toBe("ok");
-  const [first] = await history.waitFor(1);
-  return { channel, history: first as History };
+let kit: ChannelTest;
+let rooms: RoomDirectory;
+
+beforeAll(async () => {
+  const pubsub = new PubSub({ runtime: new Runtime({ clock: new VirtualClock() }) });
+  rooms = new RoomDirectory(pubsub);
+  const presence = new Presence(pubsub);
+  kit = await channelTest(chatSocket(rooms, presence), { pubsub, children: [pubsub.childSpec(), rooms.childSpec(), presence.childSpec()] });
+});
+afterAll(() => kit?.stop());
+
+async function joinWithHistory(room: string, name: string): Promise<{ channel: TestChannel; history: History }> {
+  const channel = await (await kit.connect()).join(`room:${room}`, { name });
+  const history = (await channel.assertPush("history")) as unknown as History;
+  return { channel, history };
 }
+
+const say = (channel: TestChannel, body: string) => channel.push("new_msg", { body }).assertReply("ok");
 
 describe("room servers", () => {
   it("send an empty history to the first client of a room, then the recent messages to later ones", async () => {
     const alice = await joinWithHistory("history-1", "alice");
     expect(alice.history).toEqual({ messages: [] });
-    for (const body of ["one", "two", "three"]) expect(await push(alice.channel, "new_msg", { body })).toMatchObject({ status: "ok" });
+    for (const body of ["one", "two", "three"]) await say(alice.channel, body);
     const bob = await joinWithHistory("history-1", "bob");
     expect(bob.history.messages.map((m) => [m.name, m.body])).toEqual([
       ["alice", "one"],
@@ -37,7 +49,7 @@ describe("room servers", () => {
 
   it(`keep only the last ${HISTORY_LENGTH} messages`, async () => {
     const writer = await joinWithHistory("history-cap", "writer");
-    for (let i = 1; i <= HISTORY_LENGTH + 10; i++) await push(writer.channel, "new_msg", { body: `m${i}` });
+    for (let i = 1; i <= HISTORY_LENGTH + 10; i++) await say(writer.channel, `m${i}`);
     const reader = await joinWithHistory("history-cap", "reader");
     expect(reader.history.messages).toHaveLength(HISTORY_LENGTH);
     expect(reader.history.messages[0]!.body).toBe("m11");
@@ -45,22 +57,22 @@ describe("room servers", () => {
   });
 
   it("start one server per room even when many clients join a new room at once", async () => {
-    const before = (await DynamicSupervisor.countChildren(chat.server.rooms.supervisor)).active;
+    const before = (await DynamicSupervisor.countChildren(rooms.supervisor)).active;
     await Promise.all(Array.from({ length: 8 }, (_, i) => joinWithHistory("history-race", `user${i}`)));
-    expect((await DynamicSupervisor.countChildren(chat.server.rooms.supervisor)).active).toBe(before + 1);
+    expect((await DynamicSupervisor.countChildren(rooms.supervisor)).active).toBe(before + 1);
   });
 
   it("restart a crashed room server while the clients' channels keep working", async () => {
     const alice = await joinWithHistory("history-crash", "alice");
     const bob = await joinWithHistory("history-crash", "bob");
-    const bobSees = recordEvent(bob.channel, "new_msg");
-    await push(alice.channel, "new_msg", { body: "before the crash" });
-    const server = await chat.server.rooms.serverOf("history-crash");
-    chat.server.endpoint.runtime.exit(server, new Error("room server crash (test)"));
-    await expect.poll(async () => (await chat.server.rooms.serverOf("history-crash")) !== server).toBe(true);
-    expect(await push(alice.channel, "new_msg", { body: "after the crash" })).toMatchObject({ status: "ok" });
-    await bobSees.waitFor(2);
-    expect(bobSees.values.map((m) => (m as { body: string }).body)).toEqual(["before the crash", "after the crash"]);
+    await say(alice.channel, "before the crash");
+    await bob.channel.assertPush("new_msg", { body: "before the crash" });
+    const server = await rooms.serverOf("history-crash");
+    kit.runtime.exit(server, new Error("room server crash (test)"));
+    await kit.settle();
+    expect(await rooms.serverOf("history-crash")).not.toBe(server);
+    await say(alice.channel, "after the crash");
+    await bob.channel.assertPush("new_msg", { body: "after the crash" });
     const carol = await joinWithHistory("history-crash", "carol");
     expect(carol.history.messages.map((m) => m.body)).toEqual(["after the crash"]);
   });
