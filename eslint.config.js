@@ -2,7 +2,10 @@
 // src/ (see docs/architecture.md): a layer may import only from the layers listed for it below.
 import tseslint from "typescript-eslint";
 
-/** Each src/ folder and the folders it may import from (every layer may import src/errors). */
+/**
+ * Each src/ folder and the folders it may import from. Every layer may import src/errors and
+ * src/telemetry (the event vocabulary, which imports nothing), except the client, which stays free of Node.
+ */
 const layers = {
   errors: [],
   runtime: [],
@@ -11,15 +14,17 @@ const layers = {
   presence: ["runtime", "pubsub", "protocol"],
   server: ["runtime", "protocol", "pubsub", "presence"],
   mqtt: ["runtime", "protocol", "pubsub", "presence", "server"],
-  telemetry: ["runtime"],
-  dashboard: ["runtime", "protocol", "pubsub", "presence", "server", "mqtt", "telemetry"],
+  telemetry: [],
+  metrics: ["runtime", "protocol", "pubsub", "presence", "server", "mqtt", "telemetry"],
+  dashboard: ["runtime", "protocol", "pubsub", "presence", "server", "mqtt", "telemetry", "metrics"],
   client: ["protocol"],
   testing: ["runtime", "protocol", "pubsub", "presence", "server", "mqtt", "telemetry"],
-  cli: ["runtime", "protocol", "pubsub", "presence", "server", "mqtt", "telemetry", "dashboard", "client", "testing"],
+  cli: ["runtime", "protocol", "pubsub", "presence", "server", "mqtt", "telemetry", "metrics", "dashboard", "client", "testing"],
 };
 
 const layerRules = Object.entries(layers).map(([layer, allowed]) => {
-  const forbidden = Object.keys(layers).filter((l) => l !== layer && l !== "errors" && !allowed.includes(l));
+  const shared = layer === "client" ? ["errors"] : ["errors", "telemetry"];
+  const forbidden = Object.keys(layers).filter((l) => l !== layer && !shared.includes(l) && !allowed.includes(l));
   return {
     files: [`src/${layer}/**/*.ts`],
     rules: {
@@ -69,7 +74,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: "^\\.\\./(\\.\\./)?(runtime|protocol|pubsub|presence|server|mqtt|telemetry|dashboard|client|testing)/(?!index\\.js$|redis/index\\.js$)",
+              regex: "^\\.\\./(\\.\\./)?(runtime|protocol|pubsub|presence|server|mqtt|telemetry|metrics|dashboard|client|testing)/(?!index\\.js$|redis/index\\.js$)",
               message: "src/cli imports the public entry points only (../index.js, ../client/index.js, ../testing/index.js…).",
             },
           ],

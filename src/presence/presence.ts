@@ -9,6 +9,7 @@ import type { PubSub } from "../pubsub/pubsub.js";
 import type { ChildSpec } from "../runtime/child-spec.js";
 import type { Pid } from "../runtime/pid.js";
 import type { PresenceEntry, PresenceMeta } from "./entry.js";
+import { TelemetryEvent, telemetryChannels, type PresenceDiffed } from "../telemetry/events.js";
 import { PresenceError, PresenceErrorCode } from "./errors.js";
 import { diffPayload, fetched, groupPresences, type FetchPresences, type PresenceGroup, type Presences } from "./payload.js";
 import { Tracker, type TopicChanges } from "./tracker.js";
@@ -131,6 +132,23 @@ export class Presence {
   #broadcastDiff({ topic, joins, leaves }: TopicChanges): void {
     const diff = diffPayload(joins, leaves);
     const payload = { joins: fetched(topic, diff.joins, this.#fetch), leaves: fetched(topic, diff.leaves, this.#fetch) };
+    const ch = telemetryChannels[TelemetryEvent.PRESENCE_DIFF];
+    if (ch.hasSubscribers) {
+      let size = 0;
+      try {
+        size = Object.keys(groupPresences(this.tracker.list(topic))).length;
+      } catch {
+        // The tracker has stopped.
+      }
+      ch.publish({
+        source: this,
+        node: this.#pubsub.nodeName,
+        topic,
+        joins: Object.keys(diff.joins).length,
+        leaves: Object.keys(diff.leaves).length,
+        size,
+      } satisfies PresenceDiffed);
+    }
     try {
       this.#pubsub.localBroadcast(topic, { topic, event: PresenceEvent.DIFF, payload }, { dispatcher: FASTLANE_DISPATCHER });
     } catch {

@@ -9,6 +9,7 @@ import type { ChildSpec } from "../runtime/child-spec.js";
 import { Process } from "../runtime/process.js";
 import { defaultRuntime, type Runtime } from "../runtime/runtime.js";
 import type { AdapterHost, PubSubAdapter } from "./adapter.js";
+import { TelemetryEvent, telemetryChannels, type PubSubErrored, type PubSubStatusChanged } from "../telemetry/events.js";
 import { PubSubError, PubSubErrorCode } from "./errors.js";
 import { decodeNodeFrameHeader, decodeNodeMessage, encodeNodeFrame } from "./node-frame.js";
 import {
@@ -109,6 +110,8 @@ export class PubSub {
     [FASTLANE_DISPATCHER, defaultDispatcher],
   ]);
   readonly #context: DispatchContext;
+  /** The same, for messages from other nodes. */
+  readonly #remoteContext: DispatchContext;
   readonly #errorListeners: ((error: Error) => void)[] = [];
   readonly #statusListeners: ((status: PubSubStatus) => void)[] = [];
   #watcher: SubscriberWatcher;
@@ -123,7 +126,19 @@ export class PubSub {
     this.#status = this.#adapter === null ? "local" : "connecting";
     this.#nodeName = this.runtime.node;
     if (options.onError !== undefined) this.#errorListeners.push(options.onError);
-    this.#context = { runtime: this.runtime, reportError: (error) => this.#reportError(error) };
+    const reportError = (error: Error) => this.#reportError(error);
+    const nodeName = () => this.nodeName;
+    const context = (remote: boolean): DispatchContext => ({
+      runtime: this.runtime,
+      source: this,
+      get node() {
+        return nodeName();
+      },
+      remote,
+      reportError,
+    });
+    this.#context = context(false);
+    this.#remoteContext = context(true);
     this.#watcher = this.#spawnWatcher(undefined);
   }
 
@@ -352,7 +367,7 @@ export class PubSub {
     if (this.#state === "started") this.#remote(() => adapter.broadcast(frame));
   }
 
-  #dispatch(topic: string, from: Pid | null, message: unknown, dispatcherName: string): void {
+  #dispatch(topic: string, from: Pid | null, message: unknown, dispatcherName: string, remote = false): void {
     const subs = this.#topics.get(topic);
     if (subs === undefined) return;
     const dispatcher = this.#dispatchers.get(dispatcherName);
@@ -360,7 +375,7 @@ export class PubSub {
       this.#reportError(unknownDispatcher(dispatcherName));
       return;
     }
-    dispatcher(subs.values(), from, message, this.#context);
+    dispatcher(subs.values(), from, message, remote ? this.#remoteContext : this.#context);
   }
 
   /** A frame from another node: decoded only if its topic has subscribers here. */
@@ -373,7 +388,7 @@ export class PubSub {
         this.#reportError(unknownDispatcher(header.dispatcher));
         return;
       }
-      this.#dispatch(header.topic, null, decodeNodeMessage(frame, header), header.dispatcher);
+      this.#dispatch(header.topic, null, decodeNodeMessage(frame, header), header.dispatcher, true);
     } catch (error) {
       // Never into the adapter: a bad frame (or a dispatcher bug) is reported, the link goes on.
       this.#reportError(error instanceof Error ? error : new Error(String(error)));
@@ -389,6 +404,11 @@ export class PubSub {
   }
 
   #reportError(error: Error): void {
+    const ch = telemetryChannels[TelemetryEvent.PUBSUB_ERROR];
+    if (ch.hasSubscribers) {
+      const code = (error as { code?: unknown }).code;
+      ch.publish({ source: this, node: this.nodeName, code: typeof code === "string" ? code : "UNKNOWN", message: error.message, error } satisfies PubSubErrored);
+    }
     for (const listener of this.#errorListeners) {
       try {
         listener(error);
@@ -401,12 +421,31 @@ export class PubSub {
   #setStatus(status: PubSubStatus): void {
     if (this.#status === status || this.#status === "local") return;
     this.#status = status;
+    const now = this.runtime.clock.now();
+    const downMs = status === "up" && this.#downSince !== null ? now - this.#downSince : undefined;
+    if (status === "down") this.#downSince ??= now;
+    else if (status === "up") this.#downSince = null;
+    const ch = telemetryChannels[TelemetryEvent.PUBSUB_STATUS];
+    if (ch.hasSubscribers) {
+      ch.publish({ source: this, node: this.nodeName, status, downMs, nodes: this.#nodesOrNone() } satisfies PubSubStatusChanged);
+    }
     for (const listener of this.#statusListeners) {
       try {
         listener(status);
       } catch {
         // As above: status listeners are observers.
       }
+    }
+  }
+
+  /** When the link went down (runtime clock ms), to say how long it lasted. */
+  #downSince: number | null = null;
+
+  #nodesOrNone(): readonly string[] {
+    try {
+      return this.nodes();
+    } catch {
+      return [this.#nodeName];
     }
   }
 

@@ -30,6 +30,12 @@ export type Dispatcher = (
 /** What a dispatcher may use besides its arguments. */
 export interface DispatchContext {
   readonly runtime: Runtime;
+  /** The PubSub dispatching (the `source` of the telemetry events a dispatcher publishes). */
+  readonly source: object;
+  /** This node's name. */
+  readonly node: string;
+  /** Whether the message came from another node. */
+  readonly remote: boolean;
   /** Reports a problem that concerns some subscribers only; the dispatch goes on for the others. */
   reportError(error: Error): void;
 }

@@ -64,6 +64,7 @@ export class DynamicSupervisorServer extends SupervisorCore<DynamicSupervisorOp>
     if (child === undefined) return;
     this.#byPid.delete(pid);
     child.pid = null;
+    if (isRestartDue(child.spec.restart, reason)) this.reportRestart(String(child.spec.id ?? "child"), pid, reason);
     if (!isRestartDue(child.spec.restart, reason)) {
       this.#children.delete(child);
       return;

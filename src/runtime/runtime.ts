@@ -6,12 +6,13 @@
 import { assertDelay, realClock } from "./clock.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { RuntimeError, RuntimeErrorCode } from "./errors.js";
-import { isCleanExit } from "./exit-reason.js";
+import { formatExitReason, isCleanExit } from "./exit-reason.js";
 import type { DownMessage, ExitMessage, ExitReason } from "./exit-reason.js";
 import { Pid, PID_OWNER, Ref } from "./pid.js";
 import { attachProcess, endProcess } from "./process-hooks.js";
 import type { ProcessHooks, ProcessSlot } from "./process-hooks.js";
 import type { Process } from "./process.js";
+import { TelemetryEvent, telemetryChannels, type ProcessCrashed } from "../telemetry/events.js";
 
 /**
  * Options of a {@link Runtime}.
@@ -560,6 +561,10 @@ export class Runtime {
   }
 
   #report(pid: Pid, reason: unknown): void {
+    const ch = telemetryChannels[TelemetryEvent.PROCESS_CRASH];
+    if (ch.hasSubscribers) {
+      ch.publish({ source: this, node: this.node, pid: pid.toString(), reason: formatExitReason(reason), error: reason } satisfies ProcessCrashed);
+    }
     const onCrash = this.#onCrash;
     if (onCrash === undefined) return;
     try {

@@ -13,6 +13,7 @@ import type { NameRegistrar, ViaName } from "./name.js";
 import { Pid } from "./pid.js";
 import { Process } from "./process.js";
 import { RestartIntensity } from "./restart-intensity.js";
+import { TelemetryEvent, telemetryChannels, type SupervisorRestarted } from "../telemetry/events.js";
 import { Runtime, defaultRuntime, runtimeOf } from "./runtime.js";
 import { RequestFailure, SupervisorRequest } from "./supervisor-call.js";
 import type { SupervisorKind } from "./supervisor-call.js";
@@ -181,6 +182,20 @@ export abstract class SupervisorCore<Op> extends Process {
   protected abstract answer(op: Op): unknown;
   /** Stops every running child per its shutdown policy (the order is the subclass's). */
   protected abstract shutdownChildren(): Promise<void>;
+
+  /** Publishes the telemetry event of a child about to be restarted (nothing is built when nobody listens). */
+  protected reportRestart(child: string, pid: Pid, reason: ExitReason): void {
+    const ch = telemetryChannels[TelemetryEvent.SUPERVISOR_RESTART];
+    if (!ch.hasSubscribers) return;
+    ch.publish({
+      source: this.runtime,
+      node: this.runtime.node,
+      supervisor: this.pid.toString(),
+      child,
+      pid: pid.toString(),
+      reason: formatExitReason(reason),
+    } satisfies SupervisorRestarted);
+  }
 
   /** Records a restart on the runtime clock; `false` means the intensity is exceeded: call {@link SupervisorCore.giveUp}. */
   protected restartAllowed(): boolean {

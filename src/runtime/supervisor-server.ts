@@ -92,6 +92,7 @@ export class SupervisorServer extends SupervisorCore<SupervisorOp> {
     const child = this.#children.find((c) => c.pid === pid);
     if (child === undefined) return;
     child.pid = null;
+    if (isRestartDue(child.spec.restart, reason)) this.reportRestart(String(child.spec.id ?? "child"), pid, reason);
     if (!isRestartDue(child.spec.restart, reason)) {
       if (child.spec.restart === "temporary") this.#forget(child);
       return;

@@ -14,6 +14,10 @@ export interface ChannelHost extends FastlaneTarget {
   readonly pid: Pid;
   readonly serializer: Serializer;
   readonly socket: Socket<object>;
+  /** The connection's socket id, if any. */
+  readonly socketId: string | null;
+  /** The transport's name (`"websocket"`, `"longpoll"`). */
+  readonly transportName: string;
   /** Writes a push, reply, close or error frame for this connection. */
   write(frame: Frame): void;
 }

@@ -13,6 +13,26 @@ import { CHANNEL_CONTEXT, type ChannelContext, type ChannelHost } from "./channe
 import type { EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import type { HandleInResult, HandleResult, JoinResult } from "./results.js";
+import { formatExitReason, isCleanExit } from "../runtime/exit-reason.js";
+import {
+  TelemetryEvent,
+  telemetryChannels,
+  type ChannelCrashed,
+  type ChannelHandledIn,
+  type ChannelHandledInfo,
+  type ChannelJoined,
+  type ChannelLeft,
+  type ChannelTelemetry,
+} from "../telemetry/events.js";
+
+const JOINS = telemetryChannels[TelemetryEvent.CHANNEL_JOIN];
+const LEAVES = telemetryChannels[TelemetryEvent.CHANNEL_LEAVE];
+const CRASHES = telemetryChannels[TelemetryEvent.CHANNEL_CRASH];
+const HANDLED_IN = telemetryChannels[TelemetryEvent.CHANNEL_HANDLE_IN];
+const HANDLED_INFO = telemetryChannels[TelemetryEvent.CHANNEL_HANDLE_INFO];
+
+/** Which callback a channel process is in, for the crash event. */
+type Callback = ChannelCrashed["during"];
 
 /** @internal The first message of every channel process. */
 export class JoinCommand {
@@ -54,13 +74,24 @@ function isThenable<T>(value: unknown): value is Thenable<T> {
 /** @internal */
 export class ChannelServer extends Process {
   readonly channel: Channel<object>;
+  /** The route pattern that matched the topic. */
+  readonly route: string;
   readonly #ctx: ChannelContext;
   readonly #endpoint: EndpointContext;
   readonly #intercept: ReadonlySet<string>;
   readonly #host: ChannelHost;
+  /** The callback running now (for the crash event); null between callbacks. */
+  #during: Callback | null = null;
+  /** The client event `handleIn` is handling (for its crash event). */
+  #inFlight: Message | null = null;
+  /** When the callback running now started (`performance.now()`), measured only while someone listens. */
+  #startedAt = 0;
+  /** When the join was answered (`performance.now()`), measured only while someone listens. */
+  #joinedAt = 0;
 
-  constructor(endpoint: EndpointContext, host: ChannelHost, channelClass: ChannelClass, topic: string, joinRef: string) {
+  constructor(endpoint: EndpointContext, host: ChannelHost, channelClass: ChannelClass, topic: string, joinRef: string, route = topic) {
     super(endpoint.runtime, { link: host.pid });
+    this.route = route;
     this.#endpoint = endpoint;
     this.#host = host;
     this.#intercept = interceptOf(channelClass);
@@ -83,6 +114,11 @@ export class ChannelServer extends Process {
     return this.#ctx.topic;
   }
 
+  /** The channel class's name. */
+  get channelName(): string {
+    return this.channel.constructor.name;
+  }
+
   get joinRef(): string {
     return this.#ctx.joinRef;
   }
@@ -92,16 +128,33 @@ export class ChannelServer extends Process {
     if (message instanceof InterceptedBroadcast) {
       if (!this.#ctx.joined) return;
       const { event, payload } = message.broadcast;
-      return this.#after(this.channel.handleOut(event, payload), (r) => this.#handleResult(r, "handleOut"));
+      this.#during = "handleOut";
+      return this.#after(this.channel.handleOut(event, payload), (r) => {
+        this.#handleResult(r, "handleOut");
+        this.#during = null;
+      });
     }
     if (message instanceof JoinCommand) return this.#join(message.message);
     if (!this.#ctx.joined) return;
-    return this.#after(this.channel.handleInfo(message), (r) => this.#handleResult(r, "handleInfo"));
+    this.#during = "handleInfo";
+    if (HANDLED_INFO.hasSubscribers) this.#startedAt = performance.now();
+    return this.#after(this.channel.handleInfo(message), (r) => {
+      this.#handleResult(r, "handleInfo");
+      this.#during = null;
+      if (HANDLED_INFO.hasSubscribers) {
+        const result = r !== undefined && r.kind === "stop" ? "stop" : "ok";
+        HANDLED_INFO.publish({ ...this.#telemetry(), result, durationMs: performance.now() - this.#startedAt } satisfies ChannelHandledInfo);
+      }
+    });
   }
 
   protected override onExit(reason: ExitReason): void {
     const ctx = this.#ctx;
+    if (!isCleanExit(reason) && (CRASHES.hasSubscribers || HANDLED_IN.hasSubscribers)) this.#publishCrash(reason);
     if (!ctx.joined) return;
+    if (isCleanExit(reason) && LEAVES.hasSubscribers) {
+      LEAVES.publish({ ...this.#telemetry(), reason: formatExitReason(reason), durationMs: performance.now() - this.#joinedAt } satisfies ChannelLeft);
+    }
     ctx.joined = false;
     this.#endpoint.pubsub.unsubscribe(ctx.topic, this.pid);
     try {
@@ -116,6 +169,8 @@ export class ChannelServer extends Process {
 
   #join(message: Message): void | PromiseLike<void> {
     const payload = (message.payload instanceof Uint8Array ? EMPTY : message.payload) as JsonObject;
+    this.#during = "join";
+    if (JOINS.hasSubscribers || CRASHES.hasSubscribers) this.#startedAt = performance.now();
     let result: JoinResult | Promise<JoinResult>;
     try {
       result = this.channel.join(this.#ctx.topic, payload);
@@ -142,6 +197,8 @@ export class ChannelServer extends Process {
     if (result === undefined || kind === "ok") {
       const response = result === undefined ? EMPTY : result.response;
       ctx.joined = true;
+      this.#during = null;
+      this.#publishJoin("ok");
       // Subscribe before the reply is written: no broadcast can slip between the two. onExit unsubscribes
       // on every exit, so the PubSub need not watch this process.
       this.#endpoint.pubsub.subscribe(ctx.topic, this.pid, new FastlaneSubscription(this.#host, this.#intercept), UNWATCHED);
@@ -150,6 +207,8 @@ export class ChannelServer extends Process {
       return;
     }
     if (kind === "error") {
+      this.#during = null;
+      this.#publishJoin("error");
       this.#writeReply(message.ref, "error", result.response);
       this.#endpoint.runtime.send(this.#host.pid, new JoinOutcome(this, false));
       this.stop("normal");
@@ -160,7 +219,9 @@ export class ChannelServer extends Process {
 
   #joinCrashed(message: Message, err: unknown): void {
     if (!this.alive) return;
-    this.#endpoint.logger.error(`join of ${this.#ctx.topic} crashed`, { error: err });
+    this.#publishJoin("crash");
+    this.#publishCrash(err);
+    this.#during = null;
     this.#writeReply(message.ref, "error", { reason: "join crashed" });
     this.#endpoint.runtime.send(this.#host.pid, new JoinOutcome(this, false));
     this.stop(shutdown("join_crashed"));
@@ -176,6 +237,9 @@ export class ChannelServer extends Process {
       return;
     }
     this.#ctx.current = message;
+    this.#inFlight = message;
+    this.#during = "handleIn";
+    if (HANDLED_IN.hasSubscribers) this.#startedAt = performance.now();
     let result: HandleInResult | Promise<HandleInResult>;
     try {
       result = this.channel.handleIn(message.event, message.payload);
@@ -195,6 +259,9 @@ export class ChannelServer extends Process {
 
   #handleInResult(message: Message, result: HandleInResult): void {
     if (!this.alive) return;
+    this.#during = null;
+    this.#inFlight = null;
+    if (HANDLED_IN.hasSubscribers) this.#publishHandledIn(message, result);
     if (result === undefined) return;
     switch (result.kind) {
       case "noreply":
@@ -241,7 +308,66 @@ export class ChannelServer extends Process {
   }
 
   #logTerminateError(err: unknown): void {
-    this.#endpoint.logger.error(`terminate of ${this.#ctx.topic} threw`, { error: err });
+    this.#endpoint.log("error", `terminate of ${this.#ctx.topic} threw`, { error: err });
+  }
+
+  // ## Telemetry (built only when someone listens)
+
+  #telemetry(): ChannelTelemetry {
+    const ctx = this.#ctx;
+    return {
+      source: this.#endpoint,
+      node: this.#endpoint.pubsub.nodeName,
+      topic: ctx.topic,
+      route: this.route,
+      channel: this.channelName,
+      joinRef: ctx.joinRef,
+      socketId: this.#host.socketId,
+      transport: this.#host.transportName,
+    };
+  }
+
+  #publishJoin(result: ChannelJoined["result"]): void {
+    const now = JOINS.hasSubscribers || LEAVES.hasSubscribers || CRASHES.hasSubscribers ? performance.now() : 0;
+    this.#joinedAt = now;
+    if (JOINS.hasSubscribers) JOINS.publish({ ...this.#telemetry(), result, durationMs: now - this.#startedAt } satisfies ChannelJoined);
+  }
+
+  #publishHandledIn(message: Message, result: HandleInResult | "crash"): void {
+    const kind = result === "crash" ? "crash" : result === undefined ? "noreply" : result.kind;
+    const status = result === "crash" || result === undefined ? undefined : result.kind === "reply" ? result.status : result.kind === "stop" ? result.reply?.status : undefined;
+    HANDLED_IN.publish({
+      ...this.#telemetry(),
+      event: message.event,
+      result: kind === "reply" || kind === "noreply" || kind === "stop" || kind === "crash" ? kind : "reply",
+      status,
+      bytes: payloadBytes(message.payload),
+      durationMs: performance.now() - this.#startedAt,
+    } satisfies ChannelHandledIn);
+  }
+
+  #publishCrash(error: unknown): void {
+    const during = this.#during ?? "exit";
+    if (during === "handleIn" && HANDLED_IN.hasSubscribers && this.#inFlight !== null) this.#publishHandledIn(this.#inFlight, "crash");
+    if (!CRASHES.hasSubscribers) return;
+    const now = performance.now();
+    CRASHES.publish({
+      ...this.#telemetry(),
+      reason: formatExitReason(error),
+      error,
+      during,
+      durationMs: during === "join" || this.#joinedAt === 0 ? 0 : now - this.#joinedAt,
+    } satisfies ChannelCrashed);
+  }
+}
+
+/** The size of a received payload: bytes as they are, JSON as its text. */
+function payloadBytes(payload: Payload): number {
+  if (payload instanceof Uint8Array) return payload.byteLength;
+  try {
+    return Buffer.byteLength(JSON.stringify(payload));
+  } catch {
+    return 0;
   }
 }
 

@@ -20,6 +20,9 @@ import type { Socket, SocketClass } from "./socket.js";
 import { SocketServer, type SocketLimits } from "./socket-server.js";
 import type { TopicRouter } from "./topic-pattern.js";
 import type { Transport, TransportListener } from "./transport.js";
+import { TelemetryEvent, telemetryChannels, type SocketConnected } from "../telemetry/events.js";
+
+const CONNECTS = telemetryChannels[TelemetryEvent.SOCKET_CONNECT];
 
 /** How long a connection may take to close when its supervisor shuts down. */
 const CONNECTION_SHUTDOWN_MS = 5_000;
@@ -132,6 +135,31 @@ export async function runSocketConnect<S extends Socket<object>>(
   info: ConnectInfo,
   context: ClientErrorContext,
 ): Promise<ConnectedSocket<S> | RefusedSocket> {
+  const startedAt = CONNECTS.hasSubscribers ? performance.now() : 0;
+  const result = await connectOnce(endpoint, socketClass, path, params, info, context);
+  if (CONNECTS.hasSubscribers) {
+    CONNECTS.publish({
+      source: endpoint,
+      node: endpoint.pubsub.nodeName,
+      path,
+      transport: info.transport,
+      address: context.address,
+      socketId: "status" in result ? null : result.socketId,
+      result: "status" in result ? (result.status === 403 ? "refused" : "error") : "ok",
+      durationMs: performance.now() - startedAt,
+    } satisfies SocketConnected);
+  }
+  return result;
+}
+
+async function connectOnce<S extends Socket<object>>(
+  endpoint: EndpointContext,
+  socketClass: new () => S,
+  path: string,
+  params: Params,
+  info: ConnectInfo,
+  context: ClientErrorContext,
+): Promise<ConnectedSocket<S> | RefusedSocket> {
   const refuse = (status: 403 | 500, error?: FenixError): RefusedSocket => {
     if (error !== undefined) endpoint.reportClientError(error, context);
     return { status, error };
@@ -143,15 +171,15 @@ export async function runSocketConnect<S extends Socket<object>>(
     accepted = await socket.connect(params, info);
     socketId = accepted === true ? socket.id() : null;
   } catch (err) {
-    endpoint.logger.error(`connect of ${socketClass.name} threw`, { error: err, path });
+    endpoint.log("error", `connect of ${socketClass.name} threw`, { error: err, path });
     return refuse(500, new ServerError(ServerErrorCode.CONNECT_CRASHED, "The socket's connect() threw.", { cause: err, status: 500 }));
   }
   if (accepted !== true) {
-    endpoint.logger.info(`refused connection to ${path}`, { address: context.address, transport: info.transport });
+    endpoint.log("info", `refused connection to ${path}`, { address: context.address, transport: info.transport });
     return refuse(403);
   }
   if (socketId !== null && (typeof socketId !== "string" || socketId.length === 0)) {
-    endpoint.logger.error(`${socketClass.name}.id() must return a non-empty string or null`, { got: socketId });
+    endpoint.log("error", `${socketClass.name}.id() must return a non-empty string or null`, { got: socketId });
     return refuse(
       500,
       new ServerError(ServerErrorCode.BAD_SOCKET_ID, `${socketClass.name}.id() must return a non-empty string or null.`, { status: 500 }),
@@ -200,7 +228,7 @@ export async function startConnection(
       },
     });
   } catch (err) {
-    endpoint.logger.error("could not start a connection process", { error: err, path: mount.path });
+    endpoint.log("error", "could not start a connection process", { error: err, path: mount.path });
     return null;
   }
   return server;

@@ -38,6 +38,8 @@ export interface ClientErrorContext {
 /** @internal The endpoint as its sockets see it. */
 export interface EndpointContext extends EndpointApi {
   readonly logger: Logger;
+  /** Publishes a log record on the telemetry `fenix:log` channel (the endpoint's logger is its subscriber). */
+  log(level: "debug" | "info" | "warn" | "error", message: string, meta?: Record<string, unknown>): void;
   reportClientError(error: FenixError, context: ClientErrorContext): void;
   socketOpened(socket: { close(code: number, reason: string): void }): void;
   socketClosed(socket: { close(code: number, reason: string): void }): void;

@@ -10,8 +10,10 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { FenixError } from "../errors/fenix-error.js";
 import type { Payload } from "../protocol/message.js";
-import { PubSubErrorCode } from "../pubsub/errors.js";
-import { PubSub, type PubSubStatus } from "../pubsub/pubsub.js";
+import { PubSub } from "../pubsub/pubsub.js";
+import { TelemetryEvent, telemetryChannels, type TransportError } from "../telemetry/events.js";
+import type { ConnectionInfo } from "./connection-info.js";
+import { logRecord, logTelemetry } from "./telemetry-logger.js";
 import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "./fastlane.js";
 import type { ChildSpec } from "../runtime/child-spec.js";
 import { formatExitReason } from "../runtime/exit-reason.js";
@@ -136,6 +138,9 @@ export interface SocketMountInfo {
   readonly channels: readonly { readonly pattern: string; readonly channel: string }[];
 }
 
+/** A plain HTTP handler mounted with {@link Endpoint.route}. */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 /** Listener of the `clientError` event. */
 export type ClientErrorListener = (error: FenixError, context: ClientErrorContext) => void;
 
@@ -177,6 +182,9 @@ export class Endpoint implements EndpointContext {
   readonly #secretKeyBase: string;
   readonly #statics: StaticMount[] = [];
   readonly #sockets = new Set<Closable>();
+  readonly #routes: Array<{ readonly path: string; readonly prefix: boolean; readonly handler: RequestHandler }> = [];
+  /** Stops writing this endpoint's telemetry to its logger (on stop). */
+  readonly #stopLogging: () => void;
   readonly #clientErrorListeners: ClientErrorListener[] = [];
   #state: "new" | "started" | "stopping" | "stopped" = "new";
   #supervisor: Pid | null = null;
@@ -192,8 +200,8 @@ export class Endpoint implements EndpointContext {
     this.#ownsPubSub = options.pubsub === undefined;
     this.pubsub = options.pubsub ?? new PubSub({ runtime: this.runtime });
     this.pubsub.registerDispatcher(FASTLANE_DISPATCHER, fastlaneDispatcher);
-    this.pubsub.on("error", this.#logPubSubError);
-    this.pubsub.on("status", this.#logPubSubStatus);
+    // The logger is a telemetry subscriber: it writes what this endpoint, its PubSub and its runtime publish.
+    this.#stopLogging = logTelemetry(this.logger, (source) => source === this || source === this.pubsub || source === this.runtime);
     this.#ownsServer = options.server === undefined;
     this.#server = options.server ?? createServer((req, res) => this.handleRequest(req, res));
     this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
@@ -218,6 +226,51 @@ export class Endpoint implements EndpointContext {
   /** How many client connections are open. */
   get connectionCount(): number {
     return this.#sockets.size;
+  }
+
+  /** This node's name (its PubSub's), as labels and telemetry show it. */
+  get node(): string {
+    return this.pubsub.nodeName;
+  }
+
+  /**
+   * A snapshot of every open connection: its process, transport, peer, socket id, mailbox length,
+   * outbound bytes queued, and joined channels (what the dashboard and the metrics read).
+   */
+  connections(): ConnectionInfo[] {
+    const out: ConnectionInfo[] = [];
+    for (const socket of this.#sockets) if (isInspectable(socket)) out.push(socket.info());
+    return out;
+  }
+
+  /**
+   * Closes the connection whose process is `pid` with 1001 (the client reconnects and `connect` runs
+   * again). Use `disconnect(socketId)` to close every connection of one user on every node.
+   * @returns whether a connection of this endpoint had that pid.
+   */
+  closeConnection(pid: Pid): boolean {
+    for (const socket of this.#sockets) {
+      if (isInspectable(socket) && socket.pid === pid) {
+        socket.close(CloseCode.GOING_AWAY, "closed by the server");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Serves plain HTTP requests at `path` — exactly, or every path under it when `path` ends with `/*`
+   * (`"/admin/*"` serves `/admin` and `/admin/…`). Routes are tried after LongPoll and the client bundle,
+   * before static folders; the first match wins. May be called after `start()`.
+   * @throws ServerError `FENIX_ERR_SERVER_BAD_PATH` if `path` does not start with "/".
+   */
+  route(path: string, handler: RequestHandler): this {
+    if (typeof path !== "string" || !path.startsWith("/")) {
+      throw new ServerError(ServerErrorCode.BAD_PATH, `A route path must start with "/", as in "/metrics"; got ${JSON.stringify(path)}.`);
+    }
+    const prefix = path.endsWith("/*");
+    this.#routes.push({ path: prefix ? path.slice(0, -2) : path, prefix, handler });
+    return this;
   }
 
   /**
@@ -367,7 +420,7 @@ export class Endpoint implements EndpointContext {
       });
     }
     if (this.#ownsPubSub) await this.pubsub.stop();
-    this.pubsub.off("error", this.#logPubSubError).off("status", this.#logPubSubStatus);
+    this.#stopLogging();
     this.#state = "stopped";
   }
 
@@ -412,6 +465,12 @@ export class Endpoint implements EndpointContext {
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Expected a WebSocket upgrade.\n");
       return;
     }
+    for (const route of this.#routes) {
+      if (path === route.path || (route.prefix && (route.path === "" || path.startsWith(`${route.path}/`)))) {
+        route.handler(req, res);
+        return;
+      }
+    }
     let i = 0;
     const step = (): void => {
       const mount = this.#statics[i++];
@@ -443,43 +502,37 @@ export class Endpoint implements EndpointContext {
     this.#supervisor = supervisor;
     runtime.watch(supervisor, (reason) => {
       if (this.#state === "started") {
-        this.logger.error("the endpoint's supervision tree ended; new connections are refused", { reason: formatExitReason(reason) });
+        this.log("error", "the endpoint's supervision tree ended; new connections are refused", { reason: formatExitReason(reason) });
       }
     });
   }
 
-  readonly #logPubSubError = (err: Error): void => {
-    const code = (err as { code?: unknown }).code;
-    const serious = code === PubSubErrorCode.ADAPTER_DOWN || code === PubSubErrorCode.MESSAGES_LOST || code === PubSubErrorCode.DUPLICATE_NODE;
-    this.logger[serious ? "error" : "warn"](err.message, { code, error: err });
-  };
-
-  /** When the link to the other nodes went down (runtime clock ms), to say how long it lasted. */
-  #linkDownSince: number | null = null;
-
-  readonly #logPubSubStatus = (status: PubSubStatus): void => {
-    const now = this.runtime.clock.now();
-    if (status === "down") {
-      this.#linkDownSince ??= now;
-      return;
-    }
-    if (status !== "up") return;
-    const since = this.#linkDownSince;
-    this.#linkDownSince = null;
-    const lasted = since === null ? "" : ` again, after ${Math.round(now - since)} ms down`;
-    this.logger.info(`node ${this.pubsub.nodeName}: the link to the other nodes is up${lasted}`);
-  };
-
   /** @internal */
   reportClientError(error: FenixError, context: ClientErrorContext): void {
-    this.logger.debug(`client error ${error.code}: ${error.message}`, { ...context });
+    const ch = telemetryChannels[TelemetryEvent.TRANSPORT_ERROR];
+    if (ch.hasSubscribers) {
+      const status = (error as { status?: unknown }).status;
+      ch.publish({
+        source: this,
+        node: this.node,
+        ...context,
+        code: error.code,
+        message: error.message,
+        status: typeof status === "number" ? status : undefined,
+      } satisfies TransportError);
+    }
     for (const listener of this.#clientErrorListeners) {
       try {
         listener(error, context);
       } catch (err) {
-        this.logger.error("a clientError listener threw", { error: err });
+        this.log("error", "a clientError listener threw", { error: err });
       }
     }
+  }
+
+  /** @internal */
+  log(level: "debug" | "info" | "warn" | "error", message: string, meta?: Record<string, unknown>): void {
+    logRecord(this, this.node, level, message, meta);
   }
 
   /** @internal */
@@ -511,10 +564,15 @@ export class Endpoint implements EndpointContext {
       return;
     }
     upgradeWebSocket(this, mount, req, socket, head).catch((err: unknown) => {
-      this.logger.error("WebSocket upgrade failed", { error: err });
+      this.log("error", "WebSocket upgrade failed", { error: err });
       refuseUpgrade(socket, 500);
     });
   }
+}
+
+/** A tracked connection that can describe itself (every connection process can). */
+function isInspectable(socket: Closable): socket is Closable & { readonly pid: Pid; info(): ConnectionInfo } {
+  return typeof (socket as { info?: unknown }).info === "function";
 }
 
 function positive(value: number, name: string): number {

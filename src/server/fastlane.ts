@@ -8,6 +8,9 @@ import type { Broadcast } from "../protocol/message.js";
 import type { Serializer } from "../protocol/serializer.js";
 import type { Dispatcher } from "../pubsub/subscriber.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
+import { TelemetryEvent, telemetryChannels, type BroadcastDelivered } from "../telemetry/events.js";
+
+const BROADCASTS = telemetryChannels[TelemetryEvent.BROADCAST];
 
 export { FASTLANE_DISPATCHER } from "../pubsub/subscriber.js";
 
@@ -63,11 +66,16 @@ function isBroadcast(message: unknown): message is Broadcast {
  * clients costs one `JSON.stringify` and one UTF-8 encoding. A message that is not a Broadcast is sent
  * to every subscriber's mailbox unchanged.
  */
-export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, { runtime, reportError }) => {
+export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, context) => {
+  const { runtime, reportError } = context;
   if (!isBroadcast(message)) {
     for (const sub of subscribers) if (sub.pid !== from) runtime.send(sub.pid, message);
     return;
   }
+  // Counted only while someone listens to the broadcast event.
+  const traced = BROADCASTS.hasSubscribers;
+  let reached = 0;
+  let bytes = 0;
   // Almost every dispatch sees one serializer, so a one-entry cache in locals beats a Map.
   let lastSerializer: Serializer | null = null;
   let lastFrame: EncodedFrame | typeof ENCODE_FAILED | null = null;
@@ -79,10 +87,12 @@ export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, { run
     const meta = sub.meta;
     if (!(meta instanceof FastlaneSubscription)) {
       runtime.send(sub.pid, message);
+      if (traced) reached++;
       continue;
     }
     if (meta.intercept.has(message.event)) {
       runtime.send(sub.pid, (intercepted ??= new InterceptedBroadcast(message)));
+      if (traced) reached++;
       continue;
     }
     const serializer = meta.target.serializer;
@@ -98,7 +108,24 @@ export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, { run
       lastSerializer = serializer;
       lastFrame = frame;
     }
-    if (frame !== ENCODE_FAILED) meta.target.sendEncoded(frame.data, frame.binary);
+    if (frame !== ENCODE_FAILED) {
+      meta.target.sendEncoded(frame.data, frame.binary);
+      if (traced) {
+        reached++;
+        bytes += frame.data.byteLength;
+      }
+    }
+  }
+  if (traced) {
+    BROADCASTS.publish({
+      source: context.source,
+      node: context.node,
+      topic: message.topic,
+      event: message.event,
+      subscribers: reached,
+      bytes,
+      remote: context.remote,
+    } satisfies BroadcastDelivered);
   }
 };
 

@@ -7,7 +7,10 @@ export type { ClusterOptions, ClusterPrimary, Stoppable, WorkerContext, WorkerIn
 export { Endpoint } from "./endpoint.js";
 export { FastlaneSubscription, InterceptedBroadcast, fastlaneDispatcher } from "./fastlane.js";
 export type { FastlaneTarget } from "./fastlane.js";
-export type { ClientErrorListener, EndpointOptions, LongPollOptions, SocketMountInfo, SocketOptions } from "./endpoint.js";
+export type { ClientErrorListener, EndpointOptions, LongPollOptions, RequestHandler, SocketMountInfo, SocketOptions } from "./endpoint.js";
+export type { ChannelInfo, ConnectionInfo } from "./connection-info.js";
+export { logTelemetry } from "./telemetry-logger.js";
+export type { TelemetryOwner } from "./telemetry-logger.js";
 export type { ClientErrorContext, EndpointApi } from "./endpoint-context.js";
 export { ServerError, ServerErrorCode } from "./errors.js";
 export { consoleLogger, LogLevel, silentLogger } from "./logger.js";

@@ -20,6 +20,15 @@ import { IdleSweeper } from "./idle-sweeper.js";
 import type { Socket } from "./socket.js";
 import type { TopicRouter } from "./topic-pattern.js";
 import { CloseCode, type Transport, type TransportListener } from "./transport.js";
+import { formatExitReason } from "../runtime/exit-reason.js";
+import { TelemetryEvent, telemetryChannels, type FrameTraced, type SlowConsumer, type SocketDisconnected } from "../telemetry/events.js";
+import type { ChannelInfo, ConnectionInfo } from "./connection-info.js";
+
+const FRAMES = telemetryChannels[TelemetryEvent.FRAME];
+const DISCONNECTS = telemetryChannels[TelemetryEvent.SOCKET_DISCONNECT];
+const SLOW_CONSUMERS = telemetryChannels[TelemetryEvent.SLOW_CONSUMER];
+const textDecoder = new TextDecoder();
+const TRACE_TEXT = 2048;
 
 /** Per-socket limits and timers (resolved options of `endpoint.socket()`). */
 export interface SocketLimits {
@@ -58,6 +67,8 @@ interface ChannelEntry {
   readonly topic: string;
   readonly joinRef: string;
   readonly server: ChannelServer;
+  /** When the join was answered (ms since the epoch); 0 while joining. */
+  joinedAt: number;
   state: "joining" | "joined" | "leaving";
   /** Client messages for this topic that arrived while the join ran; handled after it, in order. */
   pending: Message[] | null;
@@ -87,6 +98,10 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   readonly #idleSweeper: IdleSweeper | null;
   #closing = false;
   readonly #parent: Pid | undefined;
+  /** When the connection opened (ms since the epoch). */
+  readonly connectedAt = Date.now();
+  /** Why the connection ends, for the disconnect event: set by whoever closes it first. */
+  #endReason: string | null = null;
 
   constructor(init: SocketServerInit) {
     super(init.endpoint.runtime, init.parent === undefined ? { trapExits: true } : { trapExits: true, link: init.parent });
@@ -107,6 +122,38 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     this.#endpoint.socketOpened(this);
   }
 
+  /** The transport's name (`"websocket"`, `"longpoll"`). */
+  get transportName(): string {
+    return this.#transport.name;
+  }
+
+  /** What `endpoint.connections()` reports about this connection. */
+  info(): ConnectionInfo {
+    const channels: ChannelInfo[] = [];
+    for (const entry of this.#topics.values()) {
+      if (entry.state !== "joined") continue;
+      channels.push({
+        topic: entry.topic,
+        route: entry.server.route,
+        channel: entry.server.channelName,
+        pid: entry.server.pid,
+        mailbox: entry.server.mailboxSize,
+        joinedAt: entry.joinedAt,
+      });
+    }
+    return {
+      pid: this.pid,
+      path: this.#errorContext.path,
+      transport: this.#transport.name,
+      address: this.#errorContext.address,
+      socketId: this.socketId,
+      connectedAt: this.connectedAt,
+      mailbox: this.mailboxSize,
+      bufferedBytes: this.#transport.bufferedBytes,
+      channels,
+    };
+  }
+
   /** @internal When the client was last heard from (runtime clock ms), for the idle sweeper. */
   get lastSeen(): number {
     return this.#lastSeen;
@@ -125,6 +172,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   // ## TransportListener (called by the transport; everything goes through the mailbox, in order)
 
   frame(data: Uint8Array | string, binary: boolean, handled?: () => void): void {
+    if (FRAMES.hasSubscribers) this.#trace("in", data, binary);
     this.runtime.send(this.pid, new InboundFrame(data, binary, handled));
   }
 
@@ -138,12 +186,26 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   failed(error: FenixError): void {
     this.#reportClientError(error);
+    this.#endReason ??= error.code;
     this.#closing = true;
     this.stop(CLOSED);
   }
 
   overflow(): void {
     if (this.#closing) return;
+    if (SLOW_CONSUMERS.hasSubscribers) {
+      const { path, address } = this.#errorContext;
+      SLOW_CONSUMERS.publish({
+        source: this.#endpoint,
+        node: this.#endpoint.pubsub.nodeName,
+        path,
+        transport: this.#transport.name,
+        address,
+        socketId: this.socketId,
+        buffered: this.#transport.bufferedBytes,
+        limit: undefined,
+      } satisfies SlowConsumer);
+    }
     this.#fail(
       new ServerError(ServerErrorCode.SLOW_CONSUMER, "The client read too slowly; its outbound queue passed maxBufferedBytes.", {
         status: CloseCode.TRY_AGAIN_LATER,
@@ -154,16 +216,19 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   // ## ChannelHost
 
   write(frame: Frame): void {
+    if (FRAMES.hasSubscribers) this.#trace("out", frame, typeof frame !== "string");
     this.#transport.send(frame);
   }
 
   sendEncoded(data: Uint8Array, binary: boolean): void {
+    if (FRAMES.hasSubscribers) this.#trace("out", data, binary);
     this.#transport.sendEncoded(data, binary);
   }
 
   /** Closes the connection with a code the client reconnects after (never 1000). */
   close(code: number, reason: string): void {
     if (this.#closing) return;
+    this.#endReason ??= reason;
     this.#closing = true;
     this.#transport.close(code, reason);
     this.stop(CLOSED);
@@ -182,6 +247,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       if (message.from === this.#parent) this.#shutdown(message.reason);
       else this.#channelExited(message.from, message.reason);
     } else if (message instanceof TransportClosed) {
+      this.#endReason ??= "closed";
       this.#closing = true;
       this.stop(CLOSED);
     } else if (message === IDLE_CHECK) {
@@ -199,12 +265,26 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       const clean = isCleanExit(reason);
       this.#transport.close(clean ? CloseCode.GOING_AWAY : CloseCode.INTERNAL_ERROR, clean ? "closed" : "server error");
     }
-    if (!isCleanExit(reason)) this.#endpoint.logger.error("socket process crashed", { error: reason, ...this.#errorContext });
+    if (!isCleanExit(reason)) this.#endpoint.log("error", "socket process crashed", { error: reason, ...this.#errorContext });
+    if (DISCONNECTS.hasSubscribers) {
+      const { path, address } = this.#errorContext;
+      DISCONNECTS.publish({
+        source: this.#endpoint,
+        node: this.#endpoint.pubsub.nodeName,
+        path,
+        transport: this.#transport.name,
+        address,
+        socketId: this.socketId,
+        durationMs: Date.now() - this.connectedAt,
+        reason: isCleanExit(reason) ? (this.#endReason ?? "closed") : `crash: ${formatExitReason(reason)}`,
+      } satisfies SocketDisconnected);
+    }
     this.#endpoint.socketClosed(this);
   }
 
   /** The supervisor is shutting down (the endpoint stops): the client should reconnect, maybe elsewhere. */
   #shutdown(reason: ExitReason): void {
+    this.#endReason ??= "shutdown";
     if (!this.#closing) {
       this.#closing = true;
       this.#transport.close(CloseCode.SERVICE_RESTART, "server restart");
@@ -272,9 +352,9 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   #startJoin(message: Message, replaced: string | null): void {
     const joinRef = message.joinRef ?? message.ref ?? "";
-    const channelClass = this.#router.match(message.topic);
-    if (channelClass === undefined) {
-      this.#endpoint.logger.warn(`no channel route matches topic "${message.topic}"`, { ...this.#errorContext });
+    const route = this.#router.route(message.topic);
+    if (route === undefined) {
+      this.#endpoint.log("warn", `no channel route matches topic "${message.topic}"`, { ...this.#errorContext });
       this.#reply(null, message.ref, message.topic, "error", { reason: "unmatched topic" });
       this.#closeReplaced(message.topic, replaced);
       return;
@@ -284,8 +364,8 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       this.#closeReplaced(message.topic, replaced);
       return;
     }
-    const server = new ChannelServer(this.#endpoint, this, channelClass, message.topic, joinRef);
-    const entry: ChannelEntry = { topic: message.topic, joinRef, server, state: "joining", pending: null, replaced };
+    const server = new ChannelServer(this.#endpoint, this, route.target, message.topic, joinRef, route.pattern);
+    const entry: ChannelEntry = { topic: message.topic, joinRef, server, joinedAt: 0, state: "joining", pending: null, replaced };
     this.#topics.set(entry.topic, entry);
     this.runtime.send(server.pid, new JoinCommand(message));
   }
@@ -303,8 +383,10 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   #joinFinished(server: ChannelServer, joined: boolean): void {
     const entry = this.#topics.get(server.topic);
     if (entry === undefined || entry.server !== server || entry.state !== "joining") return;
-    if (joined) entry.state = "joined";
-    else this.#topics.delete(entry.topic);
+    if (joined) {
+      entry.state = "joined";
+      entry.joinedAt = Date.now();
+    } else this.#topics.delete(entry.topic);
     this.#closeReplaced(entry.topic, entry.replaced);
     this.#flushPending(entry);
   }
@@ -349,7 +431,6 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     if (isCleanExit(reason)) {
       this.#push(entry.joinRef, entry.joinRef, entry.topic, Reserved.CLOSE, EMPTY);
     } else {
-      this.#endpoint.logger.error(`channel ${entry.topic} crashed`, { error: reason, ...this.#errorContext });
       this.#push(entry.joinRef, entry.joinRef, entry.topic, Reserved.ERROR, { reason: "channel_crash" });
     }
   }
@@ -368,12 +449,26 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   #fail(error: ProtocolError | ServerError): void {
     this.#reportClientError(error);
+    this.#endReason ??= error.code;
     const code = error instanceof ProtocolError ? error.closeCode : (error.status ?? CloseCode.POLICY_VIOLATION);
     this.close(code, error.code);
   }
 
   #reportClientError(error: FenixError): void {
     this.#endpoint.reportClientError(error, this.#errorContext);
+  }
+
+  #trace(direction: "in" | "out", data: Uint8Array | string, binary: boolean): void {
+    const text = binary ? undefined : typeof data === "string" ? data.slice(0, TRACE_TEXT) : textDecoder.decode(data.subarray(0, TRACE_TEXT));
+    FRAMES.publish({
+      source: this.#endpoint,
+      node: this.#endpoint.pubsub.nodeName,
+      pid: this.pid.toString(),
+      direction,
+      binary,
+      bytes: typeof data === "string" ? Buffer.byteLength(data) : data.byteLength,
+      text,
+    } satisfies FrameTraced);
   }
 
   #idleCheck(): void {

@@ -44,6 +44,12 @@ export class TopicRouter<T> {
     this.#routes.push({ pattern: compileTopicPattern(pattern), target });
   }
 
+  /** The first route matching `topic`: its pattern and target, or undefined. */
+  route(topic: string): { readonly pattern: string; readonly target: T } | undefined {
+    for (const route of this.#routes) if (route.pattern.matches(topic)) return { pattern: route.pattern.source, target: route.target };
+    return undefined;
+  }
+
   /** The target of the first route matching `topic`, or undefined. */
   match(topic: string): T | undefined {
     for (const route of this.#routes) if (route.pattern.matches(topic)) return route.target;

@@ -273,6 +273,7 @@ export class ChannelTest<S extends Socket<object> = Socket<object>> {
     for (const subscription of this.#subscriptions) subscription.close();
     this.#subscriptions.clear();
     await this.#settler.settle();
+    this.#endpoint.dispose();
   }
 
   async #open(socket: S, id: string | null, context: ClientErrorContext): Promise<TestSocket<S>> {

@@ -11,6 +11,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import { broadcastEvent, broadcastEventFrom, localBroadcastEvent } from "../server/channel-broadcast.js";
 import type { ClientErrorContext, EndpointContext } from "../server/endpoint-context.js";
 import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "../server/fastlane.js";
+import { logRecord, logTelemetry } from "../server/telemetry-logger.js";
 import type { LogCollector } from "./log-collector.js";
 
 /** A client error the server reported during a channel test (what an endpoint's `clientError` event carries). */
@@ -41,11 +42,20 @@ export class TestEndpoint implements EndpointContext {
   /** The connections open now. */
   readonly sockets = new Set<Closable>();
 
+  /** Stops collecting this endpoint's telemetry log lines. */
+  readonly dispose: () => void;
+
   constructor(pubsub: PubSub, logger: LogCollector) {
     this.runtime = pubsub.runtime;
     this.pubsub = pubsub;
     this.logger = logger;
     pubsub.registerDispatcher(FASTLANE_DISPATCHER, fastlaneDispatcher);
+    // As an endpoint's logger does: log lines are what this endpoint, its PubSub and runtime publish.
+    this.dispose = logTelemetry(logger, (source) => source === this || source === pubsub || source === pubsub.runtime);
+  }
+
+  log(level: "debug" | "info" | "warn" | "error", message: string, meta?: Record<string, unknown>): void {
+    logRecord(this, this.pubsub.nodeName, level, message, meta);
   }
 
   broadcast(topic: string, event: string, payload: Payload): void {

@@ -84,7 +84,7 @@ export class LongPollHandler {
     }
     const work = method === "GET" ? this.#get(request, response, context) : this.#post(request, context);
     work.then(answer, (err: unknown) => {
-      this.#endpoint.logger.error("LongPoll request failed", { error: err, path: this.#mount.path });
+      this.#endpoint.log("error", "LongPoll request failed", { error: err, path: this.#mount.path });
       answer({ status: 500 });
     });
   }
