@@ -20,7 +20,6 @@ import { IdleSweeper } from "./idle-sweeper.js";
 import type { Socket } from "./socket.js";
 import type { TopicRouter } from "./topic-pattern.js";
 import { CloseCode, type Transport, type TransportListener } from "./transport.js";
-import { formatExitReason } from "../runtime/exit-reason.js";
 import { TelemetryEvent, telemetryChannels, type FrameTraced, type SlowConsumer, type SocketDisconnected } from "../telemetry/events.js";
 import type { ChannelInfo, ConnectionInfo } from "./connection-info.js";
 
@@ -276,7 +275,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
         address,
         socketId: this.socketId,
         durationMs: Date.now() - this.connectedAt,
-        reason: isCleanExit(reason) ? (this.#endReason ?? "closed") : `crash: ${formatExitReason(reason)}`,
+        reason: isCleanExit(reason) ? (this.#endReason ?? "closed") : "crash",
       } satisfies SocketDisconnected);
     }
     this.#endpoint.socketClosed(this);
