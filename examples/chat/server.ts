@@ -3,7 +3,9 @@
  * fenix/client, served by every endpoint at `/fenix/client.js`), with the chat socket at `/socket`, a room
  * server per room keeping its recent messages, and presence showing who is in each room. `/vendor` serves
  * the official `phoenix` client's browser build for pages that prefer it. With `REDIS_URL`, several of
- * them (on several ports or machines) make one chat. Import `startChatServer` to run it from tests.
+ * them (on several ports or machines) make one chat. `npm start` also serves the dashboard at
+ * `/dashboard` and Prometheus metrics at `/metrics`, to this machine only unless `DASHBOARD_PASSWORD` is
+ * set. Import `startChatServer` to run it from tests.
  */
 import { hostname } from "node:os";
 import { createRequire } from "node:module";
@@ -22,6 +24,8 @@ import {
   type TrackerOptions,
 } from "../../src/index.js";
 import { RedisAdapter, type RedisAdapterOptions } from "../../src/pubsub/redis/index.js";
+import { dashboardRequest, enableDashboard, localOnly, localOrToken, type Dashboard } from "../../src/dashboard/index.js";
+import { enableMetrics, type Metrics } from "../../src/metrics/index.js";
 import { chatSocket } from "./chat-socket.js";
 import { RoomDirectory } from "./room-directory.js";
 
@@ -44,6 +48,8 @@ export interface ChatServer {
    * room-names.ts); one meta per open tab, with the person's fingerprint when the client sent an identity.
    */
   readonly presence: Presence;
+  /** The dashboard's URL, when the `dashboard` option is on. */
+  readonly dashboardUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -79,6 +85,13 @@ export interface ChatServerOptions {
   presence?: TrackerOptions;
   /** How long a new room server waits for another node's history (ms). @defaultValue 500 */
   historySyncMs?: number;
+  /**
+   * Serve the dashboard at `/dashboard` and Prometheus metrics at `/metrics`: `true` for requests from
+   * this machine only, `{ password }` to let other machines in with it (`/dashboard?token=<password>`;
+   * `Authorization: Bearer <password>` for `/metrics`). `npm start` turns it on (see {@link optionsFromEnv}).
+   * @defaultValue false
+   */
+  dashboard?: boolean | { password?: string };
 }
 
 /** The demo's LongPoll secret when none is given: the same on every node, so polls may land anywhere. Demo only. */
@@ -103,22 +116,38 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   });
   endpoint.static("/vendor", phoenixStatic);
   endpoint.socket("/socket", chatSocket(rooms, presence), { longpoll: true, ...(options.websocket !== undefined ? { websocket: options.websocket } : {}) });
+  let dashboard: Dashboard | undefined;
+  let metrics: Metrics | undefined;
+  if (options.dashboard !== undefined && options.dashboard !== false) {
+    const password = options.dashboard === true ? undefined : options.dashboard.password;
+    const check = password === undefined || password === "" ? localOnly : localOrToken(password);
+    // Before start: the dashboard mounts its socket.
+    dashboard = enableDashboard(endpoint, { check, presence });
+    metrics = enableMetrics(endpoint, { path: "/metrics", check: (req) => check(dashboardRequest(req)) });
+  }
   await endpoint.start();
   return {
     url: endpoint.url,
     endpoint,
     rooms,
     presence,
+    dashboardUrl: dashboard === undefined ? undefined : `${endpoint.url}${dashboard.path}`,
     stop: async () => {
+      metrics?.stop();
       await endpoint.stop();
       await pubsub.stop();
     },
   };
 }
 
-/** The options `npm start` reads from the environment: PORT, REDIS_URL, NODE_NAME, SECRET_KEY_BASE. */
+/**
+ * The options `npm start` reads from the environment: PORT, REDIS_URL, NODE_NAME, SECRET_KEY_BASE, and
+ * for the dashboard and metrics DASHBOARD (`off` leaves them out) and DASHBOARD_PASSWORD (lets other
+ * machines in with it).
+ */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ChatServerOptions {
   const options: ChatServerOptions = { port: Number(env.PORT ?? 4000) };
+  options.dashboard = env.DASHBOARD === "off" ? false : { ...(env.DASHBOARD_PASSWORD ? { password: env.DASHBOARD_PASSWORD } : {}) };
   if (env.REDIS_URL !== undefined && env.REDIS_URL !== "") options.redisUrl = env.REDIS_URL;
   if (env.NODE_NAME !== undefined && env.NODE_NAME !== "") options.nodeName = env.NODE_NAME;
   if (env.SECRET_KEY_BASE !== undefined && env.SECRET_KEY_BASE !== "") options.secretKeyBase = env.SECRET_KEY_BASE;
@@ -140,17 +169,30 @@ async function main(): Promise<void> {
       name: options.nodeName ?? `chat@${hostname()}`,
       worker: ({ nodeName, adapter }) => startChatServer({ ...options, nodeName, ...(options.redisUrl === undefined ? { adapter } : {}) }),
     });
-    if (primary !== null) console.log(`Fenix chat listening on http://localhost:${options.port}: ${workers} workers, linked ${link}`);
+    if (primary !== null) {
+      console.log(`Fenix chat listening on http://localhost:${options.port}: ${workers} workers, linked ${link}`);
+      if (options.dashboard !== false) console.log(dashboardNotice(`http://localhost:${options.port}`, options));
+    }
     return;
   }
   const chat = await startChatServer(options);
   const linked = chat.endpoint.pubsub.status === "local" ? "" : ` as node ${chat.endpoint.pubsub.nodeName}, linked ${link}`;
   console.log(`Fenix chat listening on ${chat.url}${linked}`);
+  if (chat.dashboardUrl !== undefined) console.log(dashboardNotice(chat.url, options));
   const shutdown = () => {
     chat.stop().then(() => process.exit(0), () => process.exit(1));
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
+}
+
+/** Where the dashboard and the metrics are, and who may open them. */
+function dashboardNotice(url: string, options: ChatServerOptions): string {
+  const open = typeof options.dashboard === "object" && options.dashboard.password !== undefined;
+  const who = open
+    ? "this machine, and others with the password (?token=<DASHBOARD_PASSWORD>; Authorization: Bearer for /metrics)"
+    : "this machine only; set DASHBOARD_PASSWORD to let others in";
+  return `Dashboard: ${url}/dashboard, metrics: ${url}/metrics (${who})`;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

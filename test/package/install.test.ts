@@ -41,6 +41,10 @@ describe("the packed tarball", () => {
       "dist/src/cli/main.js",
       "dist/client/client.js",
       "dist/client/client.js.map",
+      "dist/dashboard/index.html",
+      "dist/dashboard/assets/dashboard.js",
+      "dist/src/metrics/index.js",
+      "dist/src/dashboard/index.js",
       "docs/channels.md",
       "templates/new/package.json.tpl",
       "templates/new/gitignore.tpl",
@@ -131,6 +135,32 @@ await endpoint.stop();
       conformance: "function",
     });
     expect(report.bundleBytes).toBeGreaterThan(10_000);
+  }, 60_000);
+
+  it("serves the dashboard and the metrics from the installed package", async () => {
+    writeFileSync(
+      join(app, "ops.mjs"),
+      `import { Endpoint } from "fenix";
+import { enableDashboard } from "fenix/dashboard";
+import { enableMetrics } from "fenix/metrics";
+
+const endpoint = new Endpoint({ port: 0, host: "127.0.0.1" });
+enableDashboard(endpoint);
+enableMetrics(endpoint, { path: "/metrics" });
+await endpoint.start();
+const page = await fetch(endpoint.url + "/dashboard");
+const html = await page.text();
+const script = html.match(/src="([^"]+\\.js)"/)?.[1];
+const asset = script === undefined ? null : await fetch(new URL(script, endpoint.url + "/dashboard/"));
+const metrics = await fetch(endpoint.url + "/metrics");
+const text = await metrics.text();
+console.log(JSON.stringify({ page: page.status, asset: asset?.status ?? null, metrics: metrics.status, hasConnections: /^fenix_connections/m.test(text) }));
+await endpoint.stop();
+`,
+    );
+    const result = await runCommand(process.execPath, ["ops.mjs"], app, {}, 30_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout.trim().split("\n").at(-1)!)).toEqual({ page: 200, asset: 200, metrics: 200, hasConnections: true });
   }, 60_000);
 
   it("links the fenix command: npx fenix --version and --help", async () => {
