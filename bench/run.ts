@@ -4,7 +4,7 @@
  * Socket.IO as three nodes linked through Redis, and Fenix as a cluster of 1 and 2 workers. Medians of
  * the repeats go to `bench/results/` as Markdown and JSON.
  *
- * Options: `--repeats=N` (default 3), `--only=fanout-1k,rtt,cross-node,…`, `--servers=fenix,ws,socketio`,
+ * Options: `--repeats=N` (default 3), `--only=fanout-1k,rtt,telemetry,cross-node,…`, `--servers=fenix,ws,socketio`,
  * `--quick` (one repeat, shorter windows).
  */
 import { execFileSync } from "node:child_process";
@@ -120,6 +120,28 @@ const scenarios: Scenario[] = [
     ...alone((server) => memory(server, quick ? [1_000, 5_000] : [1_000, 5_000, 10_000])),
   },
   { id: "join-storm", title: "join storm: 200 clients × 50 joins sent at once", ...alone((server) => joinStorm(server, 200, 50)) },
+  {
+    id: "telemetry",
+    title: "telemetry cost: fanout to 1,000 subscribers + the publisher, 50 broadcasts/s offered, Fenix with nobody listening to its telemetry against Fenix with fenix/metrics subscribed to every event",
+    note:
+      "The same Fenix server on CPU 1; in the second column `enableMetrics(endpoint)` listens to every telemetry event (joins, handled events, broadcasts with their subscribers and bytes…). " +
+      "The first column is what every Fenix figure above pays for telemetry: one `hasSubscribers` check per event site.",
+    columns: servers.includes("fenix")
+      ? [
+          { key: "off", label: "Fenix, no telemetry listener", short: "no listener" },
+          { key: "metrics", label: "Fenix with fenix/metrics", short: "fenix/metrics" },
+        ]
+      : [],
+    baseline: "off",
+    async run(column) {
+      const server = await startServer("fenix", { cpus: String(SERVER_CPU), ...(column === "metrics" ? { env: { FENIX_TELEMETRY: "metrics" } } : {}) });
+      try {
+        return await fanoutFixed(server, 1_000, 50, window);
+      } finally {
+        await server.stop();
+      }
+    },
+  },
   {
     id: "cross-node",
     title: `cross-node fanout through Redis: publisher on node A, 500 subscribers on B and 500 on C; 50 broadcasts/s for ${window} s, then the ramp (×1.25 per 2 s step)`,

@@ -4,6 +4,7 @@
  * Used by the single-process server (fenix.ts) and by each worker of the cluster one (fenix-cluster.ts).
  */
 import { Channel, Endpoint, noReply, ok, reply, silentLogger, Socket, type ChannelRoute, type Payload, type PubSub } from "../../src/index.js";
+import { enableMetrics } from "../../src/metrics/index.js";
 
 class BenchChannel extends Channel {
   override join() {
@@ -43,6 +44,8 @@ export async function startBenchEndpoint(port: number, pubsub?: PubSub): Promise
   const endpoint = new Endpoint({ port, host: "127.0.0.1", logger: silentLogger, checkOrigin: false, ...linked });
   endpoint.socket("/socket", BenchSocket);
   pubsub?.on("error", (error) => process.stderr.write(`${pubsub.nodeName}: ${error.message}\n`));
+  // FENIX_TELEMETRY=metrics subscribes fenix/metrics to every telemetry event (the telemetry scenario).
+  if (process.env.FENIX_TELEMETRY === "metrics") enableMetrics(endpoint);
   await endpoint.start();
   return {
     port: Number(new URL(endpoint.url).port),
