@@ -6,7 +6,8 @@
  * join the client receives who is in the room (`presence_state`, then `presence_diff` as people come and
  * go) and the room's recent messages (`history`); `new_msg` pushes are checked, acknowledged and
  * broadcast to everyone in the room, on every node (the sender included), with the name, an id and a
- * timestamp. The room servers record the broadcasts into the history.
+ * timestamp. The room servers record the broadcasts into the history; the room directory counts the
+ * channels of each room, so a room server stops only once its room has been empty here for a while.
  */
 import { Channel, error, ok, reply, type ChannelClass, type JsonObject, type Payload, type Presence } from "../../src/index.js";
 import { MAX_BODY_LENGTH, MAX_NAME_LENGTH, newMessage } from "./chat-message.js";
@@ -18,6 +19,9 @@ const AFTER_JOIN = Symbol("after join");
 /** Creates the chat channel class for one set of room servers and one presence tracker. */
 export function chatChannel(rooms: RoomDirectory, presence: Presence): ChannelClass {
   return class ChatChannel extends Channel<{ name: string }> {
+    /** Whether the room directory counts this channel in its room (from after the join to the end). */
+    #entered = false;
+
     override join(topic: string, payload: JsonObject) {
       const name = typeof payload.name === "string" ? payload.name.trim() : "";
       if (name.length < 1 || [...name].length > MAX_NAME_LENGTH) return error({ reason: "invalid name" });
@@ -42,6 +46,12 @@ export function chatChannel(rooms: RoomDirectory, presence: Presence): ChannelCl
       if (message !== AFTER_JOIN) return;
       // The room's presences pushed after every join and rejoin, as the client's Presence expects.
       this.push("presence_state", presence.list(this.topic));
+      // Counted here rather than in join, which may still fail to complete: terminate runs only after a
+      // completed join, and must count out exactly what was counted in.
+      if (!this.#entered) {
+        this.#entered = true;
+        rooms.entered(this.#room);
+      }
       const messages = await rooms.history(this.#room);
       this.push("history", { messages: messages.map((m) => ({ ...m })) });
     }
@@ -53,6 +63,10 @@ export function chatChannel(rooms: RoomDirectory, presence: Presence): ChannelCl
       if ([...body].length > MAX_BODY_LENGTH) return reply("error", { reason: `message longer than ${MAX_BODY_LENGTH} characters` });
       this.broadcast("new_msg", { ...newMessage(this.assigns.name, body) });
       return reply("ok");
+    }
+
+    override terminate() {
+      if (this.#entered) rooms.left(this.#room);
     }
 
     get #room(): string {

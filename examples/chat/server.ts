@@ -86,6 +86,12 @@ export interface ChatServerOptions {
   /** How long a new room server waits for another node's history (ms). @defaultValue 500 */
   historySyncMs?: number;
   /**
+   * How long a room may have no client on this node before its room server stops; the directory keeps
+   * the last messages of stopped rooms (the 1,000 most recently stopped) for their next client.
+   * @defaultValue 300_000 (5 minutes)
+   */
+  roomIdleMs?: number;
+  /**
    * Serve the dashboard at `/dashboard` and Prometheus metrics at `/metrics`: `true` for requests from
    * this machine only, `{ password }` to let other machines in with it (`/dashboard?token=<password>`;
    * `Authorization: Bearer <password>` for `/metrics`). `npm start` turns it on (see {@link optionsFromEnv}).
@@ -103,7 +109,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   const adapter = options.redisUrl !== undefined ? new RedisAdapter({ ...options.redis, url: options.redisUrl }) : options.adapter;
   const runtime = new Runtime({ node: options.nodeName ?? `chat@${hostname()}:${process.pid}` });
   const pubsub = new PubSub({ runtime, ...(adapter !== undefined ? { adapter } : {}) });
-  const rooms = new RoomDirectory(pubsub, options.historySyncMs);
+  const rooms = new RoomDirectory(pubsub, { syncTimeoutMs: options.historySyncMs, idleMs: options.roomIdleMs });
   const presence = new Presence(pubsub, options.presence);
   const endpoint = new Endpoint({
     pubsub,
