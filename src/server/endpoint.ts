@@ -49,8 +49,19 @@ export interface EndpointOptions {
   server?: Server;
   /** A folder served at `/`. More can be added with {@link Endpoint.static}. */
   staticDir?: string;
-  /** Which browser origins may open sockets (see {@link CheckOrigin}). @defaultValue `true` (same host) */
+  /**
+   * Which browser origins may open sockets (see {@link CheckOrigin}).
+   * @defaultValue `true`: loopback hosts and the hosts in `hosts`
+   */
   checkOrigin?: CheckOrigin;
+  /**
+   * The host names browsers reach this endpoint under, such as `["chat.example.com"]` or
+   * `["*.example.com"]` (bare names: no scheme, port or path). With `checkOrigin: true` a browser origin
+   * must be on one of them or on a loopback host; the request's own `Host` header is never trusted, since a
+   * DNS-rebinding page controls it. Not to be confused with `host`, the interface to listen on.
+   * @defaultValue none (only loopback origins pass)
+   */
+  hosts?: readonly string[];
   /** Largest frame accepted from a client, in bytes; bigger ones close the connection with 1009. @defaultValue 1 MiB */
   maxFrameBytes?: number;
   /** The PubSub to broadcast on. @defaultValue a PubSub of its own with the in-memory adapter */
@@ -85,8 +96,27 @@ export interface LongPollOptions {
   maxBufferedMessages?: number;
   /** UTF-8 bytes buffered for a client between two polls before its session is closed. @defaultValue the socket's `maxBufferedBytes` */
   maxBufferedBytes?: number;
-  /** Largest POST body accepted (bytes). @defaultValue 100 × the socket's `maxFrameBytes` */
+  /**
+   * Largest POST body accepted (bytes); the limit is enforced while the body streams in, and a bigger body
+   * is answered `{"status":413}` and its connection closed. Clients batch the frames they queued while a
+   * POST was in flight, so this leaves room for a few frames of `maxFrameBytes`.
+   * @defaultValue 4 × the socket's `maxFrameBytes` (4 MiB)
+   */
   maxBodyBytes?: number;
+  /**
+   * POST bodies one client address (the socket's peer address) may have being read at once; more are
+   * answered HTTP 429 with `Retry-After` and closed. Behind a proxy every client shares its address.
+   * @defaultValue 4
+   */
+  maxConcurrentPostsPerAddress?: number;
+  /**
+   * Sessions one client address may open per `newSessionsWindowMs`; more are answered HTTP 429 with
+   * `Retry-After` (the rest of the window) and closed.
+   * @defaultValue 60
+   */
+  maxNewSessionsPerAddress?: number;
+  /** The window `maxNewSessionsPerAddress` counts in (ms). @defaultValue 60000 */
+  newSessionsWindowMs?: number;
 }
 
 /** Options of one socket mount. */
@@ -311,7 +341,7 @@ export class Endpoint implements EndpointContext {
       authToken: options.authToken ?? false,
       maxBufferedBytes: positive(options.maxBufferedBytes ?? 8 * MiB, "maxBufferedBytes"),
       maxFrameBytes,
-      checkOrigin: compileOriginCheck(options.checkOrigin ?? this.#options.checkOrigin ?? true),
+      checkOrigin: compileOriginCheck(options.checkOrigin ?? this.#options.checkOrigin ?? true, this.#options.hosts),
       acceptsWebSocket: typeof websocket === "function" ? websocket : websocket ? ALWAYS : NEVER,
       wss: new WebSocketServer({
         noServer: true,
@@ -330,7 +360,10 @@ export class Endpoint implements EndpointContext {
         pubsubTimeoutMs: positive(lp.pubsubTimeoutMs ?? 2_000, "longpoll.pubsubTimeoutMs"),
         maxBufferedMessages: positive(lp.maxBufferedMessages ?? 10_000, "longpoll.maxBufferedMessages"),
         maxBufferedBytes: positive(lp.maxBufferedBytes ?? mount.maxBufferedBytes, "longpoll.maxBufferedBytes"),
-        maxBodyBytes: positive(lp.maxBodyBytes ?? maxFrameBytes * 100, "longpoll.maxBodyBytes"),
+        maxBodyBytes: positive(lp.maxBodyBytes ?? maxFrameBytes * 4, "longpoll.maxBodyBytes"),
+        maxConcurrentPostsPerAddress: positive(lp.maxConcurrentPostsPerAddress ?? 4, "longpoll.maxConcurrentPostsPerAddress"),
+        maxNewSessionsPerAddress: positive(lp.maxNewSessionsPerAddress ?? 60, "longpoll.maxNewSessionsPerAddress"),
+        newSessionsWindowMs: positive(lp.newSessionsWindowMs ?? 60_000, "longpoll.newSessionsWindowMs"),
       };
       this.#longpolls.set(`${mountPath === "/" ? "" : mountPath}/longpoll`, new LongPollHandler(this, mount, settings, this.#secretKeyBase));
     }

@@ -56,6 +56,10 @@ export const ServerErrorCode = {
   WORKER_FAILED: "FENIX_ERR_SERVER_WORKER_FAILED",
   /** A LongPoll POST line is neither a text frame nor standard base64 (answered with body status 400). */
   LONGPOLL_BAD_LINE: "FENIX_ERR_SERVER_LONGPOLL_BAD_LINE",
+  /** A client address had `longpoll.maxConcurrentPostsPerAddress` POST bodies in flight already (answered HTTP 429, closed). */
+  LONGPOLL_TOO_MANY_POSTS: "FENIX_ERR_SERVER_LONGPOLL_TOO_MANY_POSTS",
+  /** A client address opened `longpoll.maxNewSessionsPerAddress` sessions this window already (answered HTTP 429, closed). */
+  LONGPOLL_TOO_MANY_SESSIONS: "FENIX_ERR_SERVER_LONGPOLL_TOO_MANY_SESSIONS",
 } as const;
 
 /** One of the {@link ServerErrorCode} values. */

@@ -10,7 +10,7 @@ export type { FastlaneTarget } from "./fastlane.js";
 export type { ClientErrorListener, EndpointOptions, LongPollOptions, RequestHandler, SocketMountInfo, SocketOptions } from "./endpoint.js";
 export type { ChannelInfo, ConnectionInfo } from "./connection-info.js";
 export { logTelemetry } from "./telemetry-logger.js";
-export type { TelemetryOwner } from "./telemetry-logger.js";
+export type { LogTelemetryOptions, TelemetryOwner } from "./telemetry-logger.js";
 export type { ClientErrorContext, EndpointApi } from "./endpoint-context.js";
 export { ServerError, ServerErrorCode } from "./errors.js";
 export { consoleLogger, LogLevel, silentLogger } from "./logger.js";

@@ -1,13 +1,17 @@
 /**
  * The origin check that protects sockets from cross-site WebSocket hijacking: a browser's upgrade request
- * carries an `Origin` header, and only origins the endpoint allows may connect.
+ * carries an `Origin` header, and only origins the endpoint allows may connect. The default never trusts
+ * the request's own `Host` header, which a DNS-rebinding page controls.
  */
 import type { IncomingMessage } from "node:http";
+import { ServerError, ServerErrorCode } from "./errors.js";
 
 /**
  * Which origins may open a socket.
  *
- * - `true` (default): the origin's host must equal the request's own `Host` (scheme and port ignored).
+ * - `true` (default): the origin's host must be a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`) or
+ *   one of the endpoint's configured `hosts` (scheme and port ignored). The request's own `Host` header is
+ *   not consulted: with DNS rebinding a hostile page's origin and `Host` name the same attacker domain.
  * - a list such as `["https://example.com", "//another.com:888", "//*.other.com"]`: scheme, host and
  *   port are compared where the entry gives them; `*.x.com` matches `x.com` and its subdomains.
  * - a function deciding from the parsed origin and the request.
@@ -24,19 +28,48 @@ interface AllowedOrigin {
   readonly port: string | null;
 }
 
-/** Compiles a {@link CheckOrigin} setting into a predicate over the request. */
-export function compileOriginCheck(setting: CheckOrigin): (request: IncomingMessage) => boolean {
+/**
+ * Compiles a {@link CheckOrigin} setting into a predicate over the request.
+ *
+ * @remarks `hosts` are the host names the endpoint is served under (`"chat.example.com"`, or
+ * `"*.example.com"` for a domain and its subdomains); only `true` reads them. An entry that is not a bare
+ * host name throws `FENIX_ERR_SERVER_BAD_OPTION`, whatever the setting.
+ *
+ * @example
+ * ```ts
+ * const allowed = compileOriginCheck(true, ["chat.example.com"]);
+ * ```
+ */
+export function compileOriginCheck(setting: CheckOrigin, hosts: readonly string[] = []): (request: IncomingMessage) => boolean {
+  const configured = hosts.map(parseHost); // parsed whatever the setting, so a bad entry fails at once
   if (setting === false) return () => true;
   if (setting === true) {
-    return (request) =>
-      checkWith(request, (origin) => {
-        const host = hostWithoutPort(request.headers.host ?? "");
-        return host !== "" && origin.hostname.toLowerCase() === host;
-      });
+    return (request) => checkWith(request, (origin) => isLoopback(origin.hostname) || configured.some((a) => matches(a, origin)));
   }
   if (typeof setting === "function") return (request) => checkWith(request, (origin) => setting(origin, request));
   const allowed = setting.map(parseAllowed);
   return (request) => checkWith(request, (origin) => allowed.some((a) => matches(a, origin)));
+}
+
+/**
+ * Whether `hostname` (as `URL.hostname` gives it) names this machine: `localhost`, `127.0.0.0/8` or `[::1]`.
+ * A rebinding page cannot have such an origin, since the browser resolves these names itself.
+ */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  // URL parsing has already normalised IPv4 forms such as `0x7f.1` to dotted decimal and IPv6 to its short form.
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function parseHost(entry: string): AllowedOrigin {
+  if (typeof entry !== "string" || !/^(?:\*\.)?(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])$/i.test(entry)) {
+    throw new ServerError(
+      ServerErrorCode.BAD_OPTION,
+      `Option hosts must list bare host names such as "chat.example.com" or "*.example.com" (no scheme, port or path); got ${JSON.stringify(entry)}.`,
+    );
+  }
+  const wildcard = entry.startsWith("*.");
+  return { protocol: null, host: (wildcard ? entry.slice(2) : entry).toLowerCase(), wildcard, port: null };
 }
 
 function checkWith(request: IncomingMessage, test: (origin: URL) => boolean): boolean {
@@ -50,13 +83,6 @@ function checkWith(request: IncomingMessage, test: (origin: URL) => boolean): bo
   }
   if (origin.hostname === "") return false;
   return test(origin);
-}
-
-function hostWithoutPort(host: string): string {
-  const h = host.toLowerCase();
-  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
-  const colon = h.lastIndexOf(":");
-  return colon === -1 ? h : h.slice(0, colon);
 }
 
 function parseAllowed(entry: string): AllowedOrigin {

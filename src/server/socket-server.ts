@@ -353,7 +353,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     const joinRef = message.joinRef ?? message.ref ?? "";
     const route = this.#router.route(message.topic);
     if (route === undefined) {
-      this.#endpoint.log("warn", `no channel route matches topic "${message.topic}"`, { ...this.#errorContext });
+      this.#endpoint.log("warn", `no channel route matches topic "${message.topic}"`, { ...this.#errorContext, cause: "unmatched_topic" });
       this.#reply(null, message.ref, message.topic, "error", { reason: "unmatched topic" });
       this.#closeReplaced(message.topic, replaced);
       return;

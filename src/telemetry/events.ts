@@ -250,6 +250,11 @@ export interface LogRecorded extends TelemetryBase {
   readonly level: "debug" | "info" | "warn" | "error";
   readonly message: string;
   readonly meta: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * A stable key for what the record is about, such as `"unmatched_topic"`, where `message` varies (it
+   * names a topic, an id). The endpoint's logger rate-limits lines by it; without one, by level and message.
+   */
+  readonly cause?: string;
 }
 
 /** The payload type of each event name. */

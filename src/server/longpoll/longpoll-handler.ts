@@ -1,7 +1,8 @@
 /**
  * The HTTP side of LongPoll at `<mount>/longpoll`: CORS preflight, GET to open a session or poll it, POST
- * to deliver client frames. Every answer but OPTIONS and 400 is HTTP 200 with the real status in the JSON
- * body, as the official client expects. Sessions on another node are reached through the PubSub relay.
+ * to deliver client frames. Every answer but OPTIONS, 400 and 429 is HTTP 200 with the real status in the
+ * JSON body, as the official client expects. Sessions on another node are reached through the PubSub relay.
+ * A POST's token is checked before its body is read, and bodies are read within per-address quotas.
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -9,6 +10,9 @@ import { connectSocket, isAccepted, originAllowed, startConnection, type SocketM
 import type { ClientErrorContext, EndpointContext } from "../endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { parseQueryParams } from "../query-params.js";
+import { AddressQuota } from "./address-quota.js";
+import { announcesMoreThan, readBody } from "./body-reader.js";
+import { answerAndClose } from "./closing-answer.js";
 import { LongPollRelay } from "./longpoll-relay.js";
 import { LongPollSession, pollStatus } from "./longpoll-session.js";
 import { LongPollTransport } from "./longpoll-transport.js";
@@ -22,6 +26,9 @@ export interface LongPollSettings {
   readonly maxBufferedMessages: number;
   readonly maxBufferedBytes: number;
   readonly maxBodyBytes: number;
+  readonly maxConcurrentPostsPerAddress: number;
+  readonly maxNewSessionsPerAddress: number;
+  readonly newSessionsWindowMs: number;
 }
 
 const JSON_HEADERS = {
@@ -32,12 +39,22 @@ const JSON_HEADERS = {
 
 type Body = { status: number; token?: string; messages?: readonly string[] };
 
+/**
+ * An answer after which the connection is closed: a JSON body (HTTP 200), or a bare HTTP 429 with
+ * `Retry-After` — a body-less answer the official client takes as a server error, and retries with backoff.
+ */
+type Closing = { readonly close: "body"; readonly body: Body } | { readonly close: "busy"; readonly retryAfterMs: number };
+
+/** What a request is answered with; `null` when the client went away before it could be. */
+type Outcome = Body | Closing | null;
+
 /** @internal Serves `<mount>/longpoll` for one socket mount. */
 export class LongPollHandler {
   readonly #endpoint: EndpointContext;
   readonly #mount: SocketMount;
   readonly #settings: LongPollSettings;
   readonly #tokens: SessionTokens;
+  readonly #quota: AddressQuota;
   /** This node's sessions, by id. */
   readonly #sessions = new Map<string, LongPollSession>();
   #relay: LongPollRelay | null = null;
@@ -47,6 +64,14 @@ export class LongPollHandler {
     this.#mount = mount;
     this.#settings = settings;
     this.#tokens = new SessionTokens(secretKeyBase, mount.path);
+    this.#quota = new AddressQuota(
+      {
+        maxConcurrentPosts: settings.maxConcurrentPostsPerAddress,
+        maxNewSessions: settings.maxNewSessionsPerAddress,
+        newSessionsWindowMs: settings.newSessionsWindowMs,
+      },
+      endpoint.runtime.clock,
+    );
   }
 
   /** How many sessions live on this node. */
@@ -75,12 +100,20 @@ export class LongPollHandler {
       return;
     }
     const context: ClientErrorContext = { path: this.#mount.path, transport: "longpoll", address: request.socket.remoteAddress, socketId: null };
-    const answer = (body: Body) => {
-      if (!response.headersSent) response.writeHead(200, JSON_HEADERS).end(JSON.stringify(body));
+    const answer = (outcome: Outcome) => {
+      if (outcome === null) return;
+      if (!("close" in outcome)) {
+        if (!response.headersSent) response.writeHead(200, JSON_HEADERS).end(JSON.stringify(outcome));
+      } else if (outcome.close === "body") {
+        answerAndClose(request, response, { http: 200, headers: JSON_HEADERS, body: JSON.stringify(outcome.body) });
+      } else {
+        const retryAfter = String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)));
+        answerAndClose(request, response, { http: 429, headers: { "retry-after": retryAfter, "access-control-allow-origin": "*" }, body: "" });
+      }
     };
     if (!originAllowed(this.#endpoint, this.#mount, request, context)) {
-      request.resume();
-      return answer({ status: 403 });
+      // A POST from a refused origin is not read either.
+      return answer(method === "POST" ? { close: "body", body: { status: 403 } } : { status: 403 });
     }
     const work = method === "GET" ? this.#get(request, response, context) : this.#post(request, context);
     work.then(answer, (err: unknown) => {
@@ -95,7 +128,7 @@ export class LongPollHandler {
     this.#relay = null;
   }
 
-  async #get(request: IncomingMessage, response: ServerResponse, context: ClientErrorContext): Promise<Body> {
+  async #get(request: IncomingMessage, response: ServerResponse, context: ClientErrorContext): Promise<Body | Closing> {
     const token = tokenOf(request);
     const claims = this.#tokens.verify(token);
     if (claims !== null) {
@@ -121,7 +154,18 @@ export class LongPollHandler {
     return this.#open(request, context);
   }
 
-  async #open(request: IncomingMessage, context: ClientErrorContext): Promise<Body> {
+  async #open(request: IncomingMessage, context: ClientErrorContext): Promise<Body | Closing> {
+    const retryAfterMs = this.#quota.takeSession(addressOf(request));
+    if (retryAfterMs > 0) {
+      const { maxNewSessionsPerAddress: max, newSessionsWindowMs: windowMs } = this.#settings;
+      this.#endpoint.reportClientError(
+        new ServerError(ServerErrorCode.LONGPOLL_TOO_MANY_SESSIONS, `A client address opened more than ${max} LongPoll sessions within ${windowMs} ms.`, {
+          status: 429,
+        }),
+        context,
+      );
+      return { close: "busy", retryAfterMs };
+    }
     const authToken = request.headers["x-phoenix-authtoken"];
     const connected = await connectSocket(this.#endpoint, this.#mount, request, "longpoll", typeof authToken === "string" ? authToken : undefined, context);
     if (!isAccepted(connected)) return { status: connected.status };
@@ -153,21 +197,38 @@ export class LongPollHandler {
     return { status: 410, token: this.#tokens.sign({ session: id, node: this.#endpoint.pubsub.nodeName }), messages: [] };
   }
 
-  async #post(request: IncomingMessage, context: ClientErrorContext): Promise<Body> {
+  /**
+   * A POST, in the order that keeps an unauthenticated peer from making the server hold anything: the
+   * token (and, on this node, the session) first, then the announced length, then a body-read slot of the
+   * client's address, and only then the body, read with the limit enforced as it streams in.
+   */
+  async #post(request: IncomingMessage, context: ClientErrorContext): Promise<Outcome> {
     const claims = this.#tokens.verify(tokenOf(request));
-    const body = await readBody(request, this.#settings.maxBodyBytes);
-    if (body === null) {
+    const local = claims !== null && claims.node === this.#endpoint.pubsub.nodeName;
+    if (claims === null || (local && !this.#sessions.has(claims.session))) return { close: "body", body: { status: 410 } };
+
+    const { maxBodyBytes, maxConcurrentPostsPerAddress } = this.#settings;
+    if (announcesMoreThan(request, maxBodyBytes)) return this.#tooLarge(context);
+    const release = this.#quota.takePost(addressOf(request));
+    if (release === null) {
       this.#endpoint.reportClientError(
-        new ServerError(ServerErrorCode.LONGPOLL_BODY_TOO_LARGE, `A LongPoll POST body was larger than ${this.#settings.maxBodyBytes} bytes.`, {
-          status: 413,
+        new ServerError(ServerErrorCode.LONGPOLL_TOO_MANY_POSTS, `A client address already had ${maxConcurrentPostsPerAddress} LongPoll POST bodies being read.`, {
+          status: 429,
         }),
-        { ...context, socketId: null },
+        context,
       );
-      return { status: 413 };
+      return { close: "busy", retryAfterMs: 1_000 };
     }
-    if (claims === null) return { status: 410 };
+    let body;
+    try {
+      body = await readBody(request, maxBodyBytes);
+    } finally {
+      release();
+    }
+    if (body.kind === "aborted") return null;
+    if (body.kind === "too-large") return this.#tooLarge(context);
     const ndjson = (request.headers["content-type"] ?? "").includes("ndjson");
-    const lines = splitBatch(body, ndjson);
+    const lines = splitBatch(body.text, ndjson);
     for (const line of lines) {
       const error = this.#checkLine(line);
       if (error !== null) {
@@ -175,13 +236,22 @@ export class LongPollHandler {
         return { status: error.status ?? 400 };
       }
     }
-    if (claims.node === this.#endpoint.pubsub.nodeName) {
+    if (local) {
       const session = this.#sessions.get(claims.session);
       return { status: session === undefined ? 410 : await session.post(lines) };
     }
     const { windowMs, pubsubTimeoutMs } = this.#settings;
     const outcome = await this.#relayTo(claims.node, claims.session, { lp: "post", lines }, windowMs + pubsubTimeoutMs);
     return { status: outcome.kind === "result" ? outcome.status : outcome.kind === "timeout" ? 408 : 410 };
+  }
+
+  /** Reports a body over `maxBodyBytes`; its connection is closed without reading the rest. */
+  #tooLarge(context: ClientErrorContext): Closing {
+    this.#endpoint.reportClientError(
+      new ServerError(ServerErrorCode.LONGPOLL_BODY_TOO_LARGE, `A LongPoll POST body was larger than ${this.#settings.maxBodyBytes} bytes.`, { status: 413 }),
+      context,
+    );
+    return { close: "body", body: { status: 413 } };
   }
 
   #checkLine(line: string): ServerError | null {
@@ -213,26 +283,7 @@ function tokenOf(request: IncomingMessage): string | undefined {
   return typeof token === "string" && token.length > 0 ? token : undefined;
 }
 
-/** The request body as text, or `null` if it is longer than `maxBytes` (the rest is discarded). */
-function readBody(request: IncomingMessage, maxBytes: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    request.on("data", (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        over = true;
-        chunks.length = 0;
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => {
-      if (!over) resolve(Buffer.concat(chunks).toString("utf8"));
-    });
-    request.on("error", reject);
-  });
+/** The client's address as the socket sees it (a proxy in front of the endpoint is one address). */
+function addressOf(request: IncomingMessage): string {
+  return request.socket.remoteAddress ?? "unknown";
 }

@@ -1,7 +1,9 @@
 /**
  * A LongPoll session's process: it holds the session's transport, ends the session when the client
- * stops polling (no GET for more than 1.5 × `windowMs`), and serves requests relayed from other nodes on
- * the session's private topic. The socket's own process (a SocketServer) sits behind the transport.
+ * stops polling (no GET for more than 1.5 × `windowMs`; and within 0.5 × `windowMs` of its opening if
+ * the client never comes back with its token: both clients poll at once, so such a session belongs to a
+ * peer that opened it and left), and serves requests relayed from other nodes on the session's private topic. The socket's own
+ * process (a SocketServer) sits behind the transport.
  */
 import type { PubSub } from "../../pubsub/pubsub.js";
 import type { TimerHandle } from "../../runtime/clock.js";
@@ -36,6 +38,8 @@ export class LongPollSession extends Process {
   readonly #windowMs: number;
   readonly #onEnd: (id: string) => void;
   #lastPoll: number;
+  /** Whether the client came back with its token (a poll or a POST) since the session opened. */
+  #claimed = false;
   #timer: TimerHandle | null = null;
 
   constructor(runtime: Runtime, init: LongPollSessionInit) {
@@ -50,8 +54,9 @@ export class LongPollSession extends Process {
     this.#schedule(this.#timeoutMs);
   }
 
+  /** How long the session lives without a poll: short until the client first comes back, then 1.5 windows. */
   get #timeoutMs(): number {
-    return this.#windowMs * 1.5;
+    return this.#claimed ? this.#windowMs * 1.5 : this.#windowMs * 0.5;
   }
 
   /**
@@ -59,6 +64,7 @@ export class LongPollSession extends Process {
    * says its client went away.
    */
   async poll(abandoned?: AbortSignal): Promise<PollResult> {
+    this.#claimed = true;
     this.#lastPoll = this.runtime.clock.now();
     const result = await this.transport.poll(this.#windowMs, abandoned);
     this.#lastPoll = this.runtime.clock.now();
@@ -72,6 +78,7 @@ export class LongPollSession extends Process {
    * were validated by the handler; one that does not decode here is skipped.
    */
   async post(lines: readonly string[]): Promise<DeliveryStatus> {
+    this.#claimed = true;
     for (const line of lines) {
       const frame = decodeLine(line);
       if (frame === null) continue;

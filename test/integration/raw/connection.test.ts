@@ -32,7 +32,7 @@ describe("the handshake", () => {
     await expectHeartbeat(client);
   });
 
-  it("accepts an origin on the request's own host, whatever its port, and a request without an Origin", async () => {
+  it("accepts a loopback origin, whatever its port, and a request without an Origin", async () => {
     const server = await serveRaw();
     const port = new URL(server.httpUrl).port;
     for (const origin of [`http://127.0.0.1:${port}`, "https://127.0.0.1:9"]) {

@@ -1,4 +1,7 @@
-/** The origin check: same host by default, allow-lists with scheme/port/wildcards, functions, off. */
+/**
+ * The origin check: loopback and configured hosts by default (never the request's own Host, which DNS
+ * rebinding controls), allow-lists with scheme/port/wildcards, functions, off.
+ */
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import { compileOriginCheck } from "../../../src/server/origin.js";
@@ -10,14 +13,56 @@ function request(origin: string | undefined, host = "chat.example.com:4000"): In
 describe("compileOriginCheck", () => {
   it.each([
     [undefined, true],
-    ["http://chat.example.com:4000", true],
-    ["https://chat.example.com", true],
-    ["http://CHAT.example.com:9999", true],
-    ["http://evil.example.com:4000", false],
+    ["http://localhost:4000", true],
+    ["https://LOCALHOST", true],
+    ["http://127.0.0.1:5173", true],
+    ["http://127.8.9.10", true],
+    ["http://0x7f.1", true],
+    ["http://[::1]:4000", true],
+    ["http://chat.example.com:4000", false],
+    ["http://localhost.evil.example", false],
+    ["http://127.0.0.1.evil.example", false],
+    ["http://128.0.0.1", false],
+    ["http://[::2]", false],
     ["null", false],
     ["not a url", false],
-  ])("with true, origin %j passes: %s", (origin, expected) => {
+  ])("with true and no hosts, origin %j passes: %s", (origin, expected) => {
     expect(compileOriginCheck(true)(request(origin))).toBe(expected);
+  });
+
+  it("with true, refuses a rebinding origin that names the request's own Host", () => {
+    const check = compileOriginCheck(true);
+    expect(check(request("http://evil.example", "evil.example"))).toBe(false);
+    expect(check(request("http://evil.example:4000", "evil.example:4000"))).toBe(false);
+  });
+
+  const hosts = compileOriginCheck(true, ["chat.example.com", "*.example.org", "[::2]"]);
+  it.each([
+    ["http://chat.example.com:4000", "chat.example.com:4000", true],
+    ["https://CHAT.example.com", "other.host", true],
+    ["http://chat.example.com:9999", "chat.example.com", true],
+    ["https://example.org", "example.org", true],
+    ["https://a.b.example.org", "example.org", true],
+    ["http://[::2]:4000", "[::2]:4000", true],
+    ["http://localhost:4000", "chat.example.com", true],
+    ["http://evil.example", "evil.example", false],
+    ["https://chat.example.com.evil.example", "chat.example.com", false],
+    ["https://notexample.org", "notexample.org", false],
+  ])("with true and hosts, origin %j (Host %j) passes: %s", (origin, host, expected) => {
+    expect(hosts(request(origin, host))).toBe(expected);
+  });
+
+  it.each([["https://chat.example.com"], ["chat.example.com:4000"], ["chat.example.com/"], [""], ["*"]])(
+    "throws FENIX_ERR_SERVER_BAD_OPTION for the hosts entry %j",
+    (entry) => {
+      expect(() => compileOriginCheck(true, [entry])).toThrow(expect.objectContaining({ code: "FENIX_ERR_SERVER_BAD_OPTION" }));
+      expect(() => compileOriginCheck(false, [entry])).toThrow(expect.objectContaining({ code: "FENIX_ERR_SERVER_BAD_OPTION" }));
+    },
+  );
+
+  it("reads hosts only with true: an allow-list or a function decides alone", () => {
+    expect(compileOriginCheck(["https://app.example"], ["chat.example.com"])(request("https://chat.example.com"))).toBe(false);
+    expect(compileOriginCheck(() => false, ["chat.example.com"])(request("https://chat.example.com"))).toBe(false);
   });
 
   const list = compileOriginCheck(["https://example.com", "//another.com:888", "//*.other.com"]);
