@@ -41,4 +41,7 @@ export { InitFailedError } from "./init-failed-error.js";
 export { UnhandledMessageError } from "./unhandled-message-error.js";
 export type { UnhandledMessageCode } from "./unhandled-message-error.js";
 export { Task } from "./task.js";
+export { configureEscapedErrors } from "./escaped-errors.js";
+export type { EscapedErrorOptions, EscapeOrigin, OrphanErrorPolicy } from "./escaped-errors.js";
+export { currentProcess } from "./process-context.js";
 export type { TaskOptions, TaskStartOptions } from "./task.js";

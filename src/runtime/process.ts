@@ -6,6 +6,7 @@
 import type { ExitReason } from "./exit-reason.js";
 import { Mailbox } from "./mailbox.js";
 import type { Pid } from "./pid.js";
+import { crashEscaped, processContext } from "./process-context.js";
 import { attachProcess, endProcess } from "./process-hooks.js";
 import type { ProcessHooks, ProcessSlot } from "./process-hooks.js";
 import { defaultRuntime } from "./runtime.js";
@@ -79,6 +80,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * **Suspension.** `runtime.suspend(pid)` holds the mailbox: messages queue but are not handled until
  * `runtime.resume(pid)`. Exit signals are not held.
  *
+ * **Escaped errors.** Each drain of the mailbox runs inside the process's async context (see
+ * `currentProcess`), so what a handler starts and does not await — a floating promise, a timer, an I/O
+ * listener — carries the process. When such work throws or rejects unhandled, the process ends with the
+ * error as reason, as if its handler had thrown, instead of the Node.js process going down (see
+ * docs/processes.md, "Escaped errors").
+ *
  * **Re-entrancy.** If the process ends while an async handler is still running (a linked process crashed,
  * someone sent a `"kill"`), it handles nothing afterwards, and what that handler's promise later does is
  * ignored. Code after an `await` in a handler can check {@link Process.alive}.
@@ -119,8 +126,11 @@ export abstract class Process {
     deliver: (process, message) => process.#deliver(message),
     halt: (process) => process.#halt(),
     hold: (process, held) => process.#hold(held),
-    exited: (process, reason) => process.onExit(reason),
+    // Run in the ending process's own context: what onExit starts belongs to it, not to whoever ended it.
+    exited: (process, reason) => processContext.run(process, Process.#onExitOf, process, reason),
   };
+  static readonly #onExitOf = (process: Process, reason: ExitReason): void => process.onExit(reason);
+  static readonly #drainOf = (process: Process): void => process.#drain();
 
   readonly #mailbox = new Mailbox<unknown>();
   readonly #slot: ProcessSlot;
@@ -131,6 +141,8 @@ export abstract class Process {
   #budget = DRAIN_BUDGET;
   /** Created on the first delivery, then reused for every scheduled drain. */
   #drainSoon: (() => void) | undefined;
+  /** Ended by an error that escaped its handlers (see {@link Process.endedByEscapedError}). */
+  #escaped = false;
 
   /**
    * Registers the process with `runtime`; it is alive when the constructor returns.
@@ -231,6 +243,23 @@ export abstract class Process {
     this.#end(reason);
   }
 
+  /**
+   * Whether the process ended because an error escaped its handlers: a promise it started and did not
+   * await rejected, or a timer or listener it set up threw.
+   *
+   * @remarks Already true when {@link Process.onExit} runs, so a subclass can report where it crashed.
+   */
+  protected get endedByEscapedError(): boolean {
+    return this.#escaped;
+  }
+
+  /** @internal Ends the process with an error that escaped its handlers; nothing on a dead process. */
+  [crashEscaped](error: unknown): void {
+    if (!this.#alive) return;
+    this.#escaped = true;
+    this.#end(error);
+  }
+
   #end(reason: ExitReason): void {
     this.runtime[endProcess](this.#slot, reason);
   }
@@ -243,7 +272,9 @@ export abstract class Process {
 
   #schedule(): void {
     this.#state = DrainState.scheduled;
-    queueMicrotask((this.#drainSoon ??= () => this.#drain()));
+    // One context switch per drain, not per message: the messages of a drain share it, and so does what
+    // the drain schedules (the yield to the event loop, the continuation of an async handler).
+    queueMicrotask((this.#drainSoon ??= () => processContext.run(this, Process.#drainOf, this)));
   }
 
   #hold(held: boolean): void {

@@ -6,6 +6,7 @@
 import { assertDelay, realClock } from "./clock.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { RuntimeError, RuntimeErrorCode } from "./errors.js";
+import { installEscapedErrorHandlers } from "./escaped-errors.js";
 import { formatExitReason, isCleanExit } from "./exit-reason.js";
 import type { DownMessage, ExitMessage, ExitReason } from "./exit-reason.js";
 import { Pid, PID_OWNER, Ref } from "./pid.js";
@@ -123,6 +124,11 @@ export function runtimeOf(pid: Pid): Runtime | undefined {
  * with any other reason (so `"killed"` spreads as `"killed"`; a `"kill"` that arrives over a link is an
  * ordinary reason). Links are removed when either side ends.
  *
+ * **Escaped errors.** The first Runtime created adds listeners for `unhandledRejection` and
+ * `uncaughtException`: an error that escapes work a process started (a promise it did not await, a
+ * timer, a listener) ends that process, reported to `onCrash` like a handler crash; an error no live
+ * process owns follows `configureEscapedErrors` (by default: logged, and the node keeps serving).
+ *
  * **Synchronous propagation.** Exits spread synchronously: when `exit`, `link` or a process's `stop`
  * returns, every process the exit reaches is already dead. The spread is breadth-first from a work list,
  * not recursive, so long chains cannot overflow the stack. A call made while an exit is spreading (say
@@ -168,6 +174,7 @@ export class Runtime {
     this.clock = clock;
     this.node = node;
     this.#onCrash = onCrash;
+    installEscapedErrorHandlers();
   }
 
   /** Number of live processes. */

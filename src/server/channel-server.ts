@@ -347,7 +347,7 @@ export class ChannelServer extends Process {
   }
 
   #publishCrash(error: unknown): void {
-    const during = this.#during ?? "exit";
+    const during = this.endedByEscapedError ? "async" : (this.#during ?? "exit");
     if (during === "handleIn" && HANDLED_IN.hasSubscribers && this.#inFlight !== null) this.#publishHandledIn(this.#inFlight, "crash");
     if (!CRASHES.hasSubscribers) return;
     const now = performance.now();

@@ -84,6 +84,25 @@ export interface EndpointOptions {
    * @defaultValue 32 random bytes generated when the endpoint is created (valid for this endpoint only)
    */
   secretKeyBase?: string;
+  /**
+   * How long {@link Endpoint.stop} spends draining before it stops (ms): new connections are refused with
+   * HTTP 503 and the open ones are closed with 1012 in `drainBatches` batches spread over this period, so
+   * their clients reconnect to the other nodes a few at a time. `0` closes every connection at once, which
+   * suits a single node (there is nowhere else to go) and tests; behind a load balancer, pick a period
+   * well inside the grace period your orchestrator gives a stopping process (see {@link Endpoint.drain}).
+   * @defaultValue 0
+   */
+  drainMs?: number;
+  /** How many batches a drain closes connections in. @defaultValue 10 */
+  drainBatches?: number;
+}
+
+/** Options of {@link Endpoint.drain} and of {@link Endpoint.stop}. */
+export interface DrainOptions {
+  /** The period connections are closed over (ms); `0` closes them all at once. @defaultValue the endpoint's `drainMs` */
+  periodMs?: number;
+  /** How many batches the connections are closed in. @defaultValue the endpoint's `drainBatches` */
+  batches?: number;
 }
 
 /** LongPoll options of one socket mount (see {@link SocketOptions.longpoll}). */
@@ -179,6 +198,8 @@ interface Closable {
 }
 
 const MiB = 1024 * 1024;
+/** How long a drain waits, after its last batch, for the connections to end before `stop()` takes over. */
+const DRAIN_GRACE_MS = 5_000;
 const ALWAYS = (): boolean => true;
 const NEVER = (): boolean => false;
 
@@ -216,7 +237,13 @@ export class Endpoint implements EndpointContext {
   /** Stops writing this endpoint's telemetry to its logger (on stop). */
   readonly #stopLogging: () => void;
   readonly #clientErrorListeners: ClientErrorListener[] = [];
-  #state: "new" | "started" | "stopping" | "stopped" = "new";
+  #state: "new" | "started" | "draining" | "stopping" | "stopped" = "new";
+  /** The running drain, and how to cut it short (stop() during a drain). */
+  #drain: { readonly done: Promise<void>; readonly cut: () => void } | null = null;
+  /** Wakes a drain waiting for the last connection to end. */
+  #onLastClosed: (() => void) | null = null;
+  /** The running or finished stop. */
+  #stopped: Promise<void> | null = null;
   #supervisor: Pid | null = null;
 
   constructor(options: EndpointOptions = {}) {
@@ -227,6 +254,10 @@ export class Endpoint implements EndpointContext {
       throw new ServerError(ServerErrorCode.BAD_OPTION, "Option secretKeyBase must be a string of at least 32 characters.");
     }
     this.#secretKeyBase = options.secretKeyBase ?? randomBytes(32).toString("base64");
+    if (!Number.isFinite(nonNegative(options.drainMs ?? 0, "drainMs"))) {
+      throw new ServerError(ServerErrorCode.BAD_OPTION, "Option drainMs must be a finite number of milliseconds.");
+    }
+    positive(options.drainBatches ?? 1, "drainBatches");
     this.#ownsPubSub = options.pubsub === undefined;
     this.pubsub = options.pubsub ?? new PubSub({ runtime: this.runtime });
     this.pubsub.registerDispatcher(FASTLANE_DISPATCHER, fastlaneDispatcher);
@@ -435,11 +466,109 @@ export class Endpoint implements EndpointContext {
   }
 
   /**
-   * Closes every connection with 1012 (the client reconnects, to another node if there is one), stops
-   * accepting new ones, and stops the PubSub and the HTTP server it created.
+   * Drains the endpoint: refuses new connections (WebSocket upgrades and new LongPoll sessions get HTTP
+   * 503, so balancers and clients go elsewhere), then closes the open ones with 1012 in batches spread
+   * over a period, and resolves once they have all ended. The endpoint stays in this state (PubSub up,
+   * HTTP server listening) until {@link Endpoint.stop}.
+   *
+   * @remarks
+   * The period is cut into `batches` equal slots; each slot starts by closing its share of the
+   * connections still open, oldest first (the first at once, the last after `(batches - 1) / batches` of
+   * the period, taking whatever is left, newcomers included). Clients reconnect after their backoff,
+   * through the balancer, to a node that accepts: spreading the closes spreads the reconnects and the
+   * joins that follow them over the other nodes. LongPoll sessions end the same way: a parked poll is
+   * answered 410 (session gone), a later one 503; both clients then reconnect and rejoin. Disconnect
+   * telemetry gives the reason `"drain"`. Connections still open 5 s after the last batch are left to
+   * `stop()`. Calling `drain()` again returns the running drain; `stop()` during a
+   * drain closes what is left at once.
+   *
+   * @throws ServerError `FENIX_ERR_SERVER_BAD_STATE` before `start()`, or a bad period or batch count
+   * (`FENIX_ERR_SERVER_BAD_OPTION`).
+   * @example
+   * ```ts
+   * process.once("SIGTERM", async () => {
+   *   await endpoint.drain({ periodMs: 10_000, batches: 20 });
+   *   await endpoint.stop();
+   * });
+   * ```
    */
-  async stop(): Promise<void> {
-    if (this.#state === "stopping" || this.#state === "stopped") return;
+  drain(options: DrainOptions = {}): Promise<void> {
+    if (this.#drain !== null) return this.#drain.done;
+    if (this.#state === "stopping" || this.#state === "stopped") return Promise.resolve();
+    if (this.#state !== "started") {
+      throw new ServerError(ServerErrorCode.BAD_STATE, `The endpoint is ${this.#state}; only a started endpoint drains.`);
+    }
+    const periodMs = nonNegative(options.periodMs ?? this.#options.drainMs ?? 0, "periodMs");
+    if (!Number.isFinite(periodMs)) throw new ServerError(ServerErrorCode.BAD_OPTION, "Option periodMs must be a finite number of milliseconds.");
+    const batches = Math.max(1, Math.floor(positive(options.batches ?? this.#options.drainBatches ?? 10, "batches")));
+    this.#state = "draining";
+    for (const longpoll of this.#longpolls.values()) longpoll.drain();
+    const clock = this.runtime.clock;
+    const timers = new Set<ReturnType<typeof clock.setTimeout>>();
+    const told = new WeakSet<Closable>();
+    let cut = false;
+    let wake: () => void = () => {};
+    const closeBatch = (index: number): void => {
+      const open = [...this.#sockets].filter((socket) => !told.has(socket));
+      const share = index >= batches - 1 ? open.length : Math.ceil(open.length / (batches - index));
+      for (const socket of open.slice(0, share)) {
+        told.add(socket);
+        if (isDrainable(socket)) socket.drain();
+        else socket.close(CloseCode.SERVICE_RESTART, "drain");
+      }
+    };
+    const run = async (): Promise<void> => {
+      for (let index = 0; index < batches && !cut; index++) {
+        if (index > 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            const timer = clock.setTimeout(() => {
+              timers.delete(timer);
+              resolve();
+            }, periodMs / batches);
+            timers.add(timer);
+          });
+        }
+        if (!cut) closeBatch(index);
+      }
+      if (cut || this.#sockets.size === 0) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        this.#onLastClosed = resolve;
+        const timer = clock.setTimeout(resolve, DRAIN_GRACE_MS);
+        timers.add(timer);
+      });
+      this.#onLastClosed = null;
+    };
+    const done = run().finally(() => {
+      for (const timer of timers) clock.clearTimeout(timer);
+    });
+    this.#drain = {
+      done,
+      cut: () => {
+        cut = true;
+        wake();
+      },
+    };
+    return done;
+  }
+
+  /**
+   * Stops the endpoint: drains it first when a drain period is set (`options.periodMs`, else the endpoint's
+   * `drainMs`; see {@link Endpoint.drain}), then closes every connection left with 1012 (the client
+   * reconnects, to another node if there is one), stops accepting new ones, and stops the PubSub and the
+   * HTTP server it created. Called during a drain started by {@link Endpoint.drain}, closes what is left
+   * at once; called again while stopping, returns the same promise.
+   */
+  stop(options: DrainOptions = {}): Promise<void> {
+    this.#stopped ??= this.#stop(options);
+    return this.#stopped;
+  }
+
+  async #stop(options: DrainOptions): Promise<void> {
+    const periodMs = options.periodMs ?? this.#options.drainMs ?? 0;
+    if (this.#state === "started" && periodMs > 0) await this.drain(options);
+    this.#drain?.cut();
     this.#state = "stopping";
     for (const mount of this.#mounts.values()) mount.wss.close();
     for (const longpoll of this.#longpolls.values()) longpoll.stop();
@@ -576,6 +705,7 @@ export class Endpoint implements EndpointContext {
   /** @internal */
   socketClosed(socket: Closable): void {
     this.#sockets.delete(socket);
+    if (this.#sockets.size === 0) this.#onLastClosed?.();
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -606,6 +736,11 @@ export class Endpoint implements EndpointContext {
 /** A tracked connection that can describe itself (every connection process can). */
 function isInspectable(socket: Closable): socket is Closable & { readonly pid: Pid; info(): ConnectionInfo } {
   return typeof (socket as { info?: unknown }).info === "function";
+}
+
+/** A tracked connection that can close itself as part of a drain (every connection process can). */
+function isDrainable(socket: Closable): socket is Closable & { drain(): void } {
+  return typeof (socket as { drain?: unknown }).drain === "function";
 }
 
 function positive(value: number, name: string): number {

@@ -281,6 +281,15 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     this.#endpoint.socketClosed(this);
   }
 
+  /**
+   * The endpoint drains: closes like a shutdown (1012, the client reconnects, to another node if there is
+   * one) before the supervisor stops, and reports the disconnect as `"drain"`.
+   */
+  drain(): void {
+    this.#endReason ??= "drain";
+    this.close(CloseCode.SERVICE_RESTART, "server restart");
+  }
+
   /** The supervisor is shutting down (the endpoint stops): the client should reconnect, maybe elsewhere. */
   #shutdown(reason: ExitReason): void {
     this.#endReason ??= "shutdown";

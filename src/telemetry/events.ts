@@ -91,7 +91,7 @@ export interface SocketDisconnected extends TelemetryBase {
   readonly socketId: string | null;
   /** How long the connection lived. */
   readonly durationMs: number;
-  /** Why: `"closed"` (the client went away), `"crash"`, `"shutdown"` (the endpoint stops), or an error code such as `FENIX_ERR_SERVER_IDLE_TIMEOUT`. */
+  /** Why: `"closed"` (the client went away), `"crash"`, `"shutdown"` (the endpoint stops), `"drain"` (closed by `endpoint.drain()`), `"disconnected"` (`endpoint.disconnect(id)`), or an error code such as `FENIX_ERR_SERVER_IDLE_TIMEOUT`. */
   readonly reason: string;
 }
 
@@ -163,8 +163,12 @@ export interface ChannelCrashed extends ChannelTelemetry {
   readonly reason: string;
   /** The thrown value or exit reason. */
   readonly error: unknown;
-  /** Where it crashed: in `join`, `handleIn`, `handleInfo`, `handleOut`, or its process was killed (`"exit"`). */
-  readonly during: "join" | "handleIn" | "handleInfo" | "handleOut" | "exit";
+  /**
+   * Where it crashed: in `join`, `handleIn`, `handleInfo`, `handleOut`, its process was killed (`"exit"`),
+   * or an error escaped work the channel started and did not await — a floating promise, a timer, a
+   * listener (`"async"`).
+   */
+  readonly during: "join" | "handleIn" | "handleInfo" | "handleOut" | "exit" | "async";
   /** How long the channel was joined (0 for a crash in join). */
   readonly durationMs: number;
 }

@@ -3,6 +3,7 @@
  * to deliver client frames. Every answer but OPTIONS, 400 and 429 is HTTP 200 with the real status in the
  * JSON body, as the official client expects. Sessions on another node are reached through the PubSub relay.
  * A POST's token is checked before its body is read, and bodies are read within per-address quotas.
+ * While the endpoint drains, no new session is opened (HTTP 503), so clients go to another node.
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -40,10 +41,11 @@ const JSON_HEADERS = {
 type Body = { status: number; token?: string; messages?: readonly string[] };
 
 /**
- * An answer after which the connection is closed: a JSON body (HTTP 200), or a bare HTTP 429 with
- * `Retry-After` — a body-less answer the official client takes as a server error, and retries with backoff.
+ * An answer after which the connection is closed: a JSON body (HTTP 200), or a bare HTTP 429 (over a
+ * quota) or 503 (draining) with `Retry-After` — a body-less answer the official client takes as a server
+ * error, and retries with backoff.
  */
-type Closing = { readonly close: "body"; readonly body: Body } | { readonly close: "busy"; readonly retryAfterMs: number };
+type Closing = { readonly close: "body"; readonly body: Body } | { readonly close: "busy"; readonly http: 429 | 503; readonly retryAfterMs: number };
 
 /** What a request is answered with; `null` when the client went away before it could be. */
 type Outcome = Body | Closing | null;
@@ -58,6 +60,8 @@ export class LongPollHandler {
   /** This node's sessions, by id. */
   readonly #sessions = new Map<string, LongPollSession>();
   #relay: LongPollRelay | null = null;
+  /** Set when the endpoint drains: new sessions are refused, the open ones are closed by the endpoint. */
+  #draining = false;
 
   constructor(endpoint: EndpointContext, mount: SocketMount, settings: LongPollSettings, secretKeyBase: string) {
     this.#endpoint = endpoint;
@@ -108,7 +112,7 @@ export class LongPollHandler {
         answerAndClose(request, response, { http: 200, headers: JSON_HEADERS, body: JSON.stringify(outcome.body) });
       } else {
         const retryAfter = String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)));
-        answerAndClose(request, response, { http: 429, headers: { "retry-after": retryAfter, "access-control-allow-origin": "*" }, body: "" });
+        answerAndClose(request, response, { http: outcome.http, headers: { "retry-after": retryAfter, "access-control-allow-origin": "*" }, body: "" });
       }
     };
     if (!originAllowed(this.#endpoint, this.#mount, request, context)) {
@@ -120,6 +124,14 @@ export class LongPollHandler {
       this.#endpoint.log("error", "LongPoll request failed", { error: err, path: this.#mount.path });
       answer({ status: 500 });
     });
+  }
+
+  /**
+   * Refuses new sessions from now on (HTTP 503): the endpoint is draining. Polls and posts of open
+   * sessions are still served until the endpoint closes their connections.
+   */
+  drain(): void {
+    this.#draining = true;
   }
 
   /** Ends the relay; the sessions end with their connections. */
@@ -155,6 +167,8 @@ export class LongPollHandler {
   }
 
   async #open(request: IncomingMessage, context: ClientErrorContext): Promise<Body | Closing> {
+    // A client whose session was closed by the drain lands here too: 503 makes both clients reconnect.
+    if (this.#draining) return { close: "busy", http: 503, retryAfterMs: 1_000 };
     const retryAfterMs = this.#quota.takeSession(addressOf(request));
     if (retryAfterMs > 0) {
       const { maxNewSessionsPerAddress: max, newSessionsWindowMs: windowMs } = this.#settings;
@@ -164,7 +178,7 @@ export class LongPollHandler {
         }),
         context,
       );
-      return { close: "busy", retryAfterMs };
+      return { close: "busy", http: 429, retryAfterMs };
     }
     const authToken = request.headers["x-phoenix-authtoken"];
     const connected = await connectSocket(this.#endpoint, this.#mount, request, "longpoll", typeof authToken === "string" ? authToken : undefined, context);
@@ -217,7 +231,7 @@ export class LongPollHandler {
         }),
         context,
       );
-      return { close: "busy", retryAfterMs: 1_000 };
+      return { close: "busy", http: 429, retryAfterMs: 1_000 };
     }
     let body;
     try {
