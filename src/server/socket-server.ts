@@ -193,17 +193,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   overflow(): void {
     if (this.#closing) return;
     if (SLOW_CONSUMERS.hasSubscribers) {
-      const { path, address } = this.#errorContext;
-      SLOW_CONSUMERS.publish({
-        source: this.#endpoint,
-        node: this.#endpoint.pubsub.nodeName,
-        path,
-        transport: this.#transport.name,
-        address,
-        socketId: this.socketId,
-        buffered: this.#transport.bufferedBytes,
-        limit: undefined,
-      } satisfies SlowConsumer);
+      SLOW_CONSUMERS.publish({ ...this.#telemetry(), buffered: this.#transport.bufferedBytes, limit: undefined } satisfies SlowConsumer);
     }
     this.#fail(
       new ServerError(ServerErrorCode.SLOW_CONSUMER, "The client read too slowly; its outbound queue passed maxBufferedBytes.", {
@@ -266,14 +256,8 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     }
     if (!isCleanExit(reason)) this.#endpoint.log("error", "socket process crashed", { error: reason, ...this.#errorContext });
     if (DISCONNECTS.hasSubscribers) {
-      const { path, address } = this.#errorContext;
       DISCONNECTS.publish({
-        source: this.#endpoint,
-        node: this.#endpoint.pubsub.nodeName,
-        path,
-        transport: this.#transport.name,
-        address,
-        socketId: this.socketId,
+        ...this.#telemetry(),
         durationMs: Date.now() - this.connectedAt,
         reason: isCleanExit(reason) ? (this.#endReason ?? "closed") : "crash",
       } satisfies SocketDisconnected);
@@ -464,6 +448,12 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   #reportClientError(error: FenixError): void {
     this.#endpoint.reportClientError(error, this.#errorContext);
+  }
+
+  /** What every connection event says about the connection (built only when someone listens). */
+  #telemetry(): Omit<SocketDisconnected, "durationMs" | "reason"> {
+    const { path, address } = this.#errorContext;
+    return { source: this.#endpoint, node: this.#endpoint.pubsub.nodeName, path, transport: this.#transport.name, address, socketId: this.socketId };
   }
 
   #trace(direction: "in" | "out", data: Uint8Array | string, binary: boolean): void {
