@@ -3,44 +3,22 @@
 // which the room's next server serves them. In process (fenix/testing) on a virtual clock, with the
 // demo's own room directory and presence.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamicSupervisor, Presence, PubSub, Runtime, VirtualClock } from "../../../src/index.js";
-import { channelTest, type ChannelTest, type TestChannel } from "../../../src/testing/index.js";
-import { chatSocket } from "../../../examples/chat/chat-socket.js";
-import { RoomDirectory } from "../../../examples/chat/room-directory.js";
+import { describe, expect, it } from "vitest";
+import { DynamicSupervisor } from "../../../src/index.js";
+import { useChatRooms, type History } from "../../support/chat-rooms.js";
 
 const IDLE_MS = 1_000;
 const ARCHIVED_ROOMS = 20;
 
-interface History {
-  messages: Array<{ name: string; body: string }>;
-}
-
-let kit: ChannelTest;
-let rooms: RoomDirectory;
-
-beforeAll(async () => {
-  const pubsub = new PubSub({ runtime: new Runtime({ clock: new VirtualClock() }) });
-  rooms = new RoomDirectory(pubsub, { idleMs: IDLE_MS, archivedRooms: ARCHIVED_ROOMS });
-  const presence = new Presence(pubsub);
-  kit = await channelTest(chatSocket(rooms, presence), { pubsub, children: [pubsub.childSpec(), rooms.childSpec(), presence.childSpec()] });
-});
-afterAll(() => kit?.stop());
-
-async function joinWithHistory(room: string, name: string): Promise<{ channel: TestChannel; history: History }> {
-  const channel = await (await kit.connect()).join(`room:${room}`, { name });
-  const history = (await channel.assertPush("history")) as unknown as History;
-  return { channel, history };
-}
-
-const say = (channel: TestChannel, body: string) => channel.push("new_msg", { body }).assertReply("ok");
-const activeRooms = async () => (await DynamicSupervisor.countChildren(rooms.supervisor)).active;
+const chat = useChatRooms({ idleMs: IDLE_MS, archivedRooms: ARCHIVED_ROOMS });
+const { joinWithHistory, say } = chat;
+const activeRooms = async () => (await DynamicSupervisor.countChildren(chat.rooms.supervisor)).active;
 const bodies = (history: History) => history.messages.map((m) => m.body);
 
 describe("room server lifecycle", () => {
   it("stops the servers of rooms left empty, and keeps the histories of the last rooms only", async () => {
     const baseline = await activeRooms();
-    const socket = await kit.connect();
+    const socket = await chat.kit.connect();
     const names = Array.from({ length: 200 }, (_, i) => `random-${i}-${randomUUID()}`);
     for (const room of names) {
       const channel = await socket.join(`room:${room}`, { name: "walker" });
@@ -50,9 +28,9 @@ describe("room server lifecycle", () => {
     }
     expect(await activeRooms()).toBe(baseline + names.length);
 
-    await kit.advance(IDLE_MS);
+    await chat.kit.advance(IDLE_MS);
     expect(await activeRooms()).toBe(baseline);
-    expect(rooms.archivedRooms).toBe(ARCHIVED_ROOMS);
+    expect(chat.rooms.archivedRooms).toBe(ARCHIVED_ROOMS);
 
     // The most recently stopped rooms keep their history; older ones lost theirs (the documented bound).
     const recent = await joinWithHistory(names.at(-1)!, "reader");
@@ -61,55 +39,55 @@ describe("room server lifecycle", () => {
     expect(old.history).toEqual({ messages: [] });
     await recent.channel.leave();
     await old.channel.leave();
-    await kit.advance(IDLE_MS);
+    await chat.kit.advance(IDLE_MS);
     expect(await activeRooms()).toBe(baseline);
-    expect(rooms.archivedRooms).toBeLessThanOrEqual(ARCHIVED_ROOMS);
+    expect(chat.rooms.archivedRooms).toBeLessThanOrEqual(ARCHIVED_ROOMS);
   });
 
   it("never stops the server of a room with a client joined, even after a restart", async () => {
     const alice = await joinWithHistory("occupied", "alice");
-    const server = await rooms.serverOf("occupied");
-    await kit.advance(IDLE_MS * 5);
-    expect(kit.runtime.isAlive(server)).toBe(true);
+    const server = await chat.rooms.serverOf("occupied");
+    await chat.kit.advance(IDLE_MS * 5);
+    expect(chat.kit.runtime.isAlive(server)).toBe(true);
 
     // A restarted server does not know who joined before; it counts the room's subscribers instead.
-    kit.runtime.exit(server, new Error("room server crash (test)"));
-    await kit.settle();
-    const restarted = await rooms.serverOf("occupied");
-    await kit.advance(IDLE_MS * 5);
-    expect(kit.runtime.isAlive(restarted)).toBe(true);
+    chat.kit.runtime.exit(server, new Error("room server crash (test)"));
+    await chat.kit.settle();
+    const restarted = await chat.rooms.serverOf("occupied");
+    await chat.kit.advance(IDLE_MS * 5);
+    expect(chat.kit.runtime.isAlive(restarted)).toBe(true);
 
     await alice.channel.leave();
-    await kit.advance(IDLE_MS);
-    expect(kit.runtime.isAlive(restarted)).toBe(false);
+    await chat.kit.advance(IDLE_MS);
+    expect(chat.kit.runtime.isAlive(restarted)).toBe(false);
   });
 
   it("counts the idle time from the last client's leave", async () => {
     const alice = await joinWithHistory("counted", "alice");
-    const server = await rooms.serverOf("counted");
-    await kit.advance(IDLE_MS * 0.9);
+    const server = await chat.rooms.serverOf("counted");
+    await chat.kit.advance(IDLE_MS * 0.9);
     await alice.channel.leave();
-    await kit.advance(IDLE_MS * 0.5);
-    expect(kit.runtime.isAlive(server)).toBe(true);
-    await kit.advance(IDLE_MS * 0.5);
-    expect(kit.runtime.isAlive(server)).toBe(false);
+    await chat.kit.advance(IDLE_MS * 0.5);
+    expect(chat.kit.runtime.isAlive(server)).toBe(true);
+    await chat.kit.advance(IDLE_MS * 0.5);
+    expect(chat.kit.runtime.isAlive(server)).toBe(false);
   });
 
   it("serves the last messages of a room stopped idle to its next client", async () => {
     const alice = await joinWithHistory("stopped", "alice");
     for (const body of ["one", "two", "three"]) await say(alice.channel, body);
-    const server = await rooms.serverOf("stopped");
+    const server = await chat.rooms.serverOf("stopped");
     await alice.channel.leave();
-    await kit.advance(IDLE_MS);
-    expect(kit.runtime.isAlive(server)).toBe(false);
+    await chat.kit.advance(IDLE_MS);
+    expect(chat.kit.runtime.isAlive(server)).toBe(false);
 
     const bob = await joinWithHistory("stopped", "bob");
     expect(bodies(bob.history)).toEqual(["one", "two", "three"]);
-    expect(await rooms.serverOf("stopped")).not.toBe(server);
+    expect(await chat.rooms.serverOf("stopped")).not.toBe(server);
     // The new server holds them now, and records what follows.
     await say(bob.channel, "four");
     await bob.channel.leave();
-    await kit.advance(IDLE_MS);
+    await chat.kit.advance(IDLE_MS);
     const carol = await joinWithHistory("stopped", "carol");
     expect(bodies(carol.history)).toEqual(["one", "two", "three", "four"]);
   });

@@ -3,35 +3,13 @@
 // a crashed room server is restarted without touching the channel processes of its clients. The room
 // servers are the point, not the wire: the chat channel runs in process (fenix/testing), on a virtual
 // clock, with the demo's own room directory and presence.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamicSupervisor, Presence, PubSub, Runtime, VirtualClock } from "../../../src/index.js";
-import { channelTest, type ChannelTest, type TestChannel } from "../../../src/testing/index.js";
-import { chatSocket } from "../../../examples/chat/chat-socket.js";
-import { RoomDirectory } from "../../../examples/chat/room-directory.js";
+import { describe, expect, it } from "vitest";
+import { DynamicSupervisor } from "../../../src/index.js";
+import { useChatRooms } from "../../support/chat-rooms.js";
 import { HISTORY_LENGTH } from "../../../examples/chat/room-server.js";
 
-interface History {
-  messages: Array<{ name: string; body: string; at: number }>;
-}
-
-let kit: ChannelTest;
-let rooms: RoomDirectory;
-
-beforeAll(async () => {
-  const pubsub = new PubSub({ runtime: new Runtime({ clock: new VirtualClock() }) });
-  rooms = new RoomDirectory(pubsub);
-  const presence = new Presence(pubsub);
-  kit = await channelTest(chatSocket(rooms, presence), { pubsub, children: [pubsub.childSpec(), rooms.childSpec(), presence.childSpec()] });
-});
-afterAll(() => kit?.stop());
-
-async function joinWithHistory(room: string, name: string): Promise<{ channel: TestChannel; history: History }> {
-  const channel = await (await kit.connect()).join(`room:${room}`, { name });
-  const history = (await channel.assertPush("history")) as unknown as History;
-  return { channel, history };
-}
-
-const say = (channel: TestChannel, body: string) => channel.push("new_msg", { body }).assertReply("ok");
+const chat = useChatRooms();
+const { joinWithHistory, say } = chat;
 
 describe("room servers", () => {
   it("send an empty history to the first client of a room, then the recent messages to later ones", async () => {
@@ -57,9 +35,9 @@ describe("room servers", () => {
   });
 
   it("start one server per room even when many clients join a new room at once", async () => {
-    const before = (await DynamicSupervisor.countChildren(rooms.supervisor)).active;
+    const before = (await DynamicSupervisor.countChildren(chat.rooms.supervisor)).active;
     await Promise.all(Array.from({ length: 8 }, (_, i) => joinWithHistory("history-race", `user${i}`)));
-    expect((await DynamicSupervisor.countChildren(rooms.supervisor)).active).toBe(before + 1);
+    expect((await DynamicSupervisor.countChildren(chat.rooms.supervisor)).active).toBe(before + 1);
   });
 
   it("restart a crashed room server while the clients' channels keep working", async () => {
@@ -67,10 +45,10 @@ describe("room servers", () => {
     const bob = await joinWithHistory("history-crash", "bob");
     await say(alice.channel, "before the crash");
     await bob.channel.assertPush("new_msg", { body: "before the crash" });
-    const server = await rooms.serverOf("history-crash");
-    kit.runtime.exit(server, new Error("room server crash (test)"));
-    await kit.settle();
-    expect(await rooms.serverOf("history-crash")).not.toBe(server);
+    const server = await chat.rooms.serverOf("history-crash");
+    chat.kit.runtime.exit(server, new Error("room server crash (test)"));
+    await chat.kit.settle();
+    expect(await chat.rooms.serverOf("history-crash")).not.toBe(server);
     await say(alice.channel, "after the crash");
     await bob.channel.assertPush("new_msg", { body: "after the crash" });
     const carol = await joinWithHistory("history-crash", "carol");
