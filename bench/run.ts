@@ -5,13 +5,16 @@
  * the repeats go to `bench/results/` as Markdown and JSON.
  *
  * Options: `--repeats=N` (default 3), `--only=fanout-1k,rtt,telemetry,cross-node,…`, `--servers=fenix,ws,socketio`,
- * `--quick` (one repeat, shorter windows).
+ * `--quick` (one repeat, shorter windows). The MQTT brokers of `mqtt-fanout` (Fenix's fenix/mqtt, aedes and a
+ * private Mosquitto) compare among themselves: `--mqtt-servers=fenix,aedes,mosquitto`, `--mqtt-subscribers=N`
+ * (default 1,000).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ServerName } from "./lib/dialects.js";
+import { aedesVersion, MQTT_BROKERS, mosquittoVersion, mqttColumn, type MqttBrokerName } from "./lib/mqtt-brokers.js";
 import { pin } from "./lib/proc.js";
 import { renderMarkdown, serverColumn, toJson, type Column, type Results, type ScenarioResults } from "./lib/report.js";
 import { startServer, type ServerProcess } from "./lib/server-process.js";
@@ -21,6 +24,7 @@ import { CROSS_NODE_SERVERS, crossNode } from "./scenarios/cross-node.js";
 import { fanoutFixed, fanoutRamp } from "./scenarios/fanout.js";
 import { joinStorm } from "./scenarios/join-storm.js";
 import { memory } from "./scenarios/memory.js";
+import { mqttFanout } from "./scenarios/mqtt-fanout.js";
 import { rtt } from "./scenarios/rtt.js";
 
 
@@ -34,6 +38,14 @@ const quick = args.get("quick") === "true";
 const repeats = Number(args.get("repeats") ?? (quick ? 1 : 3));
 const window = quick ? 3 : 5;
 const servers = (args.get("servers") ?? "fenix,ws,socketio").split(",") as ServerName[];
+const mqttBrokers = (args.get("mqtt-servers") ?? MQTT_BROKERS.join(",")).split(",") as MqttBrokerName[];
+for (const broker of mqttBrokers) {
+  if (!MQTT_BROKERS.includes(broker)) throw new Error(`--mqtt-servers: unknown broker ${broker} (known: ${MQTT_BROKERS.join(", ")})`);
+}
+const mqttSubscribers = Number(args.get("mqtt-subscribers") ?? 1_000);
+/** Publishes of the mqtt-fanout fixed-rate phase per second, and publishes' deliveries outstanding in its max phase. */
+const MQTT_RATE = 50;
+const MQTT_WINDOW = 16;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -69,6 +81,8 @@ interface Scenario {
   readonly columns: readonly Column[];
   /** The column the ratios divide by. */
   readonly baseline?: string;
+  /** Tables of their own for metrics named `<group>: …` (see report.ts). */
+  readonly groups?: readonly string[];
   /** One run of one column, in fresh processes. */
   run(column: string): Promise<Figure[]>;
 }
@@ -170,6 +184,23 @@ const scenarios: Scenario[] = [
         log,
       }),
   },
+  {
+    id: "mqtt-fanout",
+    title:
+      `MQTT fanout: ${mqttSubscribers.toLocaleString("en-US")} subscribers on one topic and a publisher, MQTT 3.1.1, QoS 0 and QoS 1; ` +
+      `as fast as a window of ${MQTT_WINDOW} publishes allows for ${window} s, then ${MQTT_RATE} publishes/s offered for ${window} s`,
+    note:
+      `Each broker alone on CPU 1, fresh for each QoS: Fenix's \`enableMqtt\` with its default limits, aedes ${aedesVersion()} with its defaults (in-memory persistence), ` +
+      `and a private Mosquitto ${mosquittoVersion() ?? "(not found)"} on its own port (\`persistence false\`, \`max_queued_messages 100000\`, the rest default). ` +
+      "The subscribers subscribe at the QoS of the table and the publisher publishes at it (QoS 1: every delivery PUBACKed, and the publisher keeps at most 64 publishes unacknowledged); " +
+      `100-byte payloads on \`bench/fanout\`. Max: the publisher keeps at most ${MQTT_WINDOW} publishes' deliveries outstanding. ` +
+      "The load generator (CPU 0) speaks MQTT over raw sockets with mqtt-packet and counts PUBLISH frames without decoding them. Ratios divide by Mosquitto's median.",
+    columns: mqttBrokers.map(mqttColumn),
+    baseline: "mosquitto",
+    groups: ["QoS 0", "QoS 1"],
+    run: (column) =>
+      mqttFanout(column as MqttBrokerName, { cpu: SERVER_CPU, subscribers: mqttSubscribers, rate: MQTT_RATE, window: MQTT_WINDOW, seconds: window, log }),
+  },
 ];
 
 const only = args.get("only")?.split(",");
@@ -181,8 +212,8 @@ const started = Date.now();
 log(`benchmarks: ${selected.map((s) => `${s.id} (${s.columns.map((c) => c.label).join(", ")})`).join("; ")} × ${repeats} repeats`);
 
 for (const scenario of selected) {
-  const { title, note, columns, baseline } = scenario;
-  const entry: ScenarioResults = { title, note, columns, baseline, metrics: new Map() };
+  const { title, note, columns, baseline, groups } = scenario;
+  const entry: ScenarioResults = { title, note, columns, baseline, groups, metrics: new Map() };
   results.set(scenario.id, entry);
   for (let repeat = 0; repeat < repeats; repeat++) {
     // Rotate the order so that no column always runs first (or last) in a repeat.

@@ -1,6 +1,7 @@
 /**
  * The benchmark report: per scenario, one row per metric with each column's median of the repeats, its
- * min–max, and its ratio to the scenario's baseline column (raw `ws` for the single-server scenarios).
+ * min–max, and its ratio to the scenario's baseline column (raw `ws` for the single-server scenarios,
+ * Mosquitto for mqtt-fanout). A scenario may split its metrics into several tables (mqtt-fanout: one per QoS).
  * Written as Markdown (and the raw numbers as JSON) to `bench/results/`.
  */
 import { cpus, release } from "node:os";
@@ -23,7 +24,19 @@ export interface ScenarioResults {
   readonly columns: readonly Column[];
   /** The column the others are divided by (no ratio columns without it). */
   readonly baseline?: string;
-  readonly metrics: Map<string, { unit: string; better: "higher" | "lower"; values: Map<string, number[]> }>;
+  /**
+   * Tables of their own within the scenario (such as "QoS 0" and "QoS 1"): a metric named
+   * `<group>: <name>` goes in the group's table, as `<name>`. Without groups, one table.
+   */
+  readonly groups?: readonly string[];
+  readonly metrics: Map<string, MetricResults>;
+}
+
+/** One metric of a scenario: column key → one value per repeat. */
+export interface MetricResults {
+  readonly unit: string;
+  readonly better: "higher" | "lower";
+  readonly values: Map<string, number[]>;
 }
 
 /** Every scenario's results, by scenario id. */
@@ -64,24 +77,37 @@ export function renderMarkdown(results: Results, meta: { date: string; command: 
     const baseline = scenario.columns.find((c) => c.key === scenario.baseline);
     const others = baseline === undefined ? [] : scenario.columns.filter((c) => c !== baseline);
     const header = ["metric", ...scenario.columns.map((c) => c.label), ...others.map((c) => `${c.short ?? c.label} / ${baseline!.short ?? baseline!.label}`)];
-    lines.push(`| ${header.join(" | ")} |`, `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`);
-    for (const [metric, data] of scenario.metrics) {
-      const cells = scenario.columns.map((c) => {
-        const values = data.values.get(c.key) ?? [];
-        if (values.length === 0) return "—";
-        const [lo, hi] = range(values);
-        return values.length === 1 ? format(values[0]!) : `${format(median(values))} (${format(lo)}–${format(hi)})`;
-      });
-      const base = median(data.values.get(baseline?.key ?? "") ?? []);
-      const ratios = others.map((c) => {
-        const ratio = median(data.values.get(c.key) ?? []) / base;
-        return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "—";
-      });
-      lines.push(`| ${metric} (${data.unit}, ${data.better} is better) | ${[...cells, ...ratios].join(" | ")} |`);
+    const tables = scenario.groups === undefined ? [{ group: null, metrics: [...scenario.metrics] }] : scenario.groups.map((group) => ({ group, metrics: inGroup(scenario, group) }));
+    for (const { group, metrics } of tables) {
+      if (group !== null) lines.push(`### ${group}`, "");
+      lines.push(`| ${header.join(" | ")} |`, `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`);
+      for (const [metric, data] of metrics) lines.push(row(scenario, metric, data, baseline, others));
+      lines.push("");
     }
-    lines.push("");
   }
   return lines.join("\n");
+}
+
+/** The metrics of `group` (named `<group>: …`), with the group's prefix taken off their names. */
+function inGroup(scenario: ScenarioResults, group: string): [string, MetricResults][] {
+  const prefix = `${group}: `;
+  return [...scenario.metrics].filter(([metric]) => metric.startsWith(prefix)).map(([metric, data]) => [metric.slice(prefix.length), data]);
+}
+
+/** One metric's row: each column's median (min–max), then the ratios to the baseline's median. */
+function row(scenario: ScenarioResults, metric: string, data: MetricResults, baseline: Column | undefined, others: readonly Column[]): string {
+  const cells = scenario.columns.map((c) => {
+    const values = data.values.get(c.key) ?? [];
+    if (values.length === 0) return "—";
+    const [lo, hi] = range(values);
+    return values.length === 1 ? format(values[0]!) : `${format(median(values))} (${format(lo)}–${format(hi)})`;
+  });
+  const base = median(data.values.get(baseline?.key ?? "") ?? []);
+  const ratios = others.map((c) => {
+    const ratio = median(data.values.get(c.key) ?? []) / base;
+    return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "—";
+  });
+  return `| ${metric} (${data.unit}, ${data.better} is better) | ${[...cells, ...ratios].join(" | ")} |`;
 }
 
 /** The results as plain JSON. */
@@ -94,6 +120,7 @@ export function toJson(results: Results): unknown {
         ...(scenario.note !== undefined ? { note: scenario.note } : {}),
         columns: scenario.columns,
         ...(scenario.baseline !== undefined ? { baseline: scenario.baseline } : {}),
+        ...(scenario.groups !== undefined ? { groups: scenario.groups } : {}),
         metrics: Object.fromEntries(
           [...scenario.metrics].map(([metric, data]) => [metric, { unit: data.unit, better: data.better, values: Object.fromEntries(data.values) }]),
         ),

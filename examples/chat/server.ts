@@ -5,7 +5,8 @@
  * the official `phoenix` client's browser build for pages that prefer it. With `REDIS_URL`, several of
  * them (on several ports or machines) make one chat. `npm start` also serves the dashboard at
  * `/dashboard` and Prometheus metrics at `/metrics`, to this machine only unless `DASHBOARD_PASSWORD` is
- * set. Import `startChatServer` to run it from tests.
+ * set. With `MQTT_PORT`, MQTT clients chat too: `room/<name>` is the room `room:<name>` (see chat-mqtt.ts).
+ * Import `startChatServer` to run it from tests.
  */
 import { hostname } from "node:os";
 import { createRequire } from "node:module";
@@ -26,6 +27,8 @@ import {
 import { RedisAdapter, type RedisAdapterOptions } from "../../src/pubsub/redis/index.js";
 import { dashboardRequest, enableDashboard, localOnly, localOrToken, type Dashboard } from "../../src/dashboard/index.js";
 import { enableMetrics, type Metrics } from "../../src/metrics/index.js";
+import { enableMqtt, type MqttServer } from "../../src/mqtt/index.js";
+import { chatMqttBridge } from "./chat-mqtt.js";
 import { chatSocket } from "./chat-socket.js";
 import { RoomDirectory } from "./room-directory.js";
 
@@ -50,6 +53,8 @@ export interface ChatServer {
   readonly presence: Presence;
   /** The dashboard's URL, when the `dashboard` option is on. */
   readonly dashboardUrl: string | undefined;
+  /** The MQTT listener, when the `mqtt` option is on. */
+  readonly mqtt: MqttServer | undefined;
   stop(): Promise<void>;
 }
 
@@ -98,6 +103,11 @@ export interface ChatServerOptions {
    * @defaultValue false
    */
   dashboard?: boolean | { password?: string };
+  /**
+   * Let MQTT clients chat: a TCP listener on `port` (0 picks one) and MQTT over WebSocket at `/mqtt`.
+   * An MQTT client's username is its name; `room/lobby` is the lobby. @defaultValue off
+   */
+  mqtt?: { port: number; host?: string };
 }
 
 /** The demo's LongPoll secret when none is given: the same on every node, so polls may land anywhere. Demo only. */
@@ -121,7 +131,18 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     children: [pubsub.childSpec(), rooms.childSpec(), presence.childSpec()],
   });
   endpoint.static("/vendor", phoenixStatic);
-  endpoint.socket("/socket", chatSocket(rooms, presence), { longpoll: true, ...(options.websocket !== undefined ? { websocket: options.websocket } : {}) });
+  const socket = chatSocket(rooms, presence);
+  endpoint.socket("/socket", socket, { longpoll: true, ...(options.websocket !== undefined ? { websocket: options.websocket } : {}) });
+  const mqtt =
+    options.mqtt === undefined
+      ? undefined
+      : enableMqtt(endpoint, {
+          port: options.mqtt.port,
+          ...(options.mqtt.host !== undefined ? { host: options.mqtt.host } : options.host !== undefined ? { host: options.host } : {}),
+          websocket: "/mqtt",
+          socket,
+          bridge: { "room:*": chatMqttBridge },
+        });
   let dashboard: Dashboard | undefined;
   let metrics: Metrics | undefined;
   if (options.dashboard !== undefined && options.dashboard !== false) {
@@ -138,6 +159,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     rooms,
     presence,
     dashboardUrl: dashboard === undefined ? undefined : `${endpoint.url}${dashboard.path}`,
+    mqtt,
     stop: async () => {
       metrics?.stop();
       await endpoint.stop();
@@ -147,9 +169,9 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
 }
 
 /**
- * The options `npm start` reads from the environment: PORT, REDIS_URL, NODE_NAME, SECRET_KEY_BASE, and
- * for the dashboard and metrics DASHBOARD (`off` leaves them out) and DASHBOARD_PASSWORD (lets other
- * machines in with it).
+ * The options `npm start` reads from the environment: PORT, REDIS_URL, NODE_NAME, SECRET_KEY_BASE,
+ * MQTT_PORT (MQTT clients chat too), and for the dashboard and metrics DASHBOARD (`off` leaves them out)
+ * and DASHBOARD_PASSWORD (lets other machines in with it).
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ChatServerOptions {
   const options: ChatServerOptions = { port: Number(env.PORT ?? 4000) };
@@ -157,6 +179,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ChatServer
   if (env.REDIS_URL !== undefined && env.REDIS_URL !== "") options.redisUrl = env.REDIS_URL;
   if (env.NODE_NAME !== undefined && env.NODE_NAME !== "") options.nodeName = env.NODE_NAME;
   if (env.SECRET_KEY_BASE !== undefined && env.SECRET_KEY_BASE !== "") options.secretKeyBase = env.SECRET_KEY_BASE;
+  if (env.MQTT_PORT !== undefined && env.MQTT_PORT !== "") {
+    const port = Number(env.MQTT_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`MQTT_PORT must be a port number; got ${env.MQTT_PORT}`);
+    options.mqtt = { port };
+  }
   return options;
 }
 
@@ -178,6 +205,7 @@ async function main(): Promise<void> {
     if (primary !== null) {
       console.log(`Fenix chat listening on http://localhost:${options.port}: ${workers} workers, linked ${link}`);
       if (options.dashboard !== false) console.log(dashboardNotice(`http://localhost:${options.port}`, options));
+      if (options.mqtt !== undefined) console.log(mqttNotice(options.mqtt.port, `http://localhost:${options.port}`));
     }
     return;
   }
@@ -185,11 +213,17 @@ async function main(): Promise<void> {
   const linked = chat.endpoint.pubsub.status === "local" ? "" : ` as node ${chat.endpoint.pubsub.nodeName}, linked ${link}`;
   console.log(`Fenix chat listening on ${chat.url}${linked}`);
   if (chat.dashboardUrl !== undefined) console.log(dashboardNotice(chat.url, options));
+  if (chat.mqtt !== undefined) console.log(mqttNotice(chat.mqtt.port ?? options.mqtt!.port, chat.url));
   const shutdown = () => {
     chat.stop().then(() => process.exit(0), () => process.exit(1));
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
+}
+
+/** Where MQTT clients connect, and how they chat. */
+function mqttNotice(port: number, url: string): string {
+  return `MQTT: mqtt://localhost:${port} and ${url.replace(/^http/, "ws")}/mqtt (username = name; topic room/lobby is the lobby)`;
 }
 
 /** Where the dashboard and the metrics are, and who may open them. */

@@ -20,6 +20,11 @@ export interface ChannelHost extends FastlaneTarget {
   readonly transportName: string;
   /** Writes a push, reply, close or error frame for this connection. */
   write(frame: Frame): void;
+  /**
+   * A client event was handled and no reply will follow (`noReply()`, nothing returned, or `stop` without
+   * a reply). Transports that must acknowledge every message (MQTT QoS 1 and 2) listen for it.
+   */
+  handledWithoutReply?(topic: string, ref: string | null): void;
 }
 
 /** What a channel instance knows about its process. */

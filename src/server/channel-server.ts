@@ -262,15 +262,20 @@ export class ChannelServer extends Process {
     this.#during = null;
     this.#inFlight = null;
     if (HANDLED_IN.hasSubscribers) this.#publishHandledIn(message, result);
-    if (result === undefined) return;
+    if (result === undefined) {
+      this.#host.handledWithoutReply?.(this.#ctx.topic, message.ref);
+      return;
+    }
     switch (result.kind) {
       case "noreply":
+        this.#host.handledWithoutReply?.(this.#ctx.topic, message.ref);
         return;
       case "reply":
         this.#reply(message.ref, result.status, result.response);
         return;
       case "stop":
         if (result.reply !== undefined) this.#reply(message.ref, result.reply.status, result.reply.response);
+        else this.#host.handledWithoutReply?.(this.#ctx.topic, message.ref);
         this.stop(result.reason);
         return;
       default:

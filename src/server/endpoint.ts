@@ -187,6 +187,22 @@ export interface SocketMountInfo {
   readonly channels: readonly { readonly pattern: string; readonly channel: string }[];
 }
 
+/** A WebSocket upgrade handler mounted with {@link Endpoint.upgrade}: it owns the request's socket. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/**
+ * Something that starts and stops with an endpoint, such as the MQTT listener of `fenix/mqtt`
+ * (see {@link Endpoint.addService}).
+ */
+export interface EndpointService {
+  /** Runs when the endpoint has started (its PubSub and supervision tree are up, its HTTP server listens). */
+  start(): Promise<void>;
+  /** The endpoint drains: stop accepting new clients (the open ones are drained by the endpoint). */
+  drain?(): void;
+  /** Runs first when the endpoint stops: stop accepting and close what the service opened. */
+  stop(): Promise<void>;
+}
+
 /** A plain HTTP handler mounted with {@link Endpoint.route}. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -237,6 +253,8 @@ export class Endpoint implements EndpointContext {
   /** Stops writing this endpoint's telemetry to its logger (on stop). */
   readonly #stopLogging: () => void;
   readonly #clientErrorListeners: ClientErrorListener[] = [];
+  readonly #upgrades = new Map<string, UpgradeHandler>();
+  readonly #services: EndpointService[] = [];
   #state: "new" | "started" | "draining" | "stopping" | "stopped" = "new";
   /** The running drain, and how to cut it short (stop() during a drain). */
   #drain: { readonly done: Promise<void>; readonly cut: () => void } | null = null;
@@ -332,6 +350,38 @@ export class Endpoint implements EndpointContext {
     const prefix = path.endsWith("/*");
     this.#routes.push({ path: prefix ? path.slice(0, -2) : path, prefix, handler });
     return this;
+  }
+
+  /**
+   * Hands WebSocket upgrade requests for `path` (exactly; the query string aside) to `handler`, which
+   * owns the request's socket from then on: answer it, upgrade it with its own `ws` server, or destroy
+   * it. Socket mounts keep their own paths. May be called after `start()`.
+   *
+   * @throws ServerError `FENIX_ERR_SERVER_BAD_PATH` if the path is not absolute or already taken.
+   */
+  upgrade(path: string, handler: UpgradeHandler): this {
+    if (typeof path !== "string" || !path.startsWith("/") || this.#upgrades.has(path) || this.#mounts.has(path)) {
+      throw new ServerError(ServerErrorCode.BAD_PATH, `Upgrade path ${JSON.stringify(path)} must be absolute and not already taken.`);
+    }
+    this.#upgrades.set(path, handler);
+    return this;
+  }
+
+  /**
+   * Adds a service that starts after the endpoint (PubSub, supervision tree, HTTP server) and stops
+   * before it; `fenix/mqtt` uses it for its listener. Services start in the order added, stop in reverse.
+   *
+   * @throws ServerError `FENIX_ERR_SERVER_BAD_STATE` after `start()`.
+   */
+  addService(service: EndpointService): this {
+    if (this.#state !== "new") throw new ServerError(ServerErrorCode.BAD_STATE, "Add services before endpoint.start().");
+    this.#services.push(service);
+    return this;
+  }
+
+  /** Whether {@link Endpoint.start} has been called. */
+  get started(): boolean {
+    return this.#state !== "new";
   }
 
   /**
@@ -462,6 +512,7 @@ export class Endpoint implements EndpointContext {
         });
       });
     }
+    for (const service of this.#services) await service.start();
     return this;
   }
 
@@ -503,6 +554,7 @@ export class Endpoint implements EndpointContext {
     const batches = Math.max(1, Math.floor(positive(options.batches ?? this.#options.drainBatches ?? 10, "batches")));
     this.#state = "draining";
     for (const longpoll of this.#longpolls.values()) longpoll.drain();
+    for (const service of this.#services) service.drain?.();
     const clock = this.runtime.clock;
     const timers = new Set<ReturnType<typeof clock.setTimeout>>();
     const told = new WeakSet<Closable>();
@@ -570,6 +622,13 @@ export class Endpoint implements EndpointContext {
     if (this.#state === "started" && periodMs > 0) await this.drain(options);
     this.#drain?.cut();
     this.#state = "stopping";
+    for (const service of [...this.#services].reverse()) {
+      try {
+        await service.stop();
+      } catch (err) {
+        this.log("error", "a service failed to stop", { error: err });
+      }
+    }
     for (const mount of this.#mounts.values()) mount.wss.close();
     for (const longpoll of this.#longpolls.values()) longpoll.stop();
     // Ordered shutdown: the connections (each closed with 1012, its channels' terminate run), then PubSub.
@@ -710,6 +769,16 @@ export class Endpoint implements EndpointContext {
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? "/").split("?", 1)[0]!;
+    const handler = this.#upgrades.get(path);
+    if (handler !== undefined) {
+      socket.on("error", () => {});
+      if (this.#state !== "started") {
+        refuseUpgrade(socket, 503);
+        return;
+      }
+      handler(req, socket, head);
+      return;
+    }
     const mount = this.#mounts.get(path);
     if (mount === undefined) {
       // Attached to a server that may have other upgrade handlers: leave their requests alone.

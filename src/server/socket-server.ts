@@ -214,6 +214,10 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     this.#transport.sendEncoded(data, binary);
   }
 
+  handledWithoutReply(topic: string, ref: string | null): void {
+    this.#transport.handledWithoutReply?.(topic, ref);
+  }
+
   /** Closes the connection with a code the client reconnects after (never 1000). */
   close(code: number, reason: string): void {
     if (this.#closing) return;

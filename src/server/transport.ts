@@ -18,6 +18,11 @@ export interface Transport {
   close(code: number, reason: string): void;
   /** Bytes queued for this client and not yet written to the network. */
   readonly bufferedBytes: number;
+  /**
+   * Told when a client event (with `ref`) was handled by its channel and no reply will be written. Only
+   * transports that acknowledge every message at their own level (the MQTT bridge) implement it.
+   */
+  handledWithoutReply?(topic: string, ref: string | null): void;
 }
 
 /** What a transport reports to its socket. */
