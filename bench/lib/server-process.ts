@@ -35,12 +35,18 @@ export interface ServerOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of every server process into `dir` (for `--cpu-prof` analysis). */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir === undefined || dir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+}
+
 /** Starts `name`, pinned as `options` say. */
 export async function startServer(name: ServerName, options: ServerOptions): Promise<ServerProcess> {
   const script = options.script ?? name;
   const child = spawn(
     "taskset",
-    ["-c", options.cpus, process.execPath, "--expose-gc", join(serversDir, `${script}.js`)],
+    ["-c", options.cpus, process.execPath, "--expose-gc", ...profileArgs(), join(serversDir, `${script}.js`)],
     { env: { ...process.env, PORT: "0", NODE_ENV: "production", ...options.env }, stdio: ["ignore", "pipe", "inherit"] },
   );
   const stop = () => stopProcess(child);

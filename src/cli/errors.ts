@@ -16,8 +16,6 @@ export const CliErrorCode = {
   FILE_EXISTS: "FENIX_ERR_CLI_FILE_EXISTS",
   /** A file the command must read or edit is missing or lacks what the command looks for. */
   BAD_PROJECT_FILE: "FENIX_ERR_CLI_BAD_PROJECT_FILE",
-  /** A feature asked for is not available in this version of Fenix. */
-  UNAVAILABLE: "FENIX_ERR_CLI_UNAVAILABLE",
   /** A program the command runs (npm, node) failed. */
   SUBPROCESS_FAILED: "FENIX_ERR_CLI_SUBPROCESS_FAILED",
 } as const;

@@ -19,7 +19,8 @@ Creates a Fenix application in <path> (a new or empty folder) and installs its d
 Options:
   --app <name>      the npm package name (default: the folder's name)
   --redis           link nodes through Redis when REDIS_URL is set (adds @redis/client)
-  --mqtt            MQTT listener (not available in this version of fenix: refused)
+  --mqtt            MQTT clients join the rooms too: an MQTT broker on MQTT_PORT (default 1883) and at
+                    /mqtt, bridged to the room channel
   --no-install      do not run npm install
   --fenix <spec>    the version or location of fenix to depend on (default: ^<this fenix's version>)
   --force           write into a folder that is not empty, overwriting files that differ
@@ -80,9 +81,6 @@ export const newCommand: Command = {
       force: { type: "boolean" },
     });
     if (parsed.positionals.length !== 1) throw usage("new", "Give the path of the application to create, as in `fenix new my_app`.");
-    if (flagOption(parsed, "mqtt")) {
-      throw new CliError(CliErrorCode.UNAVAILABLE, "MQTT is not available in this version of fenix; create the application without --mqtt.");
-    }
     const target = resolve(io.cwd, parsed.positionals[0]!);
     const appName = stringOption(parsed, "app") ?? basename(target);
     checkAppName(appName);
@@ -90,10 +88,10 @@ export const newCommand: Command = {
     if (existsSync(target) && readdirSync(target).length > 0 && !force) {
       throw new CliError(CliErrorCode.FILE_EXISTS, `${target} exists and is not empty; choose another path, or use --force to write into it.`);
     }
-    const redis = flagOption(parsed, "redis");
+    const mqtt = flagOption(parsed, "mqtt");
     const files = renderSet("new", {
       values: { appName, fenixSpec: stringOption(parsed, "fenix") ?? `^${fenixVersion()}`, ...toolVersions() },
-      flags: { redis },
+      flags: { redis: flagOption(parsed, "redis"), mqtt },
     });
     const shown = relative(io.cwd, target) || ".";
     for (const { path, outcome } of writeFiles(target, files, force)) println(io.stdout, `* ${outcome === "created" ? "create" : outcome === "unchanged" ? "same  " : "force "} ${join(shown, path)}`);
@@ -102,7 +100,8 @@ export const newCommand: Command = {
       println(io.stdout, "\nInstalling dependencies (npm install)…");
       await npmInstall(target, io);
     }
-    println(io.stdout, `\nYour application is ready:\n\n  cd ${shown}${install ? "" : "\n  npm install"}\n  npm run dev     # http://localhost:4000\n  npm test`);
+    const mqttLine = mqtt ? " and MQTT on mqtt://localhost:1883 (MQTT_PORT)" : "";
+    println(io.stdout, `\nYour application is ready:\n\n  cd ${shown}${install ? "" : "\n  npm install"}\n  npm run dev     # http://localhost:4000${mqttLine}\n  npm test`);
     return 0;
   },
 };

@@ -13,7 +13,8 @@ import type { Runtime } from "../runtime/runtime.js";
 import type { TimerHandle } from "../runtime/clock.js";
 import type { MqttMessage } from "./message.js";
 import { RetainedStore, type RetainedMessage } from "./retained-store.js";
-import { Session, type SessionOutput, type Subscription } from "./session/session.js";
+import { Session, type SessionOutput, type SessionSnapshot, type Subscription } from "./session/session.js";
+import { ClusterSync, MQTT_SYNC_TOPIC } from "./cluster-sync.js";
 import { SubscriptionTree } from "./subscription-tree.js";
 
 /** The PubSub topic every node's broker listens on. */
@@ -35,6 +36,26 @@ interface Takeover {
   readonly clientId: string;
   readonly node: string;
   readonly broker: string;
+  /** Set when the client resumes its session: the id under which the node keeping it sends it over. */
+  readonly transfer?: string;
+}
+
+/** A node's answer to a session transfer request: the session, or null when it keeps none. */
+interface SessionTransfer {
+  readonly transfer: string;
+  readonly node: string;
+  readonly session: SessionSnapshot | null;
+}
+
+/** How long a resuming client waits for the other nodes to hand over its session. */
+const TRANSFER_TIMEOUT_MS = 1_000;
+
+/** A transfer this node asked for: the nodes that have not answered yet, and what arrived. */
+interface PendingTransfer {
+  readonly waiting: Set<string>;
+  snapshot: SessionSnapshot | null;
+  readonly timer: TimerHandle;
+  readonly resolve: (snapshot: SessionSnapshot | null) => void;
 }
 
 /** A shared subscription group on this node: its members and whose turn it is. */
@@ -79,6 +100,10 @@ interface PendingWill {
   readonly expirySec: number | undefined;
 }
 
+/** How often a clustered broker announces its shared groups and looks for new nodes. */
+const SYNC_PERIOD_MS = 1_000;
+const SYNC_TICK = Symbol("cluster sync");
+
 class SessionExpired {
   constructor(readonly session: Session) {}
 }
@@ -113,6 +138,13 @@ export class Broker extends Process {
   readonly retained: RetainedStore | null;
   #stamp = 0;
   #stopped = false;
+  readonly #sync: ClusterSync;
+  /** Session transfers this node asked for, by id. */
+  readonly #transfers = new Map<string, PendingTransfer>();
+  /** Client ids that connected on another node while connected here: where their session goes once closed. */
+  readonly #handoffs = new Map<string, { readonly node: string; readonly transfer: string | undefined }>();
+  #transferSeq = 0;
+  #syncTimer: TimerHandle | null = null;
 
   constructor(runtime: Runtime, pubsub: PubSub, settings: BrokerSettings) {
     super(runtime);
@@ -122,6 +154,20 @@ export class Broker extends Process {
     pubsub.registerDispatcher(MQTT_DISPATCHER, brokerDispatcher);
     pubsub.subscribe(MQTT_TOPIC, this.pid, this);
     pubsub.subscribe(MQTT_TAKEOVER_TOPIC, this.pid, this);
+    pubsub.subscribe(MQTT_SYNC_TOPIC, this.pid);
+    this.#sync = new ClusterSync(pubsub, this.pid, SYNC_PERIOD_MS, () => runtime.clock.now());
+    // A node alone (no adapter) has nobody to sync with: no timer at all.
+    if (pubsub.status !== "local") this.#scheduleSync();
+  }
+
+  #scheduleSync(): void {
+    if (this.#stopped) return;
+    this.#syncTimer = this.runtime.clock.setTimeout(() => this.runtime.send(this.pid, SYNC_TICK), SYNC_PERIOD_MS);
+  }
+
+  /** This node's shared groups, as announced to the others. */
+  #localGroups(): Array<readonly [string, string]> {
+    return [...this.#groups.values()].map((group) => [group.key, group.filter] as const);
   }
 
   /** The node's name (PubSub's). */
@@ -148,17 +194,21 @@ export class Broker extends Process {
 
   /**
    * Opens the session of a connecting client: closes the client id's other connection (here or on another
-   * node), cancels a pending will, and resumes the kept session unless `cleanStart`.
+   * node), resumes the kept session unless `cleanStart` (which ends it, publishing a will still waiting for
+   * its delay), and cancels the pending will of a resumed one.
    */
-  openSession(clientId: string, cleanStart: boolean, expirySec: number, holder: SessionHolder): { session: Session; present: boolean } {
+  async openSession(clientId: string, cleanStart: boolean, expirySec: number, holder: SessionHolder): Promise<{ session: Session; present: boolean }> {
     const previous = this.#holders.get(clientId);
     if (previous !== undefined && previous !== holder) previous.takenOver();
     this.#holders.set(clientId, holder);
-    this.#pubsub.broadcastFrom(this.pid, MQTT_TAKEOVER_TOPIC, { clientId, node: this.node, broker: this.id } satisfies Takeover);
-    const will = this.#wills.get(clientId);
-    if (will !== undefined) {
-      this.runtime.clock.clearTimeout(will.timer);
-      this.#wills.delete(clientId);
+    // A client resuming a session this node does not keep may have left it on another node: ask for it.
+    const transfer = !cleanStart && !this.#sessions.has(clientId) && this.#sync.clustered ? `${this.id}:${++this.#transferSeq}` : undefined;
+    this.#pubsub.broadcastFrom(this.pid, MQTT_TAKEOVER_TOPIC, { clientId, node: this.node, broker: this.id, ...(transfer === undefined ? {} : { transfer }) } satisfies Takeover);
+    const moved = transfer === undefined ? null : await this.#awaitTransfer(transfer);
+    if (moved !== null && !this.#sessions.has(clientId)) {
+      const restored = this.#newSession(clientId, expirySec);
+      restored.restore(moved);
+      for (const sub of moved.subscriptions) this.subscribe(restored, sub);
     }
     let session = this.#sessions.get(clientId);
     const expiry = session === undefined ? undefined : this.#expiries.get(session);
@@ -166,16 +216,70 @@ export class Broker extends Process {
       this.runtime.clock.clearTimeout(expiry);
       this.#expiries.delete(session!);
     }
-    if (session !== undefined && cleanStart) {
+    // A session with no expiry ends with its connection, which the takeover is closing: never resumed.
+    if (session !== undefined && (cleanStart || session.expirySec === 0)) {
+      // The kept session ends here, so a will still waiting for its delay is published now (MQTT 5 §3.1.2.5).
       this.#endSession(session);
       session = undefined;
     }
+    // The client came back to its session within the will's delay: the will is not sent.
+    const will = this.#wills.get(clientId);
+    if (will !== undefined) {
+      this.runtime.clock.clearTimeout(will.timer);
+      this.#wills.delete(clientId);
+    }
     const present = session !== undefined;
-    if (session === undefined) {
-      session = new Session(clientId, expirySec, { maxQueued: this.#settings.maxQueued, maxInflight: this.#settings.maxInflight, now: () => this.runtime.clock.now() });
-      this.#sessions.set(clientId, session);
-    } else session.expirySec = expirySec;
+    if (session === undefined) session = this.#newSession(clientId, expirySec);
+    else session.expirySec = expirySec;
     return { session, present };
+  }
+
+  #newSession(clientId: string, expirySec: number): Session {
+    const session = new Session(clientId, expirySec, { maxQueued: this.#settings.maxQueued, maxInflight: this.#settings.maxInflight, now: () => this.runtime.clock.now() });
+    this.#sessions.set(clientId, session);
+    return session;
+  }
+
+  /** Waits until every other node answered transfer `id` (or the timeout); the session one of them sent, if any. */
+  #awaitTransfer(id: string): Promise<SessionSnapshot | null> {
+    const others = this.#pubsub.nodes().filter((node) => node !== this.node);
+    if (others.length === 0) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = this.runtime.clock.setTimeout(() => this.#finishTransfer(id), TRANSFER_TIMEOUT_MS);
+      this.#transfers.set(id, { waiting: new Set(others), snapshot: null, timer, resolve });
+    });
+  }
+
+  #finishTransfer(id: string): void {
+    const pending = this.#transfers.get(id);
+    if (pending === undefined) return;
+    this.#transfers.delete(id);
+    this.runtime.clock.clearTimeout(pending.timer);
+    pending.resolve(pending.snapshot);
+  }
+
+  /** Removes a session from this node to send it to another: no will, no expiry, nothing routed to it here. */
+  #handOff(session: Session): SessionSnapshot {
+    const snapshot = session.snapshot();
+    for (const sub of session.subscriptions.values()) this.#unroute(session, sub);
+    session.clear();
+    if (this.#sessions.get(session.clientId) === session) this.#sessions.delete(session.clientId);
+    const expiry = this.#expiries.get(session);
+    if (expiry !== undefined) {
+      this.runtime.clock.clearTimeout(expiry);
+      this.#expiries.delete(session);
+    }
+    const will = this.#wills.get(session.clientId);
+    if (will !== undefined) {
+      // The client came back (elsewhere) within the will's delay: not sent.
+      this.runtime.clock.clearTimeout(will.timer);
+      this.#wills.delete(session.clientId);
+    }
+    return snapshot;
+  }
+
+  #answerTransfer(node: string, transfer: string, session: SessionSnapshot | null): void {
+    this.#pubsub.directBroadcast(node, MQTT_TAKEOVER_TOPIC, { transfer, node: this.node, session } satisfies SessionTransfer);
   }
 
   /**
@@ -187,9 +291,12 @@ export class Broker extends Process {
     if (held === holder) this.#holders.delete(session.clientId);
     session.detach(holder);
     const current = this.#sessions.get(session.clientId) === session;
-    // Taken over: the client id connected again, and a will with a delay is not sent.
-    const reconnected = held !== undefined && held !== holder;
-    if (will !== null && !(reconnected && will.delaySec > 0)) {
+    const handoff = current ? this.#handoffs.get(session.clientId) : undefined;
+    if (handoff !== undefined) this.#handoffs.delete(session.clientId);
+    // Taken over: the client id connected again, and a will with a delay is not sent — unless that
+    // connection started clean, which ended this session (a will is sent at the latest when its session ends).
+    const reconnected = (held !== undefined && held !== holder) || handoff !== undefined;
+    if (will !== null && !(reconnected && current && will.delaySec > 0)) {
       const delaySec = Math.min(will.delaySec, session.expirySec);
       const { message, expirySec } = will;
       if (delaySec <= 0 || !current || reconnected || this.#stopped) this.#publishWill(message, expirySec);
@@ -197,6 +304,12 @@ export class Broker extends Process {
         const timer = this.runtime.clock.setTimeout(() => this.runtime.send(this.pid, new WillDue(session.clientId, message)), delaySec * 1000);
         this.#wills.set(session.clientId, { timer, message, expirySec });
       }
+    }
+    if (handoff !== undefined) {
+      // The client connected on another node: its session goes there, or ends when it started clean.
+      if (handoff.transfer !== undefined) this.#answerTransfer(handoff.node, handoff.transfer, this.#handOff(session));
+      else this.#endSession(session);
+      return;
     }
     if (!current || this.#holders.has(session.clientId)) return;
     if (session.expirySec <= 0) {
@@ -240,6 +353,8 @@ export class Broker extends Process {
         group = new SharedGroup(key, sub.share.group, sub.share.filter);
         this.#groups.set(key, group);
         this.#shared.set(sub.share.filter, group, group);
+        this.#sync.localGroup(key, group.filter, true);
+        if (this.#sync.clustered) this.#sync.announce(this.#localGroups());
       }
       group.members.set(session, sub);
     } else {
@@ -270,6 +385,8 @@ export class Broker extends Process {
     if (group.members.size === 0) {
       this.#groups.delete(key);
       this.#shared.delete(group.filter, group);
+      this.#sync.localGroup(key, group.filter, false);
+      if (this.#sync.clustered) this.#sync.announce(this.#localGroups());
     }
   }
 
@@ -282,7 +399,10 @@ export class Broker extends Process {
 
   /** Publishes a message to every matching subscription on every node (and stores it if retained). */
   publish(message: MqttMessage): void {
-    this.#pubsub.broadcast(MQTT_TOPIC, { m: message } satisfies Routed, { dispatcher: MQTT_DISPATCHER });
+    // Shared groups: this node picks, for each group with members anywhere, the node that serves it.
+    const shares = this.#groups.size > 0 || this.#sync.clustered ? this.#sync.choose(message.topic) : undefined;
+    const routed: Routed = shares === undefined ? { m: message } : { m: message, s: shares };
+    this.#pubsub.broadcast(MQTT_TOPIC, routed, { dispatcher: MQTT_DISPATCHER });
   }
 
   /** Routes a message that reached this node. */
@@ -311,7 +431,12 @@ export class Broker extends Process {
       if (sub.identifier !== undefined) (session.routeIds ??= []).push(sub.identifier);
     });
     for (const session of reached) session.deliver(message, session.routeQos, session.routeRetain, session.routeIds);
+    const shares = routed.s;
     this.#shared.match(message.topic, (group) => {
+      // Another node was chosen for this group. (A group the publisher did not know of yet, just created
+      // here, is served here: at least once until the nodes have heard of it.)
+      const chosen = shares?.[group.key];
+      if (chosen !== undefined && chosen !== this.node) return;
       const picked = group.pick();
       if (picked === undefined) return;
       const [session, sub] = picked;
@@ -332,18 +457,40 @@ export class Broker extends Process {
       if (will === undefined || will.message !== message.message) return;
       this.#wills.delete(message.clientId);
       this.#publishWill(will.message, will.expirySec);
+    } else if (message === SYNC_TICK) {
+      this.#sync.prune();
+      this.#sync.tick(this.#localGroups(), this.retained);
+      this.#scheduleSync();
+    } else if (this.#sync.receive(message, this.retained)) {
+      return;
+    } else if (isTransferAnswer(message)) {
+      const pending = this.#transfers.get(message.transfer);
+      if (pending === undefined) return;
+      if (message.session !== null) pending.snapshot = message.session;
+      pending.waiting.delete(message.node);
+      if (pending.waiting.size === 0) this.#finishTransfer(message.transfer);
     } else if (isTakeover(message)) {
       if (message.broker === this.id) return;
-      this.#holders.get(message.clientId)?.takenOver();
-      // The client is now served elsewhere: its session here ends (its state is not carried across nodes).
+      // The client is now served on another node: its connection here closes, and its session goes
+      // there (a resumed session) or ends (a clean start) — once the connection has closed, if it is open.
+      const holder = this.#holders.get(message.clientId);
       const session = this.#sessions.get(message.clientId);
-      if (session !== undefined && !session.connected) this.#endSession(session);
+      if (holder !== undefined && session?.connected === true) {
+        this.#handoffs.set(message.clientId, { node: message.node, transfer: message.transfer });
+        holder.takenOver();
+        return;
+      }
+      holder?.takenOver();
+      if (message.transfer !== undefined) this.#answerTransfer(message.node, message.transfer, session === undefined ? null : this.#handOff(session));
+      else if (session !== undefined) this.#endSession(session);
     }
   }
 
   /** Publishes the wills still waiting (the node stops), and stops routing. */
   shutdown(): void {
     this.#stopped = true;
+    if (this.#syncTimer !== null) this.runtime.clock.clearTimeout(this.#syncTimer);
+    this.#pubsub.unsubscribe(MQTT_SYNC_TOPIC, this.pid);
     for (const [clientId, will] of this.#wills) {
       this.runtime.clock.clearTimeout(will.timer);
       this.#wills.delete(clientId);
@@ -360,6 +507,11 @@ export class Broker extends Process {
   get processId(): Pid {
     return this.pid;
   }
+}
+
+function isTransferAnswer(message: unknown): message is SessionTransfer {
+  const m = message as SessionTransfer | null;
+  return typeof m === "object" && m !== null && typeof m.transfer === "string" && typeof m.node === "string" && "session" in m;
 }
 
 function isTakeover(message: unknown): message is Takeover {

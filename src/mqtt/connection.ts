@@ -12,6 +12,7 @@ import type { TimerHandle } from "../runtime/clock.js";
 import type { ConnectionInfo } from "../server/connection-info.js";
 import type { ClientErrorContext } from "../server/endpoint-context.js";
 import type { ChannelBridge, BridgeOwner } from "./bridge/channel-bridge.js";
+import type { BridgeFrame } from "./bridge/bridge-serializer.js";
 import type { SessionHolder } from "./broker.js";
 import type { MqttContext } from "./context.js";
 import { MqttError, MqttErrorCode } from "./errors.js";
@@ -21,6 +22,7 @@ import { handleSubscribe, handleUnsubscribe, channelMessage, channelEnded, Rejoi
 import type { MqttMessage } from "./message.js";
 import type { MqttClientInfo } from "./options.js";
 import { PacketReader } from "./packet-reader.js";
+import { encodePlainPublish } from "./publish-encoder.js";
 import { ReasonCode } from "./reason-codes.js";
 import type { Session, SessionOutput } from "./session/session.js";
 import type { MqttWire } from "./wire.js";
@@ -32,6 +34,7 @@ const DISCONNECTS = telemetryChannels[TelemetryEvent.SOCKET_DISCONNECT];
 class WireClosed {}
 const WIRE_CLOSED = new WireClosed();
 const KEEP_ALIVE_CHECK = Symbol("keep-alive check");
+const BUFFER_CHECK = Symbol("buffer check");
 const CONNECT_TIMEOUT = Symbol("connect timeout");
 const TAKEN_OVER = Symbol("taken over");
 class ServerClosed {
@@ -71,6 +74,8 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
   /** The client's limits (MQTT 5 CONNECT properties). */
   receiveMaximum = 65535;
   clientMaxPacketBytes = Infinity;
+  /** MQTT 5 Request Problem Information: false keeps reason strings out of acknowledgements (§3.1.2.11.7). */
+  requestProblemInformation = true;
   keepAliveSec = 0;
   /** Topic aliases the client set (MQTT 5). */
   readonly aliases = new Map<number, string>();
@@ -87,6 +92,8 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
   #timer: TimerHandle | null = null;
   #endReason: string | null = null;
   #registered = false;
+  /** Whether a check of the outbound buffer against maxBufferedBytes is due (see #write). */
+  #bufferCheckDue = false;
 
   constructor(ctx: MqttContext, wire: MqttWire) {
     super(ctx.endpoint.runtime, { trapExits: true });
@@ -95,7 +102,12 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
     this.#lastSeen = this.runtime.clock.now();
     this.#reader = new PacketReader(
       ctx.settings.maxPacketBytes,
-      (packet) => this.runtime.send(this.pid, packet),
+      (packet) => {
+        // Acknowledgements of what this connection sent only move its session's window: handled at once,
+        // without a trip through the mailbox (a fanout brings them back by the thousand).
+        if (this.state === "connected" && (packet.cmd === "puback" || packet.cmd === "pubcomp")) this.#acknowledge(packet);
+        else this.runtime.send(this.pid, packet);
+      },
       (error) => this.runtime.send(this.pid, error),
     );
     wire.start(
@@ -143,18 +155,33 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
   /** Writes one packet. */
   send(packet: Packet): void {
     if (this.state === "closing" && packet.cmd !== "disconnect" && packet.cmd !== "connack") return;
-    this.#write(mqttPacket.generate(packet, { protocolVersion: this.version }));
+    const bytes = mqttPacket.generate(packet, { protocolVersion: this.version });
+    // The last packet is not held to maxBufferedBytes: the DISCONNECT of a slow client would fail it again.
+    if (packet.cmd === "disconnect") this.wire.write(bytes);
+    else this.#write(bytes);
   }
 
+  /**
+   * Writes bytes; past maxBufferedBytes queued, a check is due once this turn's writes have left (the TCP
+   * wire corks them until then, so the count includes bytes a client reading in time takes at once).
+   */
   #write(bytes: Uint8Array): void {
     this.wire.write(bytes);
-    if (this.wire.bufferedBytes > this.ctx.settings.maxBufferedBytes && this.state === "connected") {
-      this.fail(
-        new MqttError(MqttErrorCode.SLOW_CONSUMER, `The client read too slowly; more than ${this.ctx.settings.maxBufferedBytes} bytes were queued for it.`, {
-          reasonCode: ReasonCode.QUOTA_EXCEEDED,
-        }),
-      );
+    if (this.wire.bufferedBytes > this.ctx.settings.maxBufferedBytes && this.state === "connected" && !this.#bufferCheckDue) {
+      this.#bufferCheckDue = true;
+      setImmediate(() => this.runtime.send(this.pid, BUFFER_CHECK));
     }
+  }
+
+  /** Closes the connection of a client that reads too slowly: bytes still queued past maxBufferedBytes (0x97). */
+  #bufferCheck(): void {
+    this.#bufferCheckDue = false;
+    if (this.wire.bufferedBytes <= this.ctx.settings.maxBufferedBytes) return;
+    this.fail(
+      new MqttError(MqttErrorCode.SLOW_CONSUMER, `The client read too slowly; more than ${this.ctx.settings.maxBufferedBytes} bytes were queued for it.`, {
+        reasonCode: ReasonCode.QUOTA_EXCEEDED,
+      }),
+    );
   }
 
   writePublish(message: MqttMessage, qos: QoS, retain: boolean, packetId: number, dup: boolean, subscriptionIds: readonly number[] | undefined): boolean {
@@ -174,7 +201,21 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
     return true;
   }
 
+  /** A PUBACK or PUBCOMP, read straight from the socket. */
+  #acknowledge(packet: mqttPacket.IPubackPacket | mqttPacket.IPubcompPacket): void {
+    try {
+      if (packet.cmd === "puback") this.session!.puback(packet.messageId!);
+      else this.session!.pubcomp(packet.messageId!);
+    } catch (err) {
+      this.ctx.endpoint.log("error", "an MQTT acknowledgement failed", { error: err, ...this.errorContext });
+      this.runtime.send(this.pid, new ServerClosed(ReasonCode.UNSPECIFIED_ERROR, "internal_error"));
+    }
+  }
+
   #encodePublish(message: MqttMessage, qos: QoS, retain: boolean, packetId: number, dup: boolean, subscriptionIds: readonly number[] | undefined): Buffer {
+    if (this.version !== 5 || (message.properties === undefined && message.expiresAt === undefined && (subscriptionIds === undefined || subscriptionIds.length === 0))) {
+      return encodePlainPublish(message.topic, message.payload, qos, retain, dup, packetId, this.version === 5);
+    }
     const payload = Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
     const packet: mqttPacket.IPublishPacket = { cmd: "publish", topic: message.topic, payload, qos, retain, dup };
     if (qos > 0) packet.messageId = packetId;
@@ -195,8 +236,9 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
     return mqttPacket.generate(packet, { protocolVersion: this.version });
   }
 
-  writePubrel(packetId: number): void {
-    this.send({ cmd: "pubrel", messageId: packetId } as Packet);
+  /** Writes a PUBREL; a reason code other than success goes to MQTT 5 clients only. */
+  writePubrel(packetId: number, reasonCode: number = ReasonCode.SUCCESS): void {
+    this.send((reasonCode !== ReasonCode.SUCCESS && this.v5 ? { cmd: "pubrel", messageId: packetId, reasonCode } : { cmd: "pubrel", messageId: packetId }) as Packet);
   }
 
   // ## SessionHolder
@@ -207,8 +249,8 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
 
   // ## BridgeOwner
 
-  channelMessage(topic: string, event: string, payload: Uint8Array, binary: boolean): void {
-    channelMessage(this, topic, event, payload, binary);
+  channelMessage(frame: BridgeFrame): void {
+    channelMessage(this, frame);
   }
 
   acknowledged(ack: number, status: string | null, reason: string | undefined): void {
@@ -271,6 +313,8 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
       this.#protocolFailure(message);
     } else if (message === WIRE_CLOSED) {
       this.end("closed");
+    } else if (message === BUFFER_CHECK) {
+      this.#bufferCheck();
     } else if (message === KEEP_ALIVE_CHECK) {
       this.#keepAliveCheck();
     } else if (message === CONNECT_TIMEOUT) {
@@ -315,9 +359,11 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
       case "puback":
         session.puback(packet.messageId!);
         return;
-      case "pubrec":
-        if (session.pubrec(packet.messageId!, packet.reasonCode ?? 0)) this.writePubrel(packet.messageId!);
+      case "pubrec": {
+        const reasonCode = session.pubrec(packet.messageId!, packet.reasonCode ?? 0);
+        if (reasonCode !== null) this.writePubrel(packet.messageId!, reasonCode);
         return;
+      }
       case "pubcomp":
         session.pubcomp(packet.messageId!);
         return;

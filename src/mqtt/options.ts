@@ -87,7 +87,10 @@ export interface MqttOptions {
    * refuse with CONNACK "not authorized".
    */
   authenticate?: (client: MqttClientInfo, password: Uint8Array | undefined) => boolean | Promise<boolean>;
-  /** Authorizes PUBLISH and SUBSCRIBE on broker topics (channel topics are authorized by `join`). */
+  /**
+   * Authorizes PUBLISH (and wills) and SUBSCRIBE on broker topics (channel topics are authorized by
+   * `join`). A shared subscription `$share/<group>/<filter>` is authorized on its `<filter>`.
+   */
   authorize?: {
     publish?: (client: MqttClientInfo, topic: string) => boolean;
     subscribe?: (client: MqttClientInfo, filter: string) => boolean;

@@ -23,15 +23,51 @@ export interface MqttWire {
   start(data: (chunk: Uint8Array) => void, closed: () => void): void;
 }
 
-/** An MQTT wire over a TCP socket. */
+/** A socket corked until the end of this turn of the event loop. */
+interface Corkable {
+  corked: boolean;
+  uncork(): void;
+}
+
+/** Sockets corked in this turn: one setImmediate uncorks them all. */
+let toUncork: Corkable[] = [];
+
+function uncorkSoon(socket: Corkable): void {
+  if (toUncork.length === 0) setImmediate(uncorkAll);
+  toUncork.push(socket);
+}
+
+function uncorkAll(): void {
+  const sockets = toUncork;
+  toUncork = [];
+  for (const socket of sockets) socket.uncork();
+}
+
+/**
+ * An MQTT wire over a TCP socket. Writes made in one turn of the event loop are corked and leave in one
+ * system call (a fanout often sends a subscriber several packets per turn; each would be a write).
+ */
 export function tcpWire(socket: NetSocket): MqttWire {
   socket.setNoDelay(true);
   let open = true;
+  const corkable: Corkable = {
+    corked: false,
+    uncork() {
+      this.corked = false;
+      if (!socket.destroyed) socket.uncork();
+    },
+  };
   return {
     transport: "mqtt",
     address: socket.remoteAddress,
     write(data) {
-      if (open && !socket.destroyed) socket.write(data);
+      if (!open || socket.destroyed) return;
+      if (!corkable.corked) {
+        corkable.corked = true;
+        socket.cork();
+        uncorkSoon(corkable);
+      }
+      socket.write(data);
     },
     get bufferedBytes() {
       return socket.writableLength;

@@ -3,11 +3,14 @@
  * generated from it and installed (the tarball as its fenix dependency), its own `npm test` and type
  * check, `npm start` serving the page to a client that joins and chats, then `fenix gen channel` (the
  * output compiles and its generated test passes), a generator run again changing nothing, and
- * `fenix routes` listing what the endpoint serves.
+ * `fenix routes` listing what the endpoint serves. A second application, made with `--mqtt` next to the
+ * first from the same tarball, passes its tests and type check, lists its routes, and under `npm start`
+ * bridges MQTT clients (TCP and WebSocket) to its room channel.
  */
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Socket as ClientSocket } from "../../src/client/index.js";
 import { cleanup, packFenix, runCommand, startCommand, type CommandResult, type Packed } from "../support/package.js";
@@ -15,6 +18,7 @@ import { freePort } from "../support/redis.js";
 
 let packed: Packed | undefined;
 let app: string;
+let mqttApp: string;
 
 /** Runs the packed build's fenix command. */
 function fenix(cwd: string, ...args: string[]): Promise<CommandResult> {
@@ -39,9 +43,15 @@ function treeDigest(root: string): string {
 
 beforeAll(async () => {
   packed = await packFenix();
-  const created = ok(await fenix(packed.scratch, "new", "my_app", "--fenix", `file:${packed.tarball}`));
-  expect(created.stdout).toContain("Your application is ready");
+  // Both applications install from the same tarball at once (npm's cache is shared and safe to share).
+  const [created, createdMqtt] = await Promise.all([
+    fenix(packed.scratch, "new", "my_app", "--fenix", `file:${packed.tarball}`),
+    fenix(packed.scratch, "new", "mqtt_app", "--mqtt", "--fenix", `file:${packed.tarball}`),
+  ]);
+  expect(ok(created).stdout).toContain("Your application is ready");
+  expect(ok(createdMqtt).stdout).toContain("Your application is ready");
   app = join(packed.scratch, "my_app");
+  mqttApp = join(packed.scratch, "mqtt_app");
 }, 300_000);
 
 afterAll(() => cleanup(packed));
@@ -136,4 +146,74 @@ describe("an application made by fenix new", () => {
     expect(test.stdout).toContain("StatsChannel");
     expect(test.stdout).toContain("# fail 0");
   }, 180_000);
+});
+
+/** The first message `client` receives on `topic`, its payload parsed as JSON. */
+function nextMessage(client: MqttClient, topic: string): Promise<unknown> {
+  return new Promise((resolve) => {
+    const listener = (received: string, payload: Buffer) => {
+      if (received !== topic) return;
+      client.off("message", listener);
+      resolve(JSON.parse(payload.toString("utf8")));
+    };
+    client.on("message", listener);
+  });
+}
+
+describe("an application made by fenix new --mqtt", () => {
+  it("passes its own tests (the MQTT bridge's included) and type check, and fenix routes loads it", async () => {
+    const [test, typecheck, routes] = await Promise.all([
+      runCommand("npm", ["test"], mqttApp),
+      runCommand("npm", ["run", "typecheck"], mqttApp),
+      // createEndpoint() enables MQTT (port 1883 by default), but nothing listens before start(): routes only loads it.
+      runCommand("npx", ["--no-install", "fenix", "routes"], mqttApp),
+    ]);
+    ok(typecheck);
+    expect(ok(test).stdout).toContain("RoomChannel over MQTT");
+    expect(test.stdout).toContain("# fail 0");
+    expect(ok(routes).stdout).toMatch(/\/socket +UserSocket[\s\S]*room:\* +RoomChannel/);
+  }, 120_000);
+
+  it("bridges MQTT clients, over TCP and WebSocket, to the room channel under npm start", async () => {
+    const [port, mqttPort] = [await freePort(), await freePort()];
+    const server = startCommand("npm", ["start"], mqttApp, { PORT: String(port), HOST: "127.0.0.1", MQTT_PORT: String(mqttPort) });
+    const clients: MqttClient[] = [];
+    const socket = new ClientSocket(`ws://127.0.0.1:${port}/socket`);
+    try {
+      await server.waitFor(new RegExp(`MQTT clients connect to mqtt://127\\.0\\.0\\.1:${mqttPort} and ws://127\\.0\\.0\\.1:${port}/mqtt`), 60_000);
+      const connect = async (url: string, username: string) => {
+        const client = await mqtt.connectAsync(url, { username, reconnectPeriod: 0, connectTimeout: 5_000 });
+        clients.push(client);
+        return client;
+      };
+      const ada = await connect(`mqtt://127.0.0.1:${mqttPort}`, "ada");
+      const carol = await connect(`ws://127.0.0.1:${port}/mqtt`, "carol");
+      expect((await ada.subscribeAsync("room/lobby", { qos: 1 }))[0]!.qos).toBe(1);
+      expect((await carol.subscribeAsync("room/lobby", { qos: 0 }))[0]!.qos).toBe(0);
+      // Topics no channel route matches are refused (unrouted: "refuse"): SUBACK 0x80 in MQTT 3.1.1, which MQTT.js rejects with.
+      await expect(ada.subscribeAsync("sensors/kitchen", { qos: 0 })).rejects.toMatchObject({ packet: { granted: [0x80] } });
+
+      socket.connect();
+      const bob = socket.channel("room:lobby", { name: "bob" });
+      const bobHears = new Promise<unknown>((resolve) => bob.on("new_msg", resolve));
+      expect(await bob.join()).toEqual({ name: "bob" });
+
+      // An MQTT PUBLISH is a chat message from the username: the browser and both MQTT subscribers get it.
+      const adaHears = nextMessage(ada, "room/lobby");
+      const carolHears = nextMessage(carol, "room/lobby");
+      await ada.publishAsync("room/lobby", "hello over mqtt", { qos: 1 });
+      expect(await bobHears).toMatchObject({ name: "ada", body: "hello over mqtt" });
+      expect(await adaHears).toMatchObject({ name: "ada", body: "hello over mqtt" });
+      expect(await carolHears).toMatchObject({ name: "ada", body: "hello over mqtt" });
+
+      // And a browser's message reaches MQTT subscribers.
+      const adaHearsBob = nextMessage(ada, "room/lobby");
+      await bob.push("new_msg", { body: "hi from the browser" });
+      expect(await adaHearsBob).toMatchObject({ name: "bob", body: "hi from the browser" });
+    } finally {
+      await Promise.all(clients.map((client) => client.endAsync(true).catch(() => {})));
+      await socket.disconnect();
+      await server.stop();
+    }
+  }, 120_000);
 });

@@ -58,8 +58,20 @@ function encode(kind: number, joinRef: string | null, ref: string | null, topic:
   return at + body.byteLength === size ? out : out.subarray(0, at + body.byteLength);
 }
 
-/** Decodes a bridge frame (trusted: only this module writes them). */
+/** The last frame decoded: a broadcast hands the same bytes to every MQTT subscriber of a node. */
+let lastData: Uint8Array | null = null;
+let lastFrame: BridgeFrame | null = null;
+
+/** Decodes a bridge frame (trusted: only this module writes them); the same bytes give the same object. */
 export function decodeBridgeFrame(data: Uint8Array): BridgeFrame {
+  if (data === lastData) return lastFrame!;
+  const frame = decodeFrame(data);
+  lastData = data;
+  lastFrame = frame;
+  return frame;
+}
+
+function decodeFrame(data: Uint8Array): BridgeFrame {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 2;
   const read = (): string | null => {

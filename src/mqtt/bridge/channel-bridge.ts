@@ -10,7 +10,7 @@ import type { JsonObject, Payload } from "../../protocol/message.js";
 import { Reserved } from "../../protocol/reserved.js";
 import type { AttachableTransport } from "../../server/connect-pipeline.js";
 import type { TransportListener } from "../../server/transport.js";
-import { decodeBridgeFrame, encodeClientMessage, FrameKind } from "./bridge-serializer.js";
+import { decodeBridgeFrame, encodeClientMessage, FrameKind, type BridgeFrame } from "./bridge-serializer.js";
 
 const decoder = new TextDecoder();
 
@@ -21,8 +21,8 @@ export type JoinResult = { readonly ok: true } | { readonly ok: false; readonly 
 export interface BridgeOwner {
   /** Bytes queued on the MQTT connection. */
   readonly bufferedBytes: number;
-  /** A channel pushed or broadcast `event` on `topic`; `payload` is JSON text or bytes. */
-  channelMessage(topic: string, event: string, payload: Uint8Array, binary: boolean): void;
+  /** A channel pushed or broadcast an event (the frame is shared by every subscriber of a broadcast). */
+  channelMessage(frame: BridgeFrame): void;
   /** A client event sent with `ack` was handled: `status` is the reply's (`"ok"`, `"error"`) or null for no reply. */
   acknowledged(ack: number, status: string | null, reason: string | undefined): void;
   /** The channel of `topic` ended (`crashed` when it did not stop normally). */
@@ -159,7 +159,7 @@ export class ChannelBridge implements AttachableTransport {
       this.#owner.channelEnded(frame.topic, frame.event === Reserved.ERROR);
       return;
     }
-    this.#owner.channelMessage(frame.topic, frame.event, frame.payload, frame.binary);
+    this.#owner.channelMessage(frame);
   }
 
   #reply(ref: string | null, topic: string, status: string, response: Uint8Array): void {

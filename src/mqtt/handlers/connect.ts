@@ -116,11 +116,16 @@ export async function handleConnect(conn: MqttConnection, packet: IConnectPacket
     }
   }
   conn.client = client;
+  // The will is published as the client: `authorize.publish` must allow its topic, as for any PUBLISH.
+  if (will !== null && settings.authorize.publish !== undefined && !settings.authorize.publish(client, will.topic)) {
+    return refuse(conn, ReasonCode.NOT_AUTHORIZED, MqttErrorCode.NOT_AUTHORIZED, `The will topic "${will.topic}" is not one this client may publish to.`);
+  }
 
   // Limits the client announced.
   if (v5) {
     if (props?.receiveMaximum !== undefined) conn.receiveMaximum = props.receiveMaximum;
     if (props?.maximumPacketSize !== undefined) conn.clientMaxPacketBytes = props.maximumPacketSize;
+    if (props?.requestProblemInformation === false) conn.requestProblemInformation = false;
   }
   const requestedExpiry = v5 ? (props?.sessionExpiryInterval ?? 0) : clean ? 0 : Infinity;
   const expirySec = Math.min(requestedExpiry === 0xffffffff ? Infinity : requestedExpiry, settings.maxSessionExpirySec);
@@ -128,7 +133,12 @@ export async function handleConnect(conn: MqttConnection, packet: IConnectPacket
   const keepAliveCapped = settings.maxKeepAliveSec > 0 && (keepAlive === 0 || keepAlive > settings.maxKeepAliveSec);
   if (keepAliveCapped) keepAlive = settings.maxKeepAliveSec;
 
-  const { session, present } = conn.ctx.broker.openSession(clientId, clean, expirySec, conn);
+  const { session, present } = await conn.ctx.broker.openSession(clientId, clean, expirySec, conn);
+  if (conn.state !== "connecting") {
+    // The connection ended while another node handed its session over: keep the session for a reconnect.
+    conn.ctx.broker.closeSession(session, conn, null);
+    return;
+  }
   conn.session = session;
   if (will !== null) conn.will = { message: will, delaySec: willDelaySec, expirySec: willExpirySec };
 

@@ -101,13 +101,16 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): voi
   acknowledge(conn, qos, packetId, ReasonCode.SUCCESS);
 }
 
-/** PUBACK (QoS 1) or PUBREC (QoS 2) with a reason code (MQTT 5; MQTT 3.1.1 clients get a plain one). */
+/**
+ * PUBACK (QoS 1) or PUBREC (QoS 2) with a reason code (MQTT 5; MQTT 3.1.1 clients get a plain one) and a
+ * reason string, unless the client set Request Problem Information to 0.
+ */
 function acknowledge(conn: MqttConnection, qos: QoS, packetId: number, reasonCode: number, reasonString?: string): void {
   if (qos === 0) return;
   const packet: Record<string, unknown> = { cmd: qos === 1 ? "puback" : "pubrec", messageId: packetId };
   if (conn.v5 && reasonCode !== ReasonCode.SUCCESS) {
     packet.reasonCode = reasonCode;
-    if (reasonString !== undefined) packet.properties = { reasonString: reasonString.slice(0, 200) };
+    if (reasonString !== undefined && conn.requestProblemInformation) packet.properties = { reasonString: reasonString.slice(0, 200) };
   }
   if (qos === 2 && reasonCode >= 0x80) conn.session!.inboundQos2.delete(packetId);
   conn.send(packet as unknown as Packet);

@@ -15,6 +15,7 @@ import { ReasonCode } from "../reason-codes.js";
 import type { Subscription } from "../session/session.js";
 import { isValidTopicFilter, parseSharedFilter } from "../topic.js";
 import type { RetainedMessage } from "../retained-store.js";
+import type { BridgeFrame } from "../bridge/bridge-serializer.js";
 import { channelRoute } from "./bridged.js";
 
 const encoder = new TextEncoder();
@@ -88,7 +89,8 @@ export async function handleSubscribe(conn: MqttConnection, packet: ISubscribePa
       codes.push(joining);
       continue;
     }
-    const allowed = settings.unrouted === "broker" && (settings.authorize.subscribe?.(client, filter) ?? true);
+    // A shared subscription is authorized on its inner filter: that is what decides the messages it gets.
+    const allowed = settings.unrouted === "broker" && (settings.authorize.subscribe?.(client, inner) ?? true);
     if (!allowed) {
       codes.push(conn.v5 ? ReasonCode.NOT_AUTHORIZED : ReasonCode.UNSPECIFIED_ERROR);
       continue;
@@ -141,31 +143,57 @@ function outboundPayload(options: MqttBridgeRoute, event: string, payload: Uint8
   return mapped instanceof Uint8Array ? mapped : encoder.encode(JSON.stringify(mapped));
 }
 
+/** What a channel event becomes for MQTT subscribers: worked out once per event, shared by all of them. */
+interface Outbound {
+  /** The MQTT side it was worked out for (two endpoints may share a node's frames). */
+  readonly ctx: object;
+  readonly mqttTopic: string;
+  /** The message to deliver (at each subscription's QoS), or null when the route's outbound skips the event. */
+  readonly message: MqttMessage | null;
+}
+
+const outbounds = new WeakMap<BridgeFrame, Outbound>();
+
+function outboundOf(conn: MqttConnection, frame: BridgeFrame): Outbound {
+  let outbound = outbounds.get(frame);
+  if (outbound !== undefined && outbound.ctx === conn.ctx) return outbound;
+  const mqttTopic = conn.ctx.settings.topics.toMqtt(frame.topic);
+  const route = channelRoute(conn.ctx, mqttTopic);
+  let bytes: Uint8Array | null = null;
+  if (route !== null && frame.event !== Reserved.REPLY) {
+    try {
+      bytes = outboundPayload(route.options, frame.event, frame.payload, frame.binary);
+    } catch (err) {
+      conn.ctx.endpoint.log("error", `the MQTT outbound mapping of ${route.pattern} threw`, { error: err, ...conn.errorContext });
+    }
+  }
+  const message: MqttMessage | null =
+    bytes === null
+      ? null
+      : {
+          topic: mqttTopic,
+          payload: bytes,
+          // Delivered at each subscription's own QoS (the lower of the two).
+          qos: 2,
+          retain: false,
+          properties: {
+            userProperties: { event: frame.event },
+            contentType: frame.binary && route!.options.outbound === undefined ? "application/octet-stream" : "application/json",
+          },
+        };
+  outbound = { ctx: conn.ctx, mqttTopic, message };
+  outbounds.set(frame, outbound);
+  return outbound;
+}
+
 /** A channel pushed or broadcast an event: a PUBLISH to the client if it subscribed to that topic. */
-export function channelMessage(conn: MqttConnection, topic: string, event: string, payload: Uint8Array, binary: boolean): void {
-  if (event === Reserved.REPLY) return;
+export function channelMessage(conn: MqttConnection, frame: BridgeFrame): void {
   const session = conn.session;
   if (session === null || conn.state !== "connected") return;
-  const mqttTopic = conn.ctx.settings.topics.toMqtt(topic);
+  const { mqttTopic, message } = outboundOf(conn, frame);
+  if (message === null) return;
   const sub = session.subscriptions.get(mqttTopic);
   if (sub === undefined || !sub.bridged) return;
-  const route = channelRoute(conn.ctx, mqttTopic);
-  if (route === null) return;
-  let bytes: Uint8Array | null;
-  try {
-    bytes = outboundPayload(route.options, event, payload, binary);
-  } catch (err) {
-    conn.ctx.endpoint.log("error", `the MQTT outbound mapping of ${route.pattern} threw`, { error: err, ...conn.errorContext });
-    return;
-  }
-  if (bytes === null) return;
-  const message: MqttMessage = {
-    topic: mqttTopic,
-    payload: bytes,
-    qos: sub.qos,
-    retain: false,
-    properties: { userProperties: { event }, contentType: binary && route.options.outbound === undefined ? "application/octet-stream" : "application/json" },
-  };
   session.deliver(message, sub.qos, false, sub.identifier === undefined ? undefined : [sub.identifier]);
 }
 

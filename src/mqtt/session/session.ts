@@ -7,6 +7,7 @@
 import type { QoS } from "mqtt-packet";
 import type { SharedFilter } from "../topic.js";
 import type { MqttMessage } from "../message.js";
+import { ReasonCode } from "../reason-codes.js";
 
 /** Options of one subscription (MQTT 5 subscription options; MQTT 3.1.1 clients get the defaults). */
 export interface Subscription {
@@ -43,6 +44,30 @@ interface Outgoing {
   packetId: number;
   /** `publish` until acknowledged (PUBACK, or PUBREC for QoS 2), then `pubrel` until PUBCOMP. */
   state: "publish" | "pubrel";
+}
+
+/**
+ * A session as plain data, to move it to another node when its client reconnects there. `expirySec` is -1
+ * for a session that never expires (JSON has no Infinity).
+ */
+export interface SessionSnapshot {
+  readonly clientId: string;
+  readonly expirySec: number;
+  readonly subscriptions: readonly Subscription[];
+  readonly inflight: readonly OutgoingSnapshot[];
+  readonly queue: readonly OutgoingSnapshot[];
+  readonly nextPacketId: number;
+  readonly inboundQos2: readonly number[];
+}
+
+/** An outgoing message as plain data. */
+export interface OutgoingSnapshot {
+  readonly message: MqttMessage;
+  readonly qos: 1 | 2;
+  readonly retain: boolean;
+  readonly subscriptionIds: readonly number[] | null;
+  readonly packetId: number;
+  readonly state: "publish" | "pubrel";
 }
 
 /** Counters the broker reports (dropped messages are never silent). */
@@ -88,6 +113,44 @@ export class Session {
     this.#maxQueued = limits.maxQueued;
     this.#maxInflight = limits.maxInflight;
     this.#now = limits.now;
+  }
+
+  /** The session as plain data (see {@link SessionSnapshot}). */
+  snapshot(): SessionSnapshot {
+    const plain = (out: Outgoing): OutgoingSnapshot => ({
+      message: out.message,
+      qos: out.qos,
+      retain: out.retain,
+      subscriptionIds: out.subscriptionIds === undefined ? null : [...out.subscriptionIds],
+      packetId: out.packetId,
+      state: out.state,
+    });
+    return {
+      clientId: this.clientId,
+      expirySec: Number.isFinite(this.expirySec) ? this.expirySec : -1,
+      subscriptions: [...this.subscriptions.values()],
+      inflight: [...this.#inflight.values()].map(plain),
+      queue: this.#queue.slice(this.#queueHead).map(plain),
+      nextPacketId: this.#nextPacketId,
+      inboundQos2: [...this.inboundQos2],
+    };
+  }
+
+  /** Takes over the messages of a snapshot (subscriptions are the broker's to route). */
+  restore(snapshot: SessionSnapshot): void {
+    const outgoing = (o: OutgoingSnapshot): Outgoing => ({
+      message: o.message,
+      qos: o.qos,
+      retain: o.retain,
+      subscriptionIds: o.subscriptionIds ?? undefined,
+      packetId: o.packetId,
+      state: o.state,
+    });
+    for (const o of snapshot.inflight) this.#inflight.set(o.packetId, outgoing(o));
+    this.#queue = snapshot.queue.map(outgoing);
+    this.#queueHead = 0;
+    this.#nextPacketId = snapshot.nextPacketId >= 1 && snapshot.nextPacketId <= 65535 ? snapshot.nextPacketId : 1;
+    for (const id of snapshot.inboundQos2) this.inboundQos2.add(id);
   }
 
   /** Whether a connection is attached. */
@@ -155,18 +218,19 @@ export class Session {
 
   /**
    * PUBREC for a QoS 2 message: answered with PUBREL, unless the client refused the message (reason code
-   * 0x80 or above, MQTT 5), which ends its delivery. Returns whether a PUBREL is owed.
+   * 0x80 or above, MQTT 5), which ends its delivery. Returns the reason code of the PUBREL owed — 0x92
+   * (packet identifier not found) when no QoS 2 message is in flight under that id — or null for none.
    */
-  pubrec(packetId: number, reasonCode: number): boolean {
+  pubrec(packetId: number, reasonCode: number): number | null {
     const out = this.#inflight.get(packetId);
-    if (out === undefined || out.qos !== 2) return true;
+    if (out === undefined || out.qos !== 2) return reasonCode >= 0x80 ? null : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND;
     if (reasonCode >= 0x80) {
       this.#inflight.delete(packetId);
       this.#pump();
-      return false;
+      return null;
     }
     out.state = "pubrel";
-    return true;
+    return ReasonCode.SUCCESS;
   }
 
   /** PUBCOMP for a QoS 2 message: its delivery is complete. */

@@ -21,6 +21,10 @@ export class UserSocket extends Socket<UserAssigns> {
   /**
    * Runs for every connection attempt, with the URL's params (`new Socket("/socket", { params })` in the
    * browser). Verify a token here and return false to refuse; everyone may connect as generated.
+{{#if mqtt}}
+   * MQTT clients come here too, with params `{ username, password, client_id }` and `info.transport`
+   * `"mqtt"` or `"mqtt-ws"`; returning false refuses its CONNECT.
+{{/if}}
    */
   override connect(_params: Params, info: ConnectInfo): boolean {
     this.assigns.peer = info.peer.address;

@@ -5,6 +5,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { channelTest, type ChannelTest } from "fenix/testing";
+{{#if mqtt}}
+import type { MqttClientInfo } from "fenix/mqtt";
+import { roomMqtt } from "../src/channels/room-channel.js";
+{{/if}}
 import { children } from "../src/endpoint.js";
 import { pubsub } from "../src/pubsub.js";
 import { UserSocket } from "../src/user-socket.js";
@@ -50,3 +54,35 @@ describe("RoomChannel", () => {
     await ada.refuteBroadcast("new_msg");
   });
 });
+{{#if mqtt}}
+
+// What the MQTT bridge hands the channel (see `roomMqtt`): an MQTT client's join params and PUBLISHes
+// reach the same `join` and `handleIn` as a browser's.
+describe("RoomChannel over MQTT", () => {
+  const client: MqttClientInfo = { clientId: "sensor-1", username: "ada", protocolVersion: 5, transport: "mqtt", address: undefined, assigns: {} };
+  const publish = (text: string | Uint8Array) => ({
+    topic: "room/lobby",
+    payload: typeof text === "string" ? new TextEncoder().encode(text) : text,
+    qos: 1 as const,
+    userProperties: undefined,
+    contentType: undefined,
+    client,
+  });
+
+  it("joins with the username as the name, or the client id without one", async () => {
+    const room = await (await kit.connect()).join("room:lobby", roomMqtt.join(client));
+    assert.deepEqual(room.joinResponse, { name: "ada" });
+    assert.deepEqual(roomMqtt.join({ ...client, username: undefined }), { name: "sensor-1" });
+  });
+
+  it("turns a UTF-8 PUBLISH into new_msg, broadcast to the room, and refuses other bytes", async () => {
+    const room = await (await kit.connect()).join("room:mqtt", roomMqtt.join(client));
+    const message = roomMqtt.inbound(publish("hello"));
+    assert.deepEqual(message, { event: "new_msg", payload: { body: "hello" } });
+    await room.push(message!.event, message!.payload).assertReply("ok");
+    await room.assertBroadcast("new_msg", { name: "ada", body: "hello" });
+    assert.equal(roomMqtt.inbound(publish(new Uint8Array([0xff, 0xfe]))), null);
+    assert.deepEqual(roomMqtt.outbound, ["new_msg"]);
+  });
+});
+{{/if}}

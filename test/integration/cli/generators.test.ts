@@ -85,12 +85,54 @@ describe("fenix new", () => {
     expect(read(dir, "multi", "README.md")).toContain("REDIS_URL");
   });
 
-  it("refuses --mqtt, a bad name and a folder that is not empty, writing nothing", async () => {
-    const mqtt = await fenix(dir, "new", "devices", "--no-install", "--mqtt");
-    expect(mqtt.code).toBe(1);
-    expect(mqtt.stderr).toContain("MQTT is not available");
-    expect(existsSync(join(dir, "devices"))).toBe(false);
+  it("--mqtt bridges the room channel to MQTT clients, on MQTT_PORT and at /mqtt", async () => {
+    const result = await fenix(dir, "new", "devices", "--no-install", "--mqtt");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("MQTT on mqtt://localhost:1883 (MQTT_PORT)");
+    const app = join(dir, "devices");
+    const endpoint = read(app, "src", "endpoint.ts");
+    expect(endpoint).toContain('import { enableMqtt } from "fenix/mqtt";');
+    expect(endpoint).toContain('import { roomMqtt } from "./channels/room-channel.js";');
+    expect(endpoint).toContain("export function createEndpoint(options: EndpointOptions = {}, mqtt: MqttListen = {}): Endpoint {");
+    expect(endpoint).toMatch(/\/\/ fenix:sockets\n\s+enableMqtt\(endpoint, \{\n\s+port: mqtt\.port \?\? 1883,/);
+    for (const option of ['websocket: "/mqtt",', "socket: UserSocket,", 'bridge: { "room:*": roomMqtt },', 'unrouted: "refuse",']) expect(endpoint).toContain(option);
+    const server = read(app, "src", "server.ts");
+    expect(server).toContain("Number(process.env.MQTT_PORT || 1883)");
+    expect(server).toContain("{ port: mqttPort, ...host }");
+    const channel = read(app, "src", "channels", "room-channel.ts");
+    expect(channel).toContain('import type { MqttBridgeRoute } from "fenix/mqtt";');
+    expect(channel).toContain("join: (client) => ({ name: client.username ?? client.clientId }),");
+    expect(channel).toContain('return { event: "new_msg", payload: { body: utf8.decode(payload) } };');
+    expect(channel).toContain('outbound: ["new_msg"],');
+    expect(read(app, "test", "room-channel.test.ts")).toContain('describe("RoomChannel over MQTT"');
+    const readme = read(app, "README.md");
+    expect(readme).toContain("## MQTT");
+    expect(readme).toMatch(/\| `MQTT_PORT` \| `1883` \|/);
+    expect(readme).toContain("ws://localhost:4000/mqtt");
+    // fenix/mqtt comes with fenix: no MQTT client or other package is added.
+    const manifest = JSON.parse(read(app, "package.json")) as { dependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies)).toEqual(["fenix"]);
+    for (const file of readdirSync(app, { recursive: true, encoding: "utf8" })) {
+      if (statSync(join(app, file)).isFile()) expect(read(app, file), file).not.toMatch(/\{\{/);
+    }
 
+    // A generator still finds its marker in the MQTT endpoint, and mounts above enableMqtt.
+    expect((await fenix(app, "gen", "socket", "Admin")).code).toBe(0);
+    expect(read(app, "src", "endpoint.ts")).toMatch(/endpoint\.socket\("\/admin", AdminSocket\);\n\s+\/\/ fenix:sockets\n\s+enableMqtt\(/);
+  });
+
+  it("without --mqtt, nothing of MQTT is written; --mqtt goes with --redis", async () => {
+    expect((await fenix(dir, "new", "plain", "--no-install")).code).toBe(0);
+    for (const file of readdirSync(join(dir, "plain"), { recursive: true, encoding: "utf8" })) {
+      if (statSync(join(dir, "plain", file)).isFile()) expect(read(dir, "plain", file), file).not.toMatch(/mqtt|\{\{/i);
+    }
+    expect((await fenix(dir, "new", "both", "--no-install", "--mqtt", "--redis")).code).toBe(0);
+    expect(read(dir, "both", "src", "pubsub.ts")).toContain('from "fenix/redis"');
+    expect(read(dir, "both", "src", "endpoint.ts")).toContain('from "fenix/mqtt"');
+    expect(read(dir, "both", "README.md")).toMatch(/## MQTT[\s\S]*## Several nodes/);
+  });
+
+  it("refuses a bad name and a folder that is not empty, writing nothing", async () => {
     const bad = await fenix(dir, "new", "My App", "--no-install");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("not a valid application name");
