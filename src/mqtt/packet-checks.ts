@@ -96,8 +96,13 @@ export function checkPacket(packet: Packet, read: number): MqttError | null {
       if (!(packet.messageId! > 0)) return protocolError("UNSUBSCRIBE needs a non-zero packet identifier.");
       if (packet.unsubscriptions.length === 0) return protocolError("UNSUBSCRIBE needs at least one topic filter.");
       break;
+    case "puback":
+    case "pubrec":
     case "pubrel":
-      if (!(packet.messageId! > 0)) return protocolError("PUBREL needs a non-zero packet identifier.");
+    case "pubcomp":
+      // The parser leaves -1 when the body is too short to hold the packet identifier.
+      if (!(packet.messageId! >= 0)) return malformed(`the ${packet.cmd.toUpperCase()} ends before its packet identifier`);
+      if (packet.messageId === 0) return protocolError(`${packet.cmd.toUpperCase()} needs a non-zero packet identifier.`);
       break;
     case "connect": {
       const props = packet.properties;

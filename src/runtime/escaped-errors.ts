@@ -14,7 +14,8 @@ import { TelemetryEvent, telemetryChannels, type LogRecorded, type ProcessCrashe
  *
  * @remarks
  * `"log"` publishes a `fenix:log` record (level `"error"`, cause `"escaped_error"`) and writes the error
- * to stderr, then keeps serving. `"exit"` does the same, then exits with code 1 (what Node.js does with no
+ * to stderr, then keeps serving; it also sets `process.exitCode` to 1, so a program that then ends by
+ * itself (a start that failed in a top-level `await`) exits with 1 rather than 0. `"exit"` does the same, then exits with code 1 (what Node.js does with no
  * handler). A function receives the error and where it came from, and decides alone.
  *
  * @example
@@ -96,6 +97,9 @@ function handleEscaped(error: unknown, origin: EscapeOrigin): void {
   }
   process.stderr.write(`[fenix] ${message}\n${error instanceof Error && error.stack !== undefined ? `${error.stack}\n` : ""}`);
   if (policy === "exit") process.exit(1);
+  // Serving goes on; but a program that then ends by itself (its start failed: a rejected top-level
+  // await) ends with code 1, not 0. An explicit process.exit(code) still decides.
+  if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = 1;
 }
 
 /**

@@ -173,6 +173,24 @@ const malformed: BadInput[] = [
     bytes: () => frame(0x40, [0x00]),
     ...MALFORMED,
   },
+  ...(
+    [
+      ["PUBACK", 0x40],
+      ["PUBREC", 0x50],
+      ["PUBREL", 0x62],
+      ["PUBCOMP", 0x70],
+    ] as const
+  ).map(
+    ([name, typeByte]): BadInput => ({
+      // Regression guard (found by the fuzzer); when written, this failed: PUBACK, PUBREC and PUBCOMP of length 0
+      // were accepted with packet id -1 (a PUBREC was even answered with a PUBREL cut short: 62 02 and no id), and
+      // PUBREL was refused as a protocol error (0x82) rather than as malformed.
+      name: `a ${name} with remaining length 0 (spec: MQTT 3.1.1 §3.4-3.7 remaining length 2; MQTT 5 §3.4.2 ff.)`,
+      connected: true,
+      bytes: () => Buffer.from([typeByte, 0x00]),
+      ...MALFORMED,
+    }),
+  ),
   {
     // Regression guard; when written, this failed: the message is published with packet id -1 and a truncated PUBACK is written.
     name: "a QoS 1 PUBLISH that ends before its packet id",

@@ -270,7 +270,7 @@ export class Session {
 
   #pump(): void {
     const output = this.#output;
-    if (output === null) return;
+    if (output === null || this.#queueHead === this.#queue.length) return;
     const window = this.#window(output);
     while (this.#queueHead < this.#queue.length && this.#inflight.size < window && this.#output === output) {
       const out = this.#queue[this.#queueHead]!;
@@ -278,7 +278,7 @@ export class Session {
       this.#send(output, out);
     }
     if (this.#queueHead === this.#queue.length) {
-      this.#queue = [];
+      if (this.#queueHead > 0) this.#queue = [];
       this.#queueHead = 0;
     } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#queueHead);
