@@ -15,6 +15,8 @@ import type { MqttMessage } from "./message.js";
 import { RetainedStore, type RetainedMessage } from "./retained-store.js";
 import { Session, type SessionOutput, type SessionSnapshot, type Subscription } from "./session/session.js";
 import { ClusterSync, MQTT_SYNC_TOPIC } from "./cluster-sync.js";
+import { SharedGroup } from "./shared-group.js";
+import { isTransferAnswer, TransferRequests, type SessionTransfer } from "./session/transfer-requests.js";
 import { SubscriptionTree } from "./subscription-tree.js";
 
 /** The PubSub topic every node's broker listens on. */
@@ -40,51 +42,6 @@ interface Takeover {
   readonly transfer?: string;
 }
 
-/** A node's answer to a session transfer request: the session, or null when it keeps none. */
-interface SessionTransfer {
-  readonly transfer: string;
-  readonly node: string;
-  readonly session: SessionSnapshot | null;
-}
-
-/** How long a resuming client waits for the other nodes to hand over its session. */
-const TRANSFER_TIMEOUT_MS = 1_000;
-
-/** A transfer this node asked for: the nodes that have not answered yet, and what arrived. */
-interface PendingTransfer {
-  readonly waiting: Set<string>;
-  snapshot: SessionSnapshot | null;
-  readonly timer: TimerHandle;
-  readonly resolve: (snapshot: SessionSnapshot | null) => void;
-}
-
-/** A shared subscription group on this node: its members and whose turn it is. */
-class SharedGroup {
-  readonly members = new Map<Session, Subscription>();
-  #turn = 0;
-  constructor(
-    readonly key: string,
-    readonly group: string,
-    readonly filter: string,
-  ) {}
-
-  /** The next member in turn, preferring connected ones. */
-  pick(): [Session, Subscription] | undefined {
-    const n = this.members.size;
-    if (n === 0) return undefined;
-    const members = [...this.members];
-    for (let i = 0; i < n; i++) {
-      const member = members[(this.#turn + i) % n]!;
-      if (member[0].connected) {
-        this.#turn = (this.#turn + i + 1) % n;
-        return member;
-      }
-    }
-    const member = members[this.#turn % n]!;
-    this.#turn = (this.#turn + 1) % n;
-    return member;
-  }
-}
 
 /** Broker settings (resolved options of `enableMqtt`). */
 export interface BrokerSettings {
@@ -103,6 +60,9 @@ interface PendingWill {
 /** How often a clustered broker announces its shared groups and looks for new nodes. */
 const SYNC_PERIOD_MS = 1_000;
 const SYNC_TICK = Symbol("cluster sync");
+
+/** How long a resuming client waits for the other nodes to hand over its session. */
+const TRANSFER_TIMEOUT_MS = 1_000;
 
 class SessionExpired {
   constructor(readonly session: Session) {}
@@ -139,8 +99,8 @@ export class Broker extends Process {
   #stamp = 0;
   #stopped = false;
   readonly #sync: ClusterSync;
-  /** Session transfers this node asked for, by id. */
-  readonly #transfers = new Map<string, PendingTransfer>();
+  /** Session transfers this node asked for. */
+  readonly #transfers: TransferRequests;
   /** Client ids that connected on another node while connected here: where their session goes once closed. */
   readonly #handoffs = new Map<string, { readonly node: string; readonly transfer: string | undefined }>();
   #transferSeq = 0;
@@ -156,6 +116,7 @@ export class Broker extends Process {
     pubsub.subscribe(MQTT_TAKEOVER_TOPIC, this.pid, this);
     pubsub.subscribe(MQTT_SYNC_TOPIC, this.pid);
     this.#sync = new ClusterSync(pubsub, this.pid, SYNC_PERIOD_MS, () => runtime.clock.now());
+    this.#transfers = new TransferRequests(runtime.clock, TRANSFER_TIMEOUT_MS);
     // A node alone (no adapter) has nobody to sync with: no timer at all.
     if (pubsub.status !== "local") this.#scheduleSync();
   }
@@ -204,7 +165,7 @@ export class Broker extends Process {
     // A client resuming a session this node does not keep may have left it on another node: ask for it.
     const transfer = !cleanStart && !this.#sessions.has(clientId) && this.#sync.clustered ? `${this.id}:${++this.#transferSeq}` : undefined;
     this.#pubsub.broadcastFrom(this.pid, MQTT_TAKEOVER_TOPIC, { clientId, node: this.node, broker: this.id, ...(transfer === undefined ? {} : { transfer }) } satisfies Takeover);
-    const moved = transfer === undefined ? null : await this.#awaitTransfer(transfer);
+    const moved = transfer === undefined ? null : await this.#transfers.request(transfer, this.#pubsub.nodes().filter((node) => node !== this.node));
     if (moved !== null && !this.#sessions.has(clientId)) {
       const restored = this.#newSession(clientId, expirySec);
       restored.restore(moved);
@@ -238,24 +199,6 @@ export class Broker extends Process {
     const session = new Session(clientId, expirySec, { maxQueued: this.#settings.maxQueued, maxInflight: this.#settings.maxInflight, now: () => this.runtime.clock.now() });
     this.#sessions.set(clientId, session);
     return session;
-  }
-
-  /** Waits until every other node answered transfer `id` (or the timeout); the session one of them sent, if any. */
-  #awaitTransfer(id: string): Promise<SessionSnapshot | null> {
-    const others = this.#pubsub.nodes().filter((node) => node !== this.node);
-    if (others.length === 0) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const timer = this.runtime.clock.setTimeout(() => this.#finishTransfer(id), TRANSFER_TIMEOUT_MS);
-      this.#transfers.set(id, { waiting: new Set(others), snapshot: null, timer, resolve });
-    });
-  }
-
-  #finishTransfer(id: string): void {
-    const pending = this.#transfers.get(id);
-    if (pending === undefined) return;
-    this.#transfers.delete(id);
-    this.runtime.clock.clearTimeout(pending.timer);
-    pending.resolve(pending.snapshot);
   }
 
   /** Removes a session from this node to send it to another: no will, no expiry, nothing routed to it here. */
@@ -464,11 +407,7 @@ export class Broker extends Process {
     } else if (this.#sync.receive(message, this.retained)) {
       return;
     } else if (isTransferAnswer(message)) {
-      const pending = this.#transfers.get(message.transfer);
-      if (pending === undefined) return;
-      if (message.session !== null) pending.snapshot = message.session;
-      pending.waiting.delete(message.node);
-      if (pending.waiting.size === 0) this.#finishTransfer(message.transfer);
+      this.#transfers.answer(message);
     } else if (isTakeover(message)) {
       if (message.broker === this.id) return;
       // The client is now served on another node: its connection here closes, and its session goes
@@ -507,11 +446,6 @@ export class Broker extends Process {
   get processId(): Pid {
     return this.pid;
   }
-}
-
-function isTransferAnswer(message: unknown): message is SessionTransfer {
-  const m = message as SessionTransfer | null;
-  return typeof m === "object" && m !== null && typeof m.transfer === "string" && typeof m.node === "string" && "session" in m;
 }
 
 function isTakeover(message: unknown): message is Takeover {

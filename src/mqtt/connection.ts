@@ -22,7 +22,7 @@ import { handleSubscribe, handleUnsubscribe, channelMessage, channelEnded, Rejoi
 import type { MqttMessage } from "./message.js";
 import type { MqttClientInfo } from "./options.js";
 import { PacketReader } from "./packet-reader.js";
-import { encodePlainPublish } from "./publish-encoder.js";
+import { encodePublish } from "./publish-encoder.js";
 import { ReasonCode } from "./reason-codes.js";
 import type { Session, SessionOutput } from "./session/session.js";
 import type { MqttWire } from "./wire.js";
@@ -51,9 +51,6 @@ export interface Will {
   /** MQTT 5 Message Expiry Interval of the will, counted from when it is published. */
   readonly expirySec: number | undefined;
 }
-
-/** One cached QoS 0 PUBLISH encoding, shared by every subscriber of one message. */
-let lastEncoded: { message: MqttMessage; retain: boolean; version: number; bytes: Buffer } | null = null;
 
 /** @internal */
 export class MqttConnection extends Process implements SessionOutput, SessionHolder, BridgeOwner {
@@ -186,16 +183,7 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
 
   writePublish(message: MqttMessage, qos: QoS, retain: boolean, packetId: number, dup: boolean, subscriptionIds: readonly number[] | undefined): boolean {
     if (this.state !== "connected") return true;
-    const expiresAt = message.expiresAt;
-    let bytes: Buffer;
-    if (qos === 0 && subscriptionIds === undefined && expiresAt === undefined) {
-      const cached = lastEncoded;
-      if (cached !== null && cached.message === message && cached.retain === retain && cached.version === this.version) bytes = cached.bytes;
-      else {
-        bytes = this.#encodePublish(message, 0, retain, 0, false, undefined);
-        lastEncoded = { message, retain, version: this.version, bytes };
-      }
-    } else bytes = this.#encodePublish(message, qos, retain, packetId, dup, subscriptionIds);
+    const bytes = encodePublish(this.version, message, qos, retain, packetId, dup, subscriptionIds, this.runtime.clock.now());
     if (bytes.byteLength > this.clientMaxPacketBytes) return false;
     this.#write(bytes);
     return true;
@@ -210,30 +198,6 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
       this.ctx.endpoint.log("error", "an MQTT acknowledgement failed", { error: err, ...this.errorContext });
       this.runtime.send(this.pid, new ServerClosed(ReasonCode.UNSPECIFIED_ERROR, "internal_error"));
     }
-  }
-
-  #encodePublish(message: MqttMessage, qos: QoS, retain: boolean, packetId: number, dup: boolean, subscriptionIds: readonly number[] | undefined): Buffer {
-    if (this.version !== 5 || (message.properties === undefined && message.expiresAt === undefined && (subscriptionIds === undefined || subscriptionIds.length === 0))) {
-      return encodePlainPublish(message.topic, message.payload, qos, retain, dup, packetId, this.version === 5);
-    }
-    const payload = Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
-    const packet: mqttPacket.IPublishPacket = { cmd: "publish", topic: message.topic, payload, qos, retain, dup };
-    if (qos > 0) packet.messageId = packetId;
-    if (this.version === 5) {
-      const props: NonNullable<mqttPacket.IPublishPacket["properties"]> = {};
-      const p = message.properties;
-      if (p !== undefined) {
-        if (p.payloadFormatIndicator !== undefined) props.payloadFormatIndicator = p.payloadFormatIndicator;
-        if (p.contentType !== undefined) props.contentType = p.contentType;
-        if (p.responseTopic !== undefined) props.responseTopic = p.responseTopic;
-        if (p.correlationData !== undefined) props.correlationData = Buffer.from(p.correlationData);
-        if (p.userProperties !== undefined) props.userProperties = p.userProperties;
-      }
-      if (message.expiresAt !== undefined) props.messageExpiryInterval = Math.max(0, Math.ceil((message.expiresAt - this.runtime.clock.now()) / 1000));
-      if (subscriptionIds !== undefined && subscriptionIds.length > 0) props.subscriptionIdentifier = subscriptionIds.length === 1 ? subscriptionIds[0]! : [...subscriptionIds];
-      if (Object.keys(props).length > 0) packet.properties = props;
-    }
-    return mqttPacket.generate(packet, { protocolVersion: this.version });
   }
 
   /** Writes a PUBREL; a reason code other than success goes to MQTT 5 clients only. */

@@ -69,7 +69,7 @@ export function handlePublish(conn: MqttConnection, packet: IPublishPacket): voi
       return;
     }
     const bridge = conn.bridge!;
-    if (!bridge.has(route.topic)) void bridge.join(route.topic, joinParams(conn, route, topic, undefined));
+    if (!bridge.has(route.topic)) void bridge.join(route.topic, joinParams(conn, route, undefined));
     let ack: number | null = null;
     if (qos > 0) {
       ack = ++conn.ackSeq;

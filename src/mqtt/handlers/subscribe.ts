@@ -31,12 +31,10 @@ export class RejoinDue {
 export function joinParams(
   conn: MqttConnection,
   route: { readonly topic: string; readonly options: MqttBridgeRoute },
-  mqttTopic: string,
   userProperties: Readonly<Record<string, string | string[]>> | undefined,
 ): JsonObject {
   const client = conn.client!;
   if (route.options.join !== undefined) return route.options.join(client, route.topic);
-  void mqttTopic;
   const params: JsonObject = { ...(userProperties ?? {}), client_id: client.clientId };
   if (client.username !== undefined) params.username = client.username;
   return params;
@@ -81,7 +79,7 @@ export async function handleSubscribe(conn: MqttConnection, packet: ISubscribePa
       bridged: route !== null,
     };
     if (route !== null) {
-      const joining = conn.bridge!.join(route.topic, joinParams(conn, route, inner, userProperties)).then((result) => {
+      const joining = conn.bridge!.join(route.topic, joinParams(conn, route, userProperties)).then((result) => {
         if (!result.ok) return conn.v5 ? ReasonCode.NOT_AUTHORIZED : ReasonCode.UNSPECIFIED_ERROR;
         broker.subscribe(session, sub);
         return qos;
@@ -218,7 +216,7 @@ export async function rejoin(conn: MqttConnection, mqttTopic: string): Promise<v
   const sub = session.subscriptions.get(mqttTopic);
   const route = channelRoute(conn.ctx, mqttTopic);
   if (sub === undefined || !sub.bridged || route === null || conn.bridge.has(route.topic)) return;
-  const result = await conn.bridge.join(route.topic, joinParams(conn, route, mqttTopic, undefined));
+  const result = await conn.bridge.join(route.topic, joinParams(conn, route, undefined));
   if (!result.ok) {
     conn.ctx.endpoint.log("info", `MQTT client could not rejoin ${route.topic}: ${result.reason}`, { ...conn.errorContext });
     conn.ctx.broker.unsubscribe(session, mqttTopic);
