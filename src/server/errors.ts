@@ -60,6 +60,14 @@ export const ServerErrorCode = {
   LONGPOLL_TOO_MANY_POSTS: "FENIX_ERR_SERVER_LONGPOLL_TOO_MANY_POSTS",
   /** A client address opened `longpoll.maxNewSessionsPerAddress` sessions this window already (answered HTTP 429, closed). */
   LONGPOLL_TOO_MANY_SESSIONS: "FENIX_ERR_SERVER_LONGPOLL_TOO_MANY_SESSIONS",
+  /** A token secret is not a string or bytes of at least 32 bytes, or a list of secrets is empty. */
+  BAD_TOKEN_SECRET: "FENIX_ERR_SERVER_BAD_TOKEN_SECRET",
+  /** A token salt or option has the wrong type or range (`maxAgeSec` negative or NaN, `signedAt` not a time…). */
+  BAD_TOKEN_OPTION: "FENIX_ERR_SERVER_BAD_TOKEN_OPTION",
+  /** A value cannot be written as an Erlang term (a function, a `Date`, an atom over 255 characters…). */
+  UNENCODABLE_TERM: "FENIX_ERR_SERVER_UNENCODABLE_TERM",
+  /** Bytes are not an Erlang external term this codec reads (truncated, over a limit, a pid, a fun…). */
+  UNREADABLE_TERM: "FENIX_ERR_SERVER_UNREADABLE_TERM",
 } as const;
 
 /** One of the {@link ServerErrorCode} values. */
