@@ -160,7 +160,7 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
 
   /**
    * Writes bytes; past maxBufferedBytes queued, a check is due once this turn's writes have left (the TCP
-   * wire corks them until then, so the count includes bytes a client reading in time takes at once).
+   * wire holds them until then, so the count includes bytes a client reading in time takes at once).
    */
   #write(bytes: Uint8Array): void {
     this.wire.write(bytes);

@@ -23,38 +23,43 @@ export interface MqttWire {
   start(data: (chunk: Uint8Array) => void, closed: () => void): void;
 }
 
-/** A socket corked until the end of this turn of the event loop. */
-interface Corkable {
-  corked: boolean;
-  uncork(): void;
+/** A socket whose writes of this turn of the event loop wait to leave together. */
+interface Batched {
+  flush(): void;
 }
 
-/** Sockets corked in this turn: one setImmediate uncorks them all. */
-let toUncork: Corkable[] = [];
+/** Sockets with writes waiting in this turn: one setImmediate flushes them all. */
+let toFlush: Batched[] = [];
 
-function uncorkSoon(socket: Corkable): void {
-  if (toUncork.length === 0) setImmediate(uncorkAll);
-  toUncork.push(socket);
+function flushSoon(socket: Batched): void {
+  if (toFlush.length === 0) setImmediate(flushAll);
+  toFlush.push(socket);
 }
 
-function uncorkAll(): void {
-  const sockets = toUncork;
-  toUncork = [];
-  for (const socket of sockets) socket.uncork();
+function flushAll(): void {
+  const sockets = toFlush;
+  toFlush = [];
+  for (const socket of sockets) socket.flush();
 }
 
 /**
- * An MQTT wire over a TCP socket. Writes made in one turn of the event loop are corked and leave in one
- * system call (a fanout often sends a subscriber several packets per turn; each would be a write).
+ * An MQTT wire over a TCP socket. Writes made in one turn of the event loop leave together at its end,
+ * in one system call (a fanout often sends a subscriber several packets per turn; each would be a
+ * write): one packet as it is, several joined into one buffer (they are small; one copy costs less than
+ * a vectored write).
  */
 export function tcpWire(socket: NetSocket): MqttWire {
   socket.setNoDelay(true);
   let open = true;
-  const corkable: Corkable = {
-    corked: false,
-    uncork() {
-      this.corked = false;
-      if (!socket.destroyed) socket.uncork();
+  let pending: Uint8Array[] | null = null;
+  let pendingBytes = 0;
+  const batched: Batched = {
+    flush() {
+      const chunks = pending;
+      pending = null;
+      pendingBytes = 0;
+      if (chunks === null || socket.destroyed) return;
+      socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     },
   };
   return {
@@ -62,18 +67,18 @@ export function tcpWire(socket: NetSocket): MqttWire {
     address: socket.remoteAddress,
     write(data) {
       if (!open || socket.destroyed) return;
-      if (!corkable.corked) {
-        corkable.corked = true;
-        socket.cork();
-        uncorkSoon(corkable);
-      }
-      socket.write(data);
+      if (pending === null) {
+        pending = [data];
+        flushSoon(batched);
+      } else pending.push(data);
+      pendingBytes += data.byteLength;
     },
     get bufferedBytes() {
-      return socket.writableLength;
+      return socket.writableLength + pendingBytes;
     },
     end() {
       if (!open) return;
+      batched.flush();
       open = false;
       socket.end();
       // A peer that never reads would keep a half-closed socket: give it a moment, then cut.

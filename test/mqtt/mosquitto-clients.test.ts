@@ -65,7 +65,8 @@ describe.skipIf(!installed)(`Mosquitto command-line clients against Fenix${insta
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     if (stdin !== undefined) child.stdin!.end(stdin);
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    // "close", not "exit": the output may still be in flight when the process has exited.
+    const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
     return {
       child,
       stdout: () => stdout,
