@@ -27,6 +27,7 @@ export class Instruments {
   readonly socketConnectDuration: Histogram<"path" | "transport">;
   readonly socketDisconnects: Counter<"path" | "transport" | "reason">;
   readonly slowConsumers: Counter<"path" | "transport">;
+  readonly limitedMessages: Counter<"path" | "transport" | "limit">;
   readonly transportErrors: Counter<"transport" | "code">;
   readonly outboundBytes: Gauge<"transport">;
   readonly outboundBytesMax: Gauge<"transport">;
@@ -94,6 +95,11 @@ export class Instruments {
       "reason",
     ]);
     this.slowConsumers = counter("slow_consumers_total", "Clients cut (1013) for reading slower than the server writes.", ["path", "transport"]);
+    this.limitedMessages = counter(
+      "limited_messages_total",
+      "Client messages refused by a rate or length limit and answered with an error reply, by limit.",
+      ["path", "transport", "limit"],
+    );
     this.transportErrors = counter("transport_errors_total", "Clients that broke the protocol or a limit, by error code.", ["transport", "code"]);
     this.outboundBytes = gauge("outbound_buffered_bytes", "Outbound bytes queued for clients and not yet written, summed over connections (read at scrape).", [
       "transport",

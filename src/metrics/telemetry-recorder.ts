@@ -59,6 +59,9 @@ export class TelemetryRecorder {
     this.#on(TelemetryEvent.SLOW_CONSUMER, (e) => {
       m.slowConsumers.inc({ path: e.path, transport: e.transport });
     });
+    this.#on(TelemetryEvent.LIMITED, (e) => {
+      m.limitedMessages.inc({ path: e.path, transport: e.transport, limit: e.limit });
+    });
     this.#on(TelemetryEvent.TRANSPORT_ERROR, (e) => {
       m.transportErrors.inc({ transport: e.transport, code: caps.code.of(e.code) });
     });

@@ -18,6 +18,7 @@ import { ServerError, ServerErrorCode } from "./errors.js";
 import { parseQueryParams, type Params } from "./query-params.js";
 import type { Socket, SocketClass } from "./socket.js";
 import { SocketServer, type SocketLimits } from "./socket-server.js";
+import type { AddressConnections } from "./rate-limit.js";
 import type { TopicRouter } from "./topic-pattern.js";
 import type { Transport, TransportListener } from "./transport.js";
 import { TelemetryEvent, telemetryChannels, type SocketConnected } from "../telemetry/events.js";
@@ -37,6 +38,8 @@ export interface SocketMount {
   readonly maxBufferedBytes: number;
   readonly maxFrameBytes: number;
   readonly checkOrigin: (request: IncomingMessage) => boolean;
+  /** Open connections per client address, with the `maxConnectionsPerAddress` limit; `null` when off. */
+  readonly connections: AddressConnections | null;
   /** The supervisor of this mount's connections, once the endpoint has started. */
   supervisor: Pid | null;
 }
@@ -203,7 +206,8 @@ export interface AttachableTransport extends Transport {
  * supervisor, behind `transport`.
  *
  * @returns the process, or `null` when no process can serve the connection (the endpoint is not started,
- * is stopping, or its tree gave up) — the caller answers 503 or closes the transport.
+ * is stopping, or its tree gave up) — the caller answers 503 or closes the transport. `release` is called
+ * when the process ends, or at once when none starts.
  */
 export async function startConnection(
   endpoint: EndpointContext,
@@ -212,11 +216,15 @@ export async function startConnection(
   accepted: AcceptedSocket,
   context: ClientErrorContext,
   limits: SocketLimits = mount.limits,
+  release?: () => void,
 ): Promise<SocketServer | null> {
   const supervisor = mount.supervisor;
-  if (supervisor === null || !endpoint.runtime.isAlive(supervisor)) return null;
+  if (supervisor === null || !endpoint.runtime.isAlive(supervisor)) {
+    release?.();
+    return null;
+  }
   let server: SocketServer | null = null;
-  const init = { endpoint, transport, ...accepted, router: mount.router, limits, errorContext: context };
+  const init = { endpoint, transport, ...accepted, router: mount.router, limits, errorContext: context, release };
   try {
     await DynamicSupervisor.startChild(supervisor, {
       restart: "temporary",
@@ -229,6 +237,7 @@ export async function startConnection(
     });
   } catch (err) {
     endpoint.log("error", "could not start a connection process", { error: err, path: mount.path });
+    release?.();
     return null;
   }
   return server;

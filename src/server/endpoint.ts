@@ -29,6 +29,7 @@ import { compileOriginCheck, type CheckOrigin } from "./origin.js";
 import { isClientBundlePath, serveClientBundle } from "./client-bundle.js";
 import { connectionSupervisorSpec } from "./connect-pipeline.js";
 import { LongPollHandler, type LongPollSettings } from "./longpoll/longpoll-handler.js";
+import { AddressConnections, DEFAULT_MAX_NAME_LENGTH, type RateLimit, type RateLimitOptions } from "./rate-limit.js";
 import type { SocketClass } from "./socket.js";
 import { StaticMount } from "./static-files.js";
 import { TopicRouter } from "./topic-pattern.js";
@@ -171,6 +172,38 @@ export interface SocketOptions {
    * ```
    */
   websocket?: boolean | ((request: IncomingMessage) => boolean);
+  /**
+   * Rate limits of each connection: client messages, frame bytes and joins per second, with `burst`
+   * seconds of allowance (token buckets refilled continuously). A message over a limit is not handled:
+   * the client gets an error reply `{reason: "rate limited", retry_after_ms}` (to a join, as its join
+   * reply; nothing for a message without a ref), it is counted on the `fenix:socket:limited` telemetry
+   * event, and `clientError` reports `FENIX_ERR_SERVER_RATE_LIMITED` at most once a second per connection.
+   * The connection stays open. Heartbeats and leaves are never limited.
+   * @defaultValue no limit
+   * @example
+   * ```ts
+   * endpoint.socket("/socket", UserSocket, { rateLimit: { messagesPerSec: 50, bytesPerSec: 256 * 1024, joinsPerSec: 10, burst: 2 } });
+   * ```
+   */
+  rateLimit?: RateLimitOptions;
+  /**
+   * Rate limits of each topic of each connection (`messagesPerSec`, `bytesPerSec`, `burst`; joins are
+   * limited by `rateLimit.joinsPerSec`), answered like {@link SocketOptions.rateLimit}: a client flooding
+   * one topic keeps its other topics.
+   * @defaultValue no limit
+   */
+  topicRateLimit?: RateLimitOptions;
+  /**
+   * Connections one client address (the TCP peer address) may have open on this mount, WebSocket and
+   * LongPoll sessions together; one more is refused with HTTP 429 before the socket's `connect` runs, and
+   * reported as `FENIX_ERR_SERVER_TOO_MANY_CONNECTIONS`. Behind a proxy every client shares its address.
+   * @defaultValue no limit
+   */
+  maxConnectionsPerAddress?: number;
+  /** Longest topic (UTF-8 bytes) a client message may name; a longer one is answered `{reason: "topic too long"}`. @defaultValue 255 */
+  maxTopicLength?: number;
+  /** Longest event name (UTF-8 bytes) a client message may carry; a longer one is answered `{reason: "event too long"}`. @defaultValue 255 */
+  maxEventLength?: number;
 }
 
 /** One socket mount, as listed by {@link Endpoint.routes}. */
@@ -418,11 +451,19 @@ export class Endpoint implements EndpointContext {
       limits: {
         maxChannels: positive(options.maxChannels ?? 100, "maxChannels"),
         idleTimeoutMs: nonNegative(options.idleTimeoutMs ?? 60_000, "idleTimeoutMs"),
+        maxTopicLength: positive(options.maxTopicLength ?? DEFAULT_MAX_NAME_LENGTH, "maxTopicLength"),
+        maxEventLength: positive(options.maxEventLength ?? DEFAULT_MAX_NAME_LENGTH, "maxEventLength"),
+        rateLimit: rateLimitOf(options.rateLimit, "rateLimit"),
+        topicRateLimit: rateLimitOf(options.topicRateLimit, "topicRateLimit"),
       },
       authToken: options.authToken ?? false,
       maxBufferedBytes: positive(options.maxBufferedBytes ?? 8 * MiB, "maxBufferedBytes"),
       maxFrameBytes,
       checkOrigin: compileOriginCheck(options.checkOrigin ?? this.#options.checkOrigin ?? true, this.#options.hosts),
+      connections:
+        options.maxConnectionsPerAddress === undefined
+          ? null
+          : new AddressConnections(positive(options.maxConnectionsPerAddress, "maxConnectionsPerAddress")),
       acceptsWebSocket: typeof websocket === "function" ? websocket : websocket ? ALWAYS : NEVER,
       wss: new WebSocketServer({
         noServer: true,
@@ -817,6 +858,24 @@ function positive(value: number, name: string): number {
     throw new ServerError(ServerErrorCode.BAD_OPTION, `Option ${name} must be a positive number; got ${String(value)}.`);
   }
   return value;
+}
+
+/** Resolves a rate limit option: `null` when absent or when it limits nothing. */
+function rateLimitOf(options: RateLimitOptions | undefined, name: string): RateLimit | null {
+  if (options === undefined) return null;
+  if (typeof options !== "object" || options === null) {
+    throw new ServerError(ServerErrorCode.BAD_OPTION, `Option ${name} must be an object such as { messagesPerSec: 50 }; got ${String(options)}.`);
+  }
+  const limit: RateLimit = {
+    messagesPerSec: options.messagesPerSec === undefined ? 0 : positive(options.messagesPerSec, `${name}.messagesPerSec`),
+    bytesPerSec: options.bytesPerSec === undefined ? 0 : positive(options.bytesPerSec, `${name}.bytesPerSec`),
+    joinsPerSec: options.joinsPerSec === undefined ? 0 : positive(options.joinsPerSec, `${name}.joinsPerSec`),
+    burst: positive(options.burst ?? 1, `${name}.burst`),
+  };
+  for (const key of ["messagesPerSec", "bytesPerSec", "joinsPerSec", "burst"] as const) {
+    if (!Number.isFinite(limit[key])) throw new ServerError(ServerErrorCode.BAD_OPTION, `Option ${name}.${key} must be finite; got ${limit[key]}.`);
+  }
+  return limit.messagesPerSec > 0 || limit.bytesPerSec > 0 || limit.joinsPerSec > 0 ? limit : null;
 }
 
 function nonNegative(value: number, name: string): number {

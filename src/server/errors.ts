@@ -60,6 +60,14 @@ export const ServerErrorCode = {
   LONGPOLL_TOO_MANY_POSTS: "FENIX_ERR_SERVER_LONGPOLL_TOO_MANY_POSTS",
   /** A client address opened `longpoll.maxNewSessionsPerAddress` sessions this window already (answered HTTP 429, closed). */
   LONGPOLL_TOO_MANY_SESSIONS: "FENIX_ERR_SERVER_LONGPOLL_TOO_MANY_SESSIONS",
+  /** A client message went over a `rateLimit` or `topicRateLimit` (answered `{reason: "rate limited"}`; reported at most once a second per connection). */
+  RATE_LIMITED: "FENIX_ERR_SERVER_RATE_LIMITED",
+  /** A client message's topic was longer than `maxTopicLength` bytes (answered `{reason: "topic too long"}`). */
+  TOPIC_TOO_LONG: "FENIX_ERR_SERVER_TOPIC_TOO_LONG",
+  /** A client message's event was longer than `maxEventLength` bytes (answered `{reason: "event too long"}`). */
+  EVENT_TOO_LONG: "FENIX_ERR_SERVER_EVENT_TOO_LONG",
+  /** A client address already had `maxConnectionsPerAddress` connections open on the mount (answered HTTP 429). */
+  TOO_MANY_CONNECTIONS: "FENIX_ERR_SERVER_TOO_MANY_CONNECTIONS",
   /** A token secret is not a string or bytes of at least 32 bytes, or a list of secrets is empty. */
   BAD_TOKEN_SECRET: "FENIX_ERR_SERVER_BAD_TOKEN_SECRET",
   /** A token salt or option has the wrong type or range (`maxAgeSec` negative or NaN, `signedAt` not a time…). */

@@ -8,6 +8,7 @@ export { Endpoint } from "./endpoint.js";
 export { FastlaneSubscription, InterceptedBroadcast, fastlaneDispatcher } from "./fastlane.js";
 export type { FastlaneTarget } from "./fastlane.js";
 export type { ClientErrorListener, DrainOptions, EndpointOptions, EndpointService, LongPollOptions, RequestHandler, SocketMountInfo, SocketOptions, UpgradeHandler } from "./endpoint.js";
+export type { RateLimitOptions } from "./rate-limit.js";
 export type { ChannelInfo, ConnectionInfo } from "./connection-info.js";
 export { logTelemetry } from "./telemetry-logger.js";
 export type { LogTelemetryOptions, TelemetryOwner } from "./telemetry-logger.js";

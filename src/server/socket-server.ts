@@ -17,15 +17,26 @@ import { ChannelServer, InboundEvent, JoinCommand, JoinOutcome } from "./channel
 import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import { IdleSweeper } from "./idle-sweeper.js";
+import { longerThan, RateBuckets, type LimitName, type RateLimit } from "./rate-limit.js";
 import type { Socket } from "./socket.js";
 import type { TopicRouter } from "./topic-pattern.js";
 import { CloseCode, type Transport, type TransportListener } from "./transport.js";
-import { TelemetryEvent, telemetryChannels, type FrameTraced, type SlowConsumer, type SocketDisconnected } from "../telemetry/events.js";
+import {
+  TelemetryEvent,
+  telemetryChannels,
+  type FrameTraced,
+  type MessageLimited,
+  type SlowConsumer,
+  type SocketDisconnected,
+} from "../telemetry/events.js";
 import type { ChannelInfo, ConnectionInfo } from "./connection-info.js";
 
 const FRAMES = telemetryChannels[TelemetryEvent.FRAME];
 const DISCONNECTS = telemetryChannels[TelemetryEvent.SOCKET_DISCONNECT];
 const SLOW_CONSUMERS = telemetryChannels[TelemetryEvent.SLOW_CONSUMER];
+const LIMITED = telemetryChannels[TelemetryEvent.LIMITED];
+/** The least time between two `clientError` reports of refused messages on one connection (ms). */
+const LIMIT_REPORT_MS = 1_000;
 const textDecoder = new TextDecoder();
 const TRACE_TEXT = 2048;
 
@@ -33,6 +44,14 @@ const TRACE_TEXT = 2048;
 export interface SocketLimits {
   readonly maxChannels: number;
   readonly idleTimeoutMs: number;
+  /** Longest topic (UTF-8 bytes) a client message may name; no limit when absent (the MQTT bridge). */
+  readonly maxTopicLength?: number;
+  /** Longest event (UTF-8 bytes) a client message may name; no limit when absent. */
+  readonly maxEventLength?: number;
+  /** Rate limits of the whole connection; off when `null` or absent. */
+  readonly rateLimit?: RateLimit | null;
+  /** Rate limits of each topic of the connection (messages and bytes); off when `null` or absent. */
+  readonly topicRateLimit?: RateLimit | null;
 }
 
 /** @internal Everything a SocketServer is created with. */
@@ -47,6 +66,8 @@ export interface SocketServerInit {
   readonly errorContext: ClientErrorContext;
   /** The supervisor the connection runs under: its exit signal closes the connection with 1012. */
   readonly parent?: Pid;
+  /** Called once when the connection's process ends (gives back its `maxConnectionsPerAddress` slot). */
+  readonly release?: () => void;
 }
 
 class InboundFrame {
@@ -73,6 +94,8 @@ interface ChannelEntry {
   pending: Message[] | null;
   /** The join_ref of a channel this join replaced: its `phx_close` follows the new join reply. */
   replaced: string | null;
+  /** The topic's `topicRateLimit` buckets, created with its first limited message (kept across rejoins). */
+  rate: RateBuckets | null;
 }
 
 const CLOSED = shutdown("closed");
@@ -87,6 +110,9 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   readonly #transport: Transport;
   readonly #router: TopicRouter<ChannelClass>;
   readonly #limits: SocketLimits;
+  readonly #maxTopicLength: number;
+  readonly #maxEventLength: number;
+  readonly #topicRateLimit: RateLimit | null;
   readonly #errorContext: ClientErrorContext;
   /** The live (joining or joined) channel of each topic. */
   readonly #topics = new Map<string, ChannelEntry>();
@@ -101,6 +127,12 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   readonly connectedAt = Date.now();
   /** Why the connection ends, for the disconnect event: set by whoever closes it first. */
   #endReason: string | null = null;
+  /** The connection's `rateLimit` buckets (`null` when off). */
+  readonly #rate: RateBuckets | null;
+  /** When a refused message was last reported on `clientError` (runtime clock ms), and how many were not since. */
+  #limitReportedAt = Number.NEGATIVE_INFINITY;
+  #limitsUnreported = 0;
+  readonly #release: (() => void) | undefined;
 
   constructor(init: SocketServerInit) {
     super(init.endpoint.runtime, init.parent === undefined ? { trapExits: true } : { trapExits: true, link: init.parent });
@@ -114,6 +146,12 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     this.#limits = init.limits;
     this.#errorContext = { ...init.errorContext, socketId: init.socketId };
     this.#lastSeen = this.runtime.clock.now();
+    const { rateLimit, topicRateLimit, maxTopicLength, maxEventLength } = init.limits;
+    this.#rate = rateLimit === undefined || rateLimit === null ? null : new RateBuckets(rateLimit, this.#lastSeen, true);
+    this.#topicRateLimit = topicRateLimit ?? null;
+    this.#maxTopicLength = maxTopicLength ?? Number.POSITIVE_INFINITY;
+    this.#maxEventLength = maxEventLength ?? Number.POSITIVE_INFINITY;
+    this.#release = init.release;
     if (this.socketId !== null) this.#endpoint.pubsub.subscribe(this.socketId, this.pid);
     const idleMs = this.#limits.idleTimeoutMs;
     this.#idleSweeper = idleMs > 0 && Number.isFinite(idleMs) ? IdleSweeper.of(this.runtime, idleMs, IDLE_CHECK) : null;
@@ -267,6 +305,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       } satisfies SocketDisconnected);
     }
     this.#endpoint.socketClosed(this);
+    this.#release?.();
   }
 
   /**
@@ -306,7 +345,139 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       this.write(this.serializer.encodeReply({ joinRef: null, ref: message.ref, topic: Reserved.PHOENIX_TOPIC, status: "ok", response: EMPTY }));
       return;
     }
+    if (longerThan(message.topic, this.#maxTopicLength)) {
+      this.#refuseTooLong(message, "topic_length", ServerErrorCode.TOPIC_TOO_LONG, "topic too long", this.#maxTopicLength);
+      return;
+    }
+    if (longerThan(message.event, this.#maxEventLength) && message.event !== Reserved.JOIN && message.event !== Reserved.LEAVE) {
+      this.#refuseTooLong(message, "event_length", ServerErrorCode.EVENT_TOO_LONG, "event too long", this.#maxEventLength);
+      return;
+    }
+    if ((this.#rate !== null || this.#topicRateLimit !== null) && message.event !== Reserved.LEAVE && !this.#admit(message, data)) return;
     this.#dispatch(message);
+  }
+
+  // ## Limits
+
+  /**
+   * Takes the message's share of the connection's and its topic's rate limits, or refuses it (answered
+   * "rate limited", counted, reported) when one of them is spent: nothing is taken from any then.
+   */
+  #admit(message: Message, data: Uint8Array | string): boolean {
+    // The frame's arrival time, read from the runtime clock just before it was handled.
+    const now = this.#lastSeen;
+    const join = message.event === Reserved.JOIN;
+    const rate = this.#rate;
+    let topicRate: RateBuckets | null = null;
+    const topicLimit = this.#topicRateLimit;
+    if (!join && topicLimit !== null) {
+      const entry = this.#topics.get(message.topic);
+      if (entry !== undefined) topicRate = entry.rate ??= new RateBuckets(topicLimit, now, false);
+    }
+    const bytes = rate?.bytes != null || topicRate?.bytes != null ? (typeof data === "string" ? Buffer.byteLength(data) : data.byteLength) : 0;
+    let wait = 0;
+    let limit: LimitName = "messages";
+    if (rate !== null) {
+      const messages = rate.messages?.wait(1, now) ?? 0;
+      if (messages > wait) [wait, limit] = [messages, "messages"];
+      const byteWait = rate.bytes?.wait(bytes, now) ?? 0;
+      if (byteWait > wait) [wait, limit] = [byteWait, "bytes"];
+      const joins = join ? (rate.joins?.wait(1, now) ?? 0) : 0;
+      if (joins > wait) [wait, limit] = [joins, "joins"];
+    }
+    if (topicRate !== null) {
+      const messages = topicRate.messages?.wait(1, now) ?? 0;
+      if (messages > wait) [wait, limit] = [messages, "topic_messages"];
+      const byteWait = topicRate.bytes?.wait(bytes, now) ?? 0;
+      if (byteWait > wait) [wait, limit] = [byteWait, "topic_bytes"];
+    }
+    if (wait > 0) {
+      this.#rateLimited(message, limit, wait);
+      return false;
+    }
+    if (rate !== null) {
+      rate.messages?.take(1);
+      rate.bytes?.take(bytes);
+      if (join) rate.joins?.take(1);
+    }
+    if (topicRate !== null) {
+      topicRate.messages?.take(1);
+      topicRate.bytes?.take(bytes);
+    }
+    return true;
+  }
+
+  #rateLimited(message: Message, limit: LimitName, retryAfterMs: number): void {
+    this.#replyRefused(message, { reason: "rate limited", retry_after_ms: retryAfterMs });
+    this.#limited(message, limit, retryAfterMs);
+    if (this.#shouldReportLimit()) {
+      const [option, perSec] = this.#limitOption(limit);
+      this.#reportLimit(
+        new ServerError(
+          ServerErrorCode.RATE_LIMITED,
+          `A client message (${JSON.stringify(message.event).slice(0, 80)} on ${JSON.stringify(message.topic).slice(0, 80)}) went over ${option} (${perSec}/s); it was answered "rate limited"${this.#unreported()}.`,
+        ),
+      );
+    }
+  }
+
+  #refuseTooLong(message: Message, limit: LimitName, code: ServerErrorCode, reason: string, max: number): void {
+    this.#replyRefused(message, { reason });
+    this.#limited(message, limit, 0);
+    if (this.#shouldReportLimit()) {
+      const what = limit === "topic_length" ? "topic" : "event";
+      this.#reportLimit(new ServerError(code, `A client message's ${what} was longer than ${max} bytes; it was answered "${reason}"${this.#unreported()}.`));
+    }
+  }
+
+  /** Answers a refused message that has a ref: to a join, as its join reply. */
+  #replyRefused(message: Message, response: JsonObject): void {
+    if (message.ref === null) return;
+    const joinRef = message.event === Reserved.JOIN ? (message.joinRef ?? message.ref) : message.joinRef;
+    this.#reply(joinRef, message.ref, message.topic, "error", response);
+  }
+
+  #limited(message: Message, limit: LimitName, retryAfterMs: number): void {
+    if (!LIMITED.hasSubscribers) return;
+    LIMITED.publish({ ...this.#telemetry(), topic: message.topic, event: message.event, limit, retryAfterMs } satisfies MessageLimited);
+  }
+
+  /** Whether a refused message is reported now: at most one report a second per connection; the others are counted. */
+  #shouldReportLimit(): boolean {
+    const now = this.runtime.clock.now();
+    if (now - this.#limitReportedAt < LIMIT_REPORT_MS) {
+      this.#limitsUnreported++;
+      return false;
+    }
+    this.#limitReportedAt = now;
+    return true;
+  }
+
+  #unreported(): string {
+    const count = this.#limitsUnreported;
+    this.#limitsUnreported = 0;
+    return count === 0 ? "" : ` (${count} more refused since the last report)`;
+  }
+
+  #reportLimit(error: ServerError): void {
+    this.#reportClientError(error);
+  }
+
+  #limitOption(limit: LimitName): [string, number] {
+    const rate = this.#limits.rateLimit;
+    const topic = this.#topicRateLimit;
+    switch (limit) {
+      case "bytes":
+        return ["rateLimit.bytesPerSec", rate?.bytesPerSec ?? 0];
+      case "joins":
+        return ["rateLimit.joinsPerSec", rate?.joinsPerSec ?? 0];
+      case "topic_messages":
+        return ["topicRateLimit.messagesPerSec", topic?.messagesPerSec ?? 0];
+      case "topic_bytes":
+        return ["topicRateLimit.bytesPerSec", topic?.bytesPerSec ?? 0];
+      default:
+        return ["rateLimit.messagesPerSec", rate?.messagesPerSec ?? 0];
+    }
   }
 
   #dispatch(message: Message): void {
@@ -318,7 +489,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     switch (message.event) {
       case Reserved.JOIN:
         if (entry !== undefined) this.#replace(entry);
-        this.#startJoin(message, entry?.joinRef ?? null);
+        this.#startJoin(message, entry?.joinRef ?? null, entry?.rate ?? null);
         return;
       case Reserved.LEAVE:
         if (entry === undefined) {
@@ -346,7 +517,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   // ## Joins
 
-  #startJoin(message: Message, replaced: string | null): void {
+  #startJoin(message: Message, replaced: string | null, rate: RateBuckets | null = null): void {
     const joinRef = message.joinRef ?? message.ref ?? "";
     const route = this.#router.route(message.topic);
     if (route === undefined) {
@@ -361,7 +532,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       return;
     }
     const server = new ChannelServer(this.#endpoint, this, route.target, message.topic, joinRef, route.pattern);
-    const entry: ChannelEntry = { topic: message.topic, joinRef, server, joinedAt: 0, state: "joining", pending: null, replaced };
+    const entry: ChannelEntry = { topic: message.topic, joinRef, server, joinedAt: 0, state: "joining", pending: null, replaced, rate };
     this.#topics.set(entry.topic, entry);
     this.runtime.send(server.pid, new JoinCommand(message));
   }

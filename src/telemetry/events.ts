@@ -29,6 +29,8 @@ export const TelemetryEvent = {
   FRAME: "fenix:socket:frame",
   /** A client was cut for reading too slowly ({@link SlowConsumer}). */
   SLOW_CONSUMER: "fenix:socket:slow_consumer",
+  /** A client message was refused by a rate or length limit and answered with an error reply ({@link MessageLimited}). */
+  LIMITED: "fenix:socket:limited",
   /** A client broke the protocol or a limit; the `clientError` event of the endpoint ({@link TransportError}). */
   TRANSPORT_ERROR: "fenix:transport:error",
   /** A join was answered: accepted, refused, or crashed ({@link ChannelJoined}). */
@@ -115,6 +117,23 @@ export interface SlowConsumer extends TelemetryBase {
   /** Outbound bytes (or LongPoll messages) queued when the client was cut, and the limit. */
   readonly buffered: number;
   readonly limit: number | undefined;
+}
+
+/** {@link TelemetryEvent.LIMITED}: published for every refused message (the `clientError` is throttled, this is not). */
+export interface MessageLimited extends TelemetryBase {
+  readonly path: string;
+  readonly transport: string;
+  readonly address: string | undefined;
+  readonly socketId: string | null;
+  readonly topic: string;
+  readonly event: string;
+  /**
+   * The limit that refused it: `"messages"`, `"bytes"`, `"joins"` (`rateLimit`), `"topic_messages"`,
+   * `"topic_bytes"` (`topicRateLimit`), `"topic_length"` or `"event_length"`.
+   */
+  readonly limit: "messages" | "bytes" | "joins" | "topic_messages" | "topic_bytes" | "topic_length" | "event_length";
+  /** For rate limits, how long until the message would have been accepted (ms); 0 for length limits. */
+  readonly retryAfterMs: number;
 }
 
 /** {@link TelemetryEvent.TRANSPORT_ERROR} */
@@ -267,6 +286,7 @@ export interface TelemetryPayloads {
   [TelemetryEvent.SOCKET_DISCONNECT]: SocketDisconnected;
   [TelemetryEvent.FRAME]: FrameTraced;
   [TelemetryEvent.SLOW_CONSUMER]: SlowConsumer;
+  [TelemetryEvent.LIMITED]: MessageLimited;
   [TelemetryEvent.TRANSPORT_ERROR]: TransportError;
   [TelemetryEvent.CHANNEL_JOIN]: ChannelJoined;
   [TelemetryEvent.CHANNEL_LEAVE]: ChannelLeft;

@@ -13,6 +13,7 @@ export type {
   ChannelTelemetry,
   FrameTraced,
   LogRecorded,
+  MessageLimited,
   PresenceDiffed,
   ProcessCrashed,
   PubSubErrored,

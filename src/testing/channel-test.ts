@@ -18,6 +18,7 @@ import { connectionSupervisorSpec, startConnection, type SocketMount } from "../
 import type { ClientErrorContext, EndpointApi } from "../server/endpoint-context.js";
 import type { Logger } from "../server/logger.js";
 import type { ChannelRoute, Socket, SocketClass } from "../server/socket.js";
+import { DEFAULT_MAX_NAME_LENGTH } from "../server/rate-limit.js";
 import { TopicRouter } from "../server/topic-pattern.js";
 import type { ConnectParams } from "./connect-params.js";
 import { TestingError, TestingErrorCode } from "./errors.js";
@@ -152,11 +153,16 @@ export class ChannelTest<S extends Socket<object> = Socket<object>> {
       limits: {
         maxChannels: positive(options.maxChannels ?? 100, "maxChannels"),
         idleTimeoutMs: windowOf(options.idleTimeoutMs, 0, "idleTimeoutMs"),
+        maxTopicLength: DEFAULT_MAX_NAME_LENGTH,
+        maxEventLength: DEFAULT_MAX_NAME_LENGTH,
+        rateLimit: null,
+        topicRateLimit: null,
       },
       authToken: true,
       maxBufferedBytes: 8 * MiB,
       maxFrameBytes: MiB,
       checkOrigin: () => true,
+      connections: null,
       supervisor: null,
     };
     const children: ChildSpec[] = [];

@@ -153,7 +153,9 @@ export async function handleConnect(conn: MqttConnection, packet: IConnectPacket
       socket,
       socketId,
       router: channels,
-      limits: { maxChannels: 1024, idleTimeoutMs: 0 },
+      // The MQTT connection keeps its own keep-alive and flow control; channel topics and events get the
+      // socket defaults' length limits (a longer channel topic is a refused join: SUBACK 0x87).
+      limits: { maxChannels: 1024, idleTimeoutMs: 0, maxTopicLength: 255, maxEventLength: 255 },
       errorContext: conn.errorContext,
       parent: conn.pid,
     });

@@ -180,9 +180,32 @@ export class LongPollHandler {
       );
       return { close: "busy", http: 429, retryAfterMs };
     }
+    // A session holds a maxConnectionsPerAddress slot from before connect runs until its process ends.
+    const connections = this.#mount.connections;
+    const release = connections === null ? undefined : connections.take(addressOf(request));
+    if (release === null) {
+      this.#endpoint.reportClientError(
+        new ServerError(
+          ServerErrorCode.TOO_MANY_CONNECTIONS,
+          `The client address already had ${connections!.max} connections open (maxConnectionsPerAddress).`,
+          { status: 429 },
+        ),
+        context,
+      );
+      return { close: "busy", http: 429, retryAfterMs: 1_000 };
+    }
     const authToken = request.headers["x-phoenix-authtoken"];
-    const connected = await connectSocket(this.#endpoint, this.#mount, request, "longpoll", typeof authToken === "string" ? authToken : undefined, context);
-    if (!isAccepted(connected)) return { status: connected.status };
+    let connected: Awaited<ReturnType<typeof connectSocket>>;
+    try {
+      connected = await connectSocket(this.#endpoint, this.#mount, request, "longpoll", typeof authToken === "string" ? authToken : undefined, context);
+    } catch (err) {
+      release?.();
+      throw err;
+    }
+    if (!isAccepted(connected)) {
+      release?.();
+      return { status: connected.status };
+    }
 
     const id = randomBytes(16).toString("base64url");
     const runtime = this.#endpoint.runtime;
@@ -198,7 +221,7 @@ export class LongPollHandler {
     });
     // The session timer replaces the idle timeout: LongPoll clients send no heartbeats.
     const limits = { ...this.#mount.limits, idleTimeoutMs: 0 };
-    const server = await startConnection(this.#endpoint, this.#mount, transport, connected, context, limits);
+    const server = await startConnection(this.#endpoint, this.#mount, transport, connected, context, limits, release);
     if (server === null || transport.closed) return { status: 500 };
     session = new LongPollSession(runtime, {
       id,

@@ -21,7 +21,14 @@ export interface WebSocketMount extends SocketMount {
   readonly acceptsWebSocket: (request: IncomingMessage) => boolean;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable" };
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
 
 /** Answers a refused upgrade with a bare HTTP status and closes the connection. */
 export function refuseUpgrade(socket: Duplex, status: number): void {
@@ -62,6 +69,22 @@ export async function upgradeWebSocket(
     );
   }
   if (!originAllowed(endpoint, mount, request, context)) return refuseUpgrade(socket, 403);
+  if (mount.connections !== null) {
+    // The slot is held while the TCP connection is open: from here, through connect, until it closes.
+    const release = mount.connections.take(request.socket.remoteAddress ?? "unknown");
+    if (release === null) {
+      return refuse(
+        429,
+        new ServerError(
+          ServerErrorCode.TOO_MANY_CONNECTIONS,
+          `The client address already had ${mount.connections.max} connections open (maxConnectionsPerAddress).`,
+          { status: 429 },
+        ),
+      );
+    }
+    if (socket.destroyed) return release();
+    socket.once("close", release);
+  }
 
   const offer = parseSubprotocols(request.headers["sec-websocket-protocol"]);
   if (offer.protocols.length > 0 && !offer.protocols.includes(PHOENIX_SUBPROTOCOL)) {
