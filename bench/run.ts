@@ -8,6 +8,10 @@
  * `--quick` (one repeat, shorter windows). The MQTT brokers of `mqtt-fanout` (Fenix's fenix/mqtt, aedes and a
  * private Mosquitto) compare among themselves: `--mqtt-servers=fenix,aedes,mosquitto`, `--mqtt-subscribers=N`
  * (default 1,000).
+ *
+ * `soak` runs only when named (`--only=soak`), once, against Fenix: `--soak-minutes=N` (default 30),
+ * `--soak-connections=N` (default 10,000), `--soak-churn=P` (% of the connections replaced per second,
+ * default 1), `--soak-broadcasts=N` (per second, default 20). Its memory samples go to the JSON results.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -26,6 +30,7 @@ import { joinStorm } from "./scenarios/join-storm.js";
 import { memory } from "./scenarios/memory.js";
 import { mqttFanout } from "./scenarios/mqtt-fanout.js";
 import { rtt } from "./scenarios/rtt.js";
+import { soak, type SoakReport } from "./scenarios/soak.js";
 
 
 const args = new Map(
@@ -46,6 +51,14 @@ const mqttSubscribers = Number(args.get("mqtt-subscribers") ?? 1_000);
 /** Publishes of the mqtt-fanout fixed-rate phase per second, and publishes' deliveries outstanding in its max phase. */
 const MQTT_RATE = 50;
 const MQTT_WINDOW = 16;
+const soakMinutes = Number(args.get("soak-minutes") ?? 30);
+const soakConnections = Number(args.get("soak-connections") ?? 10_000);
+const soakChurn = Number(args.get("soak-churn") ?? 1);
+const soakBroadcasts = Number(args.get("soak-broadcasts") ?? 20);
+for (const [name, value] of [["soak-minutes", soakMinutes], ["soak-connections", soakConnections], ["soak-churn", soakChurn], ["soak-broadcasts", soakBroadcasts]] as const) {
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name}: expected a number ≥ 0`);
+}
+const soakReports: SoakReport[] = [];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -83,6 +96,14 @@ interface Scenario {
   readonly baseline?: string;
   /** Tables of their own for metrics named `<group>: …` (see report.ts). */
   readonly groups?: readonly string[];
+  /** Runs only when named in `--only` (too long for the default run). */
+  readonly optIn?: boolean;
+  /** Repeats of its own, whatever `--repeats` says. */
+  readonly repeats?: number;
+  /** Lines printed under its table once every run is done (a verdict). */
+  summary?(): string[];
+  /** What goes into the JSON results beside the metrics (samples). */
+  details?(): unknown;
   /** One run of one column, in fresh processes. */
   run(column: string): Promise<Figure[]>;
 }
@@ -201,21 +222,59 @@ const scenarios: Scenario[] = [
     run: (column) =>
       mqttFanout(column as MqttBrokerName, { cpu: SERVER_CPU, subscribers: mqttSubscribers, rate: MQTT_RATE, window: MQTT_WINDOW, seconds: window, log }),
   },
+  {
+    id: "soak",
+    optIn: true,
+    repeats: 1,
+    title:
+      `soak: ${soakConnections.toLocaleString("en-US")} connections over 100 rooms for ${soakMinutes} min, ${soakChurn} % of them replaced and 1 % leaving and rejoining per second, ` +
+      `${soakBroadcasts} broadcasts/s and 50 pings/s; server memory after a forced GC every 10 s`,
+    note:
+      "Fenix alone on CPU 1, one fresh process for the whole soak. Start: the first sample after the ramp. Slopes: least squares over the samples after the warm-up " +
+      "(20 % of the run, at most 5 min), in MB per 10 minutes. Flat: both slopes under 1 % of the start RSS per 10 minutes. Every sample is in latest.json.",
+    columns: servers.includes("fenix") ? [serverColumn("fenix")] : [],
+    summary: () =>
+      soakReports.map(
+        (r) =>
+          `**Verdict: ${r.verdict}.** RSS ${r.rssSlopeMBPer10Min.toFixed(2)} ± ${r.rssSlopeStderr.toFixed(2)} MB and heap ${r.heapSlopeMBPer10Min.toFixed(2)} ± ${r.heapSlopeStderr.toFixed(2)} MB per 10 min after a ${r.warmupSeconds.toFixed(0)} s warm-up ` +
+          `(bar ${r.thresholdMBPer10Min.toFixed(2)} MB per 10 min; as bytes per churned connection: RSS ${r.rssBytesPerChurnedConnection.toFixed(1)}, heap ${r.heapBytesPerChurnedConnection.toFixed(1)}); ` +
+          `${r.samples.length} samples, errors ${JSON.stringify(r.errors)}.`,
+      ),
+    details: () => soakReports,
+    async run() {
+      const { figures, report } = await soak({
+        cpu: SERVER_CPU,
+        minutes: soakMinutes,
+        connections: soakConnections,
+        rooms: 100,
+        churnPercent: soakChurn,
+        rejoinPercent: 1,
+        broadcastsPerSecond: soakBroadcasts,
+        pingsPerSecond: 50,
+        rampPerSecond: 500,
+        sampleSeconds: 10,
+        log,
+      });
+      soakReports.push(report);
+      return figures;
+    },
+  },
 ];
 
 const only = args.get("only")?.split(",");
-const selected = (only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.id))).filter((s) => s.columns.length > 0);
+const selected = (only === undefined ? scenarios.filter((s) => s.optIn !== true) : scenarios.filter((s) => only.includes(s.id))).filter((s) => s.columns.length > 0);
+const repeatsOf = (scenario: Scenario): number => scenario.repeats ?? repeats;
 
 pin(process.pid, LOADGEN_CPU);
 const results: Results = new Map();
 const started = Date.now();
-log(`benchmarks: ${selected.map((s) => `${s.id} (${s.columns.map((c) => c.label).join(", ")})`).join("; ")} × ${repeats} repeats`);
+log(`benchmarks (× repeats): ${selected.map((s) => `${s.id} (${s.columns.map((c) => c.label).join(", ")}) × ${repeatsOf(s)}`).join("; ")}`);
 
 for (const scenario of selected) {
   const { title, note, columns, baseline, groups } = scenario;
   const entry: ScenarioResults = { title, note, columns, baseline, groups, metrics: new Map() };
   results.set(scenario.id, entry);
-  for (let repeat = 0; repeat < repeats; repeat++) {
+  for (let repeat = 0; repeat < repeatsOf(scenario); repeat++) {
     // Rotate the order so that no column always runs first (or last) in a repeat.
     const order = columns.map((_, i) => columns[(i + repeat) % columns.length]!);
     for (const column of order) {
@@ -230,16 +289,19 @@ for (const scenario of selected) {
       }
     }
   }
+  if (scenario.summary !== undefined) entry.summary = scenario.summary();
+  if (scenario.details !== undefined) entry.details = scenario.details();
 }
+const ranRepeats = Math.max(0, ...selected.map(repeatsOf));
 
 const seconds = (Date.now() - started) / 1000;
 const date = new Date().toISOString().slice(0, 10);
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
-const markdown = renderMarkdown(results, { date, command, repeats, seconds, revision: revision() });
+const markdown = renderMarkdown(results, { date, command, repeats: ranRepeats, seconds, revision: revision() });
 const dir = join(repoRoot(), "bench", "results");
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, "latest.md"), markdown);
-writeFileSync(join(dir, "latest.json"), `${JSON.stringify({ date, revision: revision(), command, repeats, seconds, results: toJson(results) }, null, 2)}\n`);
+writeFileSync(join(dir, "latest.json"), `${JSON.stringify({ date, revision: revision(), command, repeats: ranRepeats, seconds, results: toJson(results) }, null, 2)}\n`);
 log(`\n${markdown}`);
 log(`written to bench/results/latest.md and latest.json (${Math.round(seconds)} s)`);
 process.exit(0);

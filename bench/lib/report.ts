@@ -30,6 +30,10 @@ export interface ScenarioResults {
    */
   readonly groups?: readonly string[];
   readonly metrics: Map<string, MetricResults>;
+  /** Lines printed under the tables (the soak's verdict). */
+  summary?: string[];
+  /** Written to the JSON beside the metrics (the soak's samples). */
+  details?: unknown;
 }
 
 /** One metric of a scenario: column key → one value per repeat. */
@@ -84,6 +88,7 @@ export function renderMarkdown(results: Results, meta: { date: string; command: 
       for (const [metric, data] of metrics) lines.push(row(scenario, metric, data, baseline, others));
       lines.push("");
     }
+    if (scenario.summary !== undefined) lines.push(...scenario.summary, "");
   }
   return lines.join("\n");
 }
@@ -124,6 +129,7 @@ export function toJson(results: Results): unknown {
         metrics: Object.fromEntries(
           [...scenario.metrics].map(([metric, data]) => [metric, { unit: data.unit, better: data.better, values: Object.fromEntries(data.values) }]),
         ),
+        ...(scenario.details !== undefined ? { details: scenario.details } : {}),
       },
     ]),
   );
