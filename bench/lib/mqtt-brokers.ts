@@ -7,11 +7,11 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Column } from "./report.js";
-import { affinityOf, normalizeCpuList, stopProcess } from "./proc.js";
+import { affinityOf, freePort, normalizeCpuList, stopProcess } from "./proc.js";
 import { startServer } from "./server-process.js";
 
 /** The brokers under test. */
@@ -75,7 +75,7 @@ export async function startMqttBroker(name: MqttBrokerName, cpus: string): Promi
  * `taskset`, ready once its port accepts a TCP connection.
  */
 async function startMosquitto(cpus: string): Promise<MqttBroker> {
-  const port = await freePort();
+  const port = await freePort(1883);
   const dir = mkdtempSync(join(tmpdir(), "fenix-bench-mosquitto-"));
   const config = join(dir, "mosquitto.conf");
   writeFileSync(
@@ -139,17 +139,3 @@ async function waitForPort(port: number, timeoutMs: number, alive: () => boolean
   }
 }
 
-/** A port nobody listens on now (and never the shared Mosquitto's 1883). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    if (port !== 1883) return port;
-  }
-}

@@ -1,10 +1,12 @@
 /**
  * Reading a server process from outside: CPU time (user + system) from `/proc/<pid>/stat`, resident
  * memory from `/proc/<pid>/status`, CPU affinity with `taskset`, and how busy each CPU of the machine
- * is from `/proc/stat`. Linux only, like `taskset`.
+ * is from `/proc/stat`, and a free loopback port for the services a benchmark starts. Linux only, like
+ * `taskset`.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 
 /** Clock ticks per second of `/proc/<pid>/stat` times. */
 const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
@@ -66,4 +68,19 @@ export function stopProcess(child: ChildProcess): Promise<void> {
     child.kill("SIGTERM");
     setTimeout(() => child.kill("SIGKILL"), 3_000).unref();
   });
+}
+
+/** A loopback port nobody listens on now, other than `avoid` (a shared service's: 1883, 6379). */
+export async function freePort(avoid: number): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    if (port !== avoid) return port;
+  }
 }

@@ -4,8 +4,7 @@
  * scenario measure Redis's CPU apart from the servers'.
  */
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { affinityOf, normalizeCpuList, stopProcess } from "./proc.js";
+import { affinityOf, freePort, normalizeCpuList, stopProcess } from "./proc.js";
 
 /** A running private Redis. */
 export interface RedisProcess {
@@ -16,7 +15,7 @@ export interface RedisProcess {
 
 /** Starts `redis-server` (from PATH) on `cpus`; resolves once it accepts connections. */
 export async function startRedis(cpus: string): Promise<RedisProcess> {
-  const port = await freePort();
+  const port = await freePort(6379);
   const child = spawn(
     "taskset",
     ["-c", cpus, "redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],
@@ -50,17 +49,3 @@ export async function startRedis(cpus: string): Promise<RedisProcess> {
   return { url: `redis://127.0.0.1:${port}`, pid, stop };
 }
 
-/** A port nobody listens on now (and never the shared Redis's). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    if (port !== 6379) return port;
-  }
-}

@@ -5,6 +5,7 @@
  * unhandled rejections), and a WebSocket bystander that chats with the endpoint the whole time a fuzzer runs
  * and must lose nothing.
  */
+import { expect } from "vitest";
 import { WebSocket, type RawData } from "ws";
 import { formatExitReason, Runtime, type EndpointOptions, type FenixError, type Logger, type SocketOptions } from "../../src/index.js";
 import { startTestEndpoint, type TestEndpoint } from "../support/test-endpoint.js";
@@ -223,4 +224,33 @@ export class WsBystander {
     }
     return this.#inbox.shift()!;
   }
+}
+
+/**
+ * Marks where a fuzz run starts; the returned check, awaited after the run, throws if the run crashed a
+ * process, made the endpoint log an error, let an error escape, or disturbed the bystander.
+ */
+export function watchRun(server: GuardedEndpoint, escaped: EscapedErrors, bystander: WsBystander): () => Promise<void> {
+  const crashesBefore = server.crashes.length;
+  const logsBefore = server.errorLogs.length;
+  const escapedBefore = escaped.all.length;
+  return async () => {
+    await bystander.advance(1);
+    if (bystander.problems.length > 0) throw new Error(`the bystander was disturbed: ${bystander.problems.join("; ")}`);
+    const crashes = server.crashes.slice(crashesBefore);
+    if (crashes.length > 0) throw new Error(`a process crashed: ${crashes.join("; ")}`);
+    const logs = server.errorLogs.slice(logsBefore);
+    if (logs.length > 0) throw new Error(`the endpoint logged errors: ${logs.join("; ")}`);
+    const errors = escaped.all.slice(escapedBefore);
+    if (errors.length > 0) throw new Error(`escaped errors: ${errors.join("; ")}`);
+  };
+}
+
+/** After a whole fuzz property: the bystander went on, and nothing crashed, logged an error or escaped. */
+export async function expectUndisturbed(server: GuardedEndpoint, escaped: EscapedErrors, bystander: WsBystander): Promise<void> {
+  await bystander.advance(3);
+  expect(bystander.problems).toEqual([]);
+  expect(server.crashes).toEqual([]);
+  expect(server.errorLogs).toEqual([]);
+  expect(escaped.all).toEqual([]);
 }

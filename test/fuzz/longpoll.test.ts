@@ -18,10 +18,10 @@
  * Set FUZZ_RUNS, FUZZ_SEED (and FUZZ_PATH) to reproduce a failure.
  */
 import { request as httpRequest } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import fc from "fast-check";
 import { encodeClientPush } from "../../src/protocol/index.js";
-import { EscapedErrors, FUZZ_PATH, fuzzRuns, fuzzSeed, LONG, startGuardedEndpoint, testTimeoutMs, timeLimitMs, WsBystander, type GuardedEndpoint } from "./fuzz-config.js";
+import { EscapedErrors, expectUndisturbed, FUZZ_PATH, fuzzRuns, fuzzSeed, LONG, startGuardedEndpoint, testTimeoutMs, timeLimitMs, watchRun, WsBystander, type GuardedEndpoint } from "./fuzz-config.js";
 
 const RUNS = fuzzRuns(60);
 const SEED = fuzzSeed(20_261_205);
@@ -266,9 +266,7 @@ describe("LongPoll fuzzing", () => {
       const property = fc.asyncProperty(scenario, async ({ query, requests }) => {
         if (Date.now() > deadline) return;
         stats.runs++;
-        const crashesBefore = server.crashes.length;
-        const logsBefore = server.errorLogs.length;
-        const escapedBefore = escaped.all.length;
+        const checkRun = watchRun(server, escaped, bystander);
         const path = `/socket/longpoll?${query}`;
         const opened = await send(port, "GET", path, {});
         count(check(opened, `GET ${path.slice(0, 120)}`, false));
@@ -302,14 +300,7 @@ describe("LongPoll fuzzing", () => {
           polling = false;
           await poller;
         }
-        await bystander.advance(1);
-        if (bystander.problems.length > 0) throw new Error(`the bystander was disturbed: ${bystander.problems.join("; ")}`);
-        const crashes = server.crashes.slice(crashesBefore);
-        if (crashes.length > 0) throw new Error(`a process crashed: ${crashes.join("; ")}`);
-        const logs = server.errorLogs.slice(logsBefore);
-        if (logs.length > 0) throw new Error(`the endpoint logged errors: ${logs.join("; ")}`);
-        const errors = escaped.all.slice(escapedBefore);
-        if (errors.length > 0) throw new Error(`escaped errors: ${errors.join("; ")}`);
+        await checkRun();
       });
       const started = Date.now();
       try {
@@ -320,11 +311,7 @@ describe("LongPoll fuzzing", () => {
             `client errors ${JSON.stringify(server.clientErrors)}; bystander rounds ${bystander.rounds}`,
         );
       }
-      await bystander.advance(3);
-      expect(bystander.problems).toEqual([]);
-      expect(server.crashes).toEqual([]);
-      expect(server.errorLogs).toEqual([]);
-      expect(escaped.all).toEqual([]);
+      await expectUndisturbed(server, escaped, bystander);
     },
     testTimeoutMs(40_000),
   );
