@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startChatServer, type ChatServer } from "../../examples/chat/server.js";
 import { silentLogger } from "../../src/index.js";
 import { chromiumSkipReason, launchChromium } from "../support/chromium.js";
+import { say, transcript } from "../support/chat-page.js";
 
 /** How long a page or the MQTT client may take to see what the server sent; CI machines have two busy cores. */
 const WAIT_MS = 15_000;
@@ -81,20 +82,6 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium with MQTT cl
     await page.waitForSelector('[data-testid="composer"]:enabled');
     await expect.poll(() => page.getByTestId("status").textContent(), { timeout: WAIT_MS }).toBe("connected");
     return page;
-  }
-
-  async function say(page: Page, body: string): Promise<void> {
-    await page.getByTestId("composer").fill(body);
-    await page.getByTestId("composer").press("Enter");
-  }
-
-  /** The page's messages as "name: body" lines, in the order shown. */
-  function transcript(page: Page): Promise<string[]> {
-    return page
-      .getByTestId("message")
-      .evaluateAll((items) =>
-        items.map((item) => `${item.querySelector(".name")?.textContent}: ${item.querySelector(".body")?.textContent}`),
-      );
   }
 
   /** Who the page lists as online, in the order shown. */

@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startChatServer, type ChatServer } from "../../examples/chat/server.js";
 import { chromiumSkipReason, launchChromium } from "../support/chromium.js";
+import { say, transcript } from "../support/chat-page.js";
 
 /** How long a page may take to show what the server sent; CI machines have two busy cores. */
 const WAIT_MS = 15_000;
@@ -86,20 +87,6 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
     await expect.poll(() => page.getByTestId("status").textContent(), { timeout: WAIT_MS }).toBe("connected");
     // The join reply names the node serving the page; the status shows it.
     expect(await page.getByTestId("status").getAttribute("data-node")).toBe(server!.endpoint.pubsub.nodeName);
-  }
-
-  async function say(page: Page, body: string): Promise<void> {
-    await page.getByTestId("composer").fill(body);
-    await page.getByTestId("composer").press("Enter");
-  }
-
-  /** The page's messages as "name: body" lines, in the order shown. */
-  function transcript(page: Page): Promise<string[]> {
-    return page
-      .getByTestId("message")
-      .evaluateAll((items) =>
-        items.map((item) => `${item.querySelector(".name")?.textContent}: ${item.querySelector(".body")?.textContent}`),
-      );
   }
 
   async function expectTranscript(page: Page, lines: string[]): Promise<void> {
