@@ -213,7 +213,8 @@ class DashboardHost implements Dashboard, DashboardContext {
 
 /** The dashboard socket class: `connect` applies the check; its one route is the dashboard channel. */
 function dashboardSocket(host: DashboardHost): SocketClass {
-  const channels: readonly ChannelRoute[] = [[DashboardTopic.VIEW, dashboardChannel(host)]];
+  // A page that falls behind gets the latest view (and trace batch) rather than every one, or a cut.
+  const channels: readonly ChannelRoute[] = [[DashboardTopic.VIEW, dashboardChannel(host), { slowConsumer: "keepLatest" }]];
   return class DashboardSocket extends Socket {
     static override channels = channels;
     override async connect(params: Params, info: ConnectInfo): Promise<boolean> {

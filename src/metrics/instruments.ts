@@ -27,6 +27,7 @@ export class Instruments {
   readonly socketConnectDuration: Histogram<"path" | "transport">;
   readonly socketDisconnects: Counter<"path" | "transport" | "reason">;
   readonly slowConsumers: Counter<"path" | "transport">;
+  readonly droppedMessages: Counter<"path" | "transport" | "policy">;
   readonly limitedMessages: Counter<"path" | "transport" | "limit">;
   readonly transportErrors: Counter<"transport" | "code">;
   readonly outboundBytes: Gauge<"transport">;
@@ -95,6 +96,11 @@ export class Instruments {
       "reason",
     ]);
     this.slowConsumers = counter("slow_consumers_total", "Clients cut (1013) for reading slower than the server writes.", ["path", "transport"]);
+    this.droppedMessages = counter(
+      "dropped_messages_total",
+      "Pushes and broadcasts dropped for slow clients under their route's slow-consumer policy (dropOldest, keepLatest).",
+      ["path", "transport", "policy"],
+    );
     this.limitedMessages = counter(
       "limited_messages_total",
       "Client messages refused by a rate or length limit and answered with an error reply, by limit.",

@@ -59,6 +59,9 @@ export class TelemetryRecorder {
     this.#on(TelemetryEvent.SLOW_CONSUMER, (e) => {
       m.slowConsumers.inc({ path: e.path, transport: e.transport });
     });
+    this.#on(TelemetryEvent.OUTBOUND_DROPPED, (e) => {
+      m.droppedMessages.inc({ path: e.path, transport: e.transport, policy: e.policy });
+    });
     this.#on(TelemetryEvent.LIMITED, (e) => {
       m.limitedMessages.inc({ path: e.path, transport: e.transport, limit: e.limit });
     });

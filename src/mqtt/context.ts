@@ -2,7 +2,7 @@
  * What every MQTT connection of one `enableMqtt` shares: the endpoint, the node's broker, the resolved
  * options, and the channel routes its topics bridge to.
  */
-import type { ChannelClass } from "../server/channel.js";
+import type { RouteTarget } from "../server/channel-route.js";
 import type { EndpointContext } from "../server/endpoint-context.js";
 import type { TopicRouter } from "../server/topic-pattern.js";
 import type { Broker } from "./broker.js";
@@ -14,7 +14,7 @@ export interface MqttContext {
   readonly broker: Broker;
   readonly settings: MqttSettings;
   /** The socket's channel routes, when a socket is bridged. */
-  readonly channels: TopicRouter<ChannelClass> | null;
+  readonly channels: TopicRouter<RouteTarget> | null;
   /** The bridge options of each channel route pattern. */
   readonly bridgeRoutes: ReadonlyMap<string, MqttBridgeRoute>;
   /** How connections are named in client errors and `endpoint.connections()`. */

@@ -9,8 +9,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Endpoint } from "../server/endpoint.js";
-import type { ChannelClass } from "../server/channel.js";
-import { TopicRouter } from "../server/topic-pattern.js";
+import { channelRouter } from "../server/channel-route.js";
 import { Broker } from "./broker.js";
 import { MqttConnection } from "./connection.js";
 import type { MqttContext } from "./context.js";
@@ -150,7 +149,7 @@ class EndpointMqtt implements MqttServer {
       endpoint,
       broker,
       settings,
-      channels: socketClass === undefined ? null : new TopicRouter<ChannelClass>(socketClass.channels ?? []),
+      channels: socketClass === undefined ? null : channelRouter(socketClass.channels ?? []),
       bridgeRoutes: new Map<string, MqttBridgeRoute>(Object.entries(settings.bridge)),
       path: settings.websocket === false ? "mqtt" : settings.websocket,
       connectionOpened: (connection) => this.#connections.add(connection as MqttConnection),

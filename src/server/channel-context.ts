@@ -18,8 +18,11 @@ export interface ChannelHost extends FastlaneTarget {
   readonly socketId: string | null;
   /** The transport's name (`"websocket"`, `"longpoll"`). */
   readonly transportName: string;
-  /** Writes a push, reply, close or error frame for this connection. */
-  write(frame: Frame): void;
+  /**
+   * Writes a push, reply, close or error frame for this connection. `topic` and `event` name a push (what
+   * a slow client's connection may drop under the route's policy); replies and control frames leave them out.
+   */
+  write(frame: Frame, topic?: string | null, event?: string | null): void;
   /**
    * A client event was handled and no reply will follow (`noReply()`, nothing returned, or `stop` without
    * a reply). Transports that must acknowledge every message (MQTT QoS 1 and 2) listen for it.

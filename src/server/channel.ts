@@ -11,6 +11,7 @@ import { CHANNEL_CONTEXT, type ChannelContext } from "./channel-context.js";
 import type { EndpointApi } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import type { HandleInResult, HandleResult, JoinResult } from "./results.js";
+import type { SlowConsumerPolicy } from "./channel-route.js";
 import type { Socket } from "./socket.js";
 import { SocketRef } from "./socket-ref.js";
 
@@ -19,6 +20,8 @@ export interface ChannelClass {
   new (): Channel<object>;
   /** Broadcast events that go through `handleOut` instead of the fastlane. */
   readonly intercept: readonly string[];
+  /** What the connection of a client that reads too slowly does with this channel's pushes and broadcasts. */
+  readonly slowConsumer?: SlowConsumerPolicy;
 }
 
 /**
@@ -52,6 +55,14 @@ export interface ChannelClass {
 export abstract class Channel<A extends object = Record<string, unknown>> {
   /** Broadcast events this channel handles in {@link Channel.handleOut}. @defaultValue none */
   static intercept: readonly string[] = [];
+
+  /**
+   * What a connection does with this channel's pushes and broadcasts when its client reads more slowly
+   * than the server writes: `"disconnect"` (close with 1013), `"dropOldest"` or `"keepLatest"` (per
+   * event). A route's own `slowConsumer` option wins over it. See {@link SlowConsumerPolicy}.
+   * @defaultValue "disconnect"
+   */
+  static slowConsumer: SlowConsumerPolicy = "disconnect";
 
   /** State of this channel, starting as a copy of the socket's assigns. */
   assigns: A = {} as A;
@@ -142,7 +153,7 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
     const ctx = this.#joined("push");
     assertPayload(payload, "push");
     const message = { joinRef: ctx.joinRef, ref: null, topic: ctx.topic, event, payload };
-    ctx.host.write(ctx.host.serializer.encodePush(message));
+    ctx.host.write(ctx.host.serializer.encodePush(message), ctx.topic, event);
   }
 
   /** Sends an event to every client joined to this topic, on every node, this client included. */

@@ -11,7 +11,7 @@ import { DynamicSupervisor } from "../runtime/dynamic-supervisor.js";
 import type { ChildSpec } from "../runtime/child-spec.js";
 import type { Pid } from "../runtime/pid.js";
 import type { Runtime } from "../runtime/runtime.js";
-import type { ChannelClass } from "./channel.js";
+import type { RouteTarget } from "./channel-route.js";
 import { connectInfoOf, type ConnectInfo } from "./connect-info.js";
 import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
@@ -32,7 +32,7 @@ const CONNECTION_SHUTDOWN_MS = 5_000;
 export interface SocketMount {
   readonly path: string;
   readonly socketClass: SocketClass;
-  readonly router: TopicRouter<ChannelClass>;
+  readonly router: TopicRouter<RouteTarget>;
   readonly limits: SocketLimits;
   readonly authToken: boolean;
   readonly maxBufferedBytes: number;

@@ -20,7 +20,7 @@ import { formatExitReason } from "../runtime/exit-reason.js";
 import type { Pid } from "../runtime/pid.js";
 import { defaultRuntime, type Runtime } from "../runtime/runtime.js";
 import { Supervisor } from "../runtime/supervisor.js";
-import type { ChannelClass } from "./channel.js";
+import { channelRouter } from "./channel-route.js";
 import { broadcastEvent, broadcastEventFrom, localBroadcastEvent } from "./channel-broadcast.js";
 import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
@@ -32,7 +32,6 @@ import { LongPollHandler, type LongPollSettings } from "./longpoll/longpoll-hand
 import { AddressConnections, DEFAULT_MAX_NAME_LENGTH, type RateLimit, type RateLimitOptions } from "./rate-limit.js";
 import type { SocketClass } from "./socket.js";
 import { StaticMount } from "./static-files.js";
-import { TopicRouter } from "./topic-pattern.js";
 import { CloseCode } from "./transport.js";
 import { refuseUpgrade, upgradeWebSocket, type WebSocketMount } from "./websocket/websocket-upgrade.js";
 
@@ -444,10 +443,11 @@ export class Endpoint implements EndpointContext {
       throw new ServerError(ServerErrorCode.BAD_OPTION, `The socket at ${mountPath} has neither WebSocket nor LongPoll enabled; clients could not reach it.`);
     }
     const maxFrameBytes = positive(options.maxFrameBytes ?? this.#options.maxFrameBytes ?? MiB, "maxFrameBytes");
+    const maxBufferedBytes = positive(options.maxBufferedBytes ?? 8 * MiB, "maxBufferedBytes");
     const mount: WebSocketMount = {
       path: mountPath,
       socketClass,
-      router: new TopicRouter<ChannelClass>(socketClass.channels ?? []),
+      router: channelRouter(socketClass.channels ?? []),
       limits: {
         maxChannels: positive(options.maxChannels ?? 100, "maxChannels"),
         idleTimeoutMs: nonNegative(options.idleTimeoutMs ?? 60_000, "idleTimeoutMs"),
@@ -455,9 +455,10 @@ export class Endpoint implements EndpointContext {
         maxEventLength: positive(options.maxEventLength ?? DEFAULT_MAX_NAME_LENGTH, "maxEventLength"),
         rateLimit: rateLimitOf(options.rateLimit, "rateLimit"),
         topicRateLimit: rateLimitOf(options.topicRateLimit, "topicRateLimit"),
+        maxBufferedBytes,
       },
       authToken: options.authToken ?? false,
-      maxBufferedBytes: positive(options.maxBufferedBytes ?? 8 * MiB, "maxBufferedBytes"),
+      maxBufferedBytes,
       maxFrameBytes,
       checkOrigin: compileOriginCheck(options.checkOrigin ?? this.#options.checkOrigin ?? true, this.#options.hosts),
       connections:

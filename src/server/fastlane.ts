@@ -20,9 +20,10 @@ export interface FastlaneTarget {
   readonly serializer: Serializer;
   /**
    * Writes an already encoded frame. Text frames arrive as UTF-8 bytes, so the same buffer serves every
-   * subscriber; `binary` says which opcode to use.
+   * subscriber; `binary` says which opcode to use. `message` is the broadcast the frame encodes (its topic
+   * and event decide what a slow client's connection may drop).
    */
-  sendEncoded(data: Uint8Array, binary: boolean): void;
+  sendEncoded(data: Uint8Array, binary: boolean, message?: Broadcast): void;
 }
 
 /**
@@ -109,7 +110,7 @@ export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, conte
       lastFrame = frame;
     }
     if (frame !== ENCODE_FAILED) {
-      meta.target.sendEncoded(frame.data, frame.binary);
+      meta.target.sendEncoded(frame.data, frame.binary, message);
       if (traced) {
         reached++;
         bytes += frame.data.byteLength;

@@ -23,6 +23,7 @@ export { error, noReply, ok, reply, stop } from "./results.js";
 export type { HandleInResult, HandleResult, JoinError, JoinOk, JoinResult, NoReplyResult, ReplyResult, StopResult } from "./results.js";
 export { Socket } from "./socket.js";
 export type { ChannelRoute, SocketClass } from "./socket.js";
+export type { RouteOptions, SlowConsumerPolicy } from "./channel-route.js";
 export { SocketRef } from "./socket-ref.js";
 export { compileTopicPattern, TopicRouter } from "./topic-pattern.js";
 export type { TopicPattern } from "./topic-pattern.js";

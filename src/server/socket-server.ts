@@ -5,13 +5,13 @@
  */
 import type { FenixError } from "../errors/fenix-error.js";
 import { ProtocolError } from "../protocol/errors.js";
-import type { JsonObject, Message, Payload } from "../protocol/message.js";
+import type { Broadcast, JsonObject, Message, Payload } from "../protocol/message.js";
 import { Reserved } from "../protocol/reserved.js";
 import type { Frame, Serializer } from "../protocol/serializer.js";
 import { isCleanExit, isExitMessage, shutdown, type ExitReason } from "../runtime/exit-reason.js";
 import type { Pid } from "../runtime/pid.js";
 import { Process } from "../runtime/process.js";
-import type { ChannelClass } from "./channel.js";
+import type { RouteTarget, SlowConsumerPolicy } from "./channel-route.js";
 import type { ChannelHost } from "./channel-context.js";
 import { ChannelServer, InboundEvent, JoinCommand, JoinOutcome } from "./channel-server.js";
 import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
@@ -20,12 +20,14 @@ import { IdleSweeper } from "./idle-sweeper.js";
 import { longerThan, RateBuckets, type LimitName, type RateLimit } from "./rate-limit.js";
 import type { Socket } from "./socket.js";
 import type { TopicRouter } from "./topic-pattern.js";
+import { OutboundQueue, type DroppingPolicy, type OutboundOwner } from "./outbound-queue.js";
 import { CloseCode, type Transport, type TransportListener } from "./transport.js";
 import {
   TelemetryEvent,
   telemetryChannels,
   type FrameTraced,
   type MessageLimited,
+  type OutboundDropped,
   type SlowConsumer,
   type SocketDisconnected,
 } from "../telemetry/events.js";
@@ -35,6 +37,9 @@ const FRAMES = telemetryChannels[TelemetryEvent.FRAME];
 const DISCONNECTS = telemetryChannels[TelemetryEvent.SOCKET_DISCONNECT];
 const SLOW_CONSUMERS = telemetryChannels[TelemetryEvent.SLOW_CONSUMER];
 const LIMITED = telemetryChannels[TelemetryEvent.LIMITED];
+const DROPPED = telemetryChannels[TelemetryEvent.OUTBOUND_DROPPED];
+/** Events never dropped by a slow-consumer policy: a client that missed one would hold a wrong presence list. */
+const UNDROPPABLE: ReadonlySet<string> = new Set(["presence_state", "presence_diff"]);
 /** The least time between two `clientError` reports of refused messages on one connection (ms). */
 const LIMIT_REPORT_MS = 1_000;
 const textDecoder = new TextDecoder();
@@ -52,6 +57,11 @@ export interface SocketLimits {
   readonly rateLimit?: RateLimit | null;
   /** Rate limits of each topic of the connection (messages and bytes); off when `null` or absent. */
   readonly topicRateLimit?: RateLimit | null;
+  /**
+   * Outbound bytes the connection may hold for its client before slow-consumer policies apply (the
+   * transport's own limit closes a slow client when absent).
+   */
+  readonly maxBufferedBytes?: number;
 }
 
 /** @internal Everything a SocketServer is created with. */
@@ -61,7 +71,7 @@ export interface SocketServerInit {
   readonly serializer: Serializer;
   readonly socket: Socket<object>;
   readonly socketId: string | null;
-  readonly router: TopicRouter<ChannelClass>;
+  readonly router: TopicRouter<RouteTarget>;
   readonly limits: SocketLimits;
   readonly errorContext: ClientErrorContext;
   /** The supervisor the connection runs under: its exit signal closes the connection with 1012. */
@@ -96,19 +106,21 @@ interface ChannelEntry {
   replaced: string | null;
   /** The topic's `topicRateLimit` buckets, created with its first limited message (kept across rejoins). */
   rate: RateBuckets | null;
+  /** The route's slow-consumer policy. */
+  readonly policy: SlowConsumerPolicy;
 }
 
 const CLOSED = shutdown("closed");
 const DISCONNECT_EVENT = "disconnect";
 
 /** @internal */
-export class SocketServer extends Process implements ChannelHost, TransportListener {
+export class SocketServer extends Process implements ChannelHost, TransportListener, OutboundOwner {
   readonly serializer: Serializer;
   readonly socket: Socket<object>;
   readonly socketId: string | null;
   readonly #endpoint: EndpointContext;
   readonly #transport: Transport;
-  readonly #router: TopicRouter<ChannelClass>;
+  readonly #router: TopicRouter<RouteTarget>;
   readonly #limits: SocketLimits;
   readonly #maxTopicLength: number;
   readonly #maxEventLength: number;
@@ -133,6 +145,11 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   #limitReportedAt = Number.NEGATIVE_INFINITY;
   #limitsUnreported = 0;
   readonly #release: (() => void) | undefined;
+  /**
+   * Frames held back while a slow client catches up: created when the connection first joins a route
+   * whose slow-consumer policy may drop (until then frames go straight to the transport).
+   */
+  #outbound: OutboundQueue | null = null;
 
   constructor(init: SocketServerInit) {
     super(init.endpoint.runtime, init.parent === undefined ? { trapExits: true } : { trapExits: true, link: init.parent });
@@ -186,7 +203,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       socketId: this.socketId,
       connectedAt: this.connectedAt,
       mailbox: this.mailboxSize,
-      bufferedBytes: this.#transport.bufferedBytes,
+      bufferedBytes: this.#transport.bufferedBytes + (this.#outbound?.heldBytes ?? 0),
       channels,
     };
   }
@@ -229,10 +246,30 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   }
 
   overflow(): void {
+    this.overBudget(this.#transport.bufferedBytes + (this.#outbound?.heldBytes ?? 0));
+  }
+
+  drained(): void {
+    if (!this.#closing) this.#outbound?.drained();
+  }
+
+  // ## OutboundOwner (the held-back frames of a slow client)
+
+  policyOf(topic: string, event: string): SlowConsumerPolicy {
+    if (UNDROPPABLE.has(event)) return "disconnect";
+    return this.#topics.get(topic)?.policy ?? "disconnect";
+  }
+
+  dropped(topic: string, event: string, policy: DroppingPolicy, bytes: number): void {
+    if (DROPPED.hasSubscribers) DROPPED.publish({ ...this.#telemetry(), topic, event, policy, bytes } satisfies OutboundDropped);
+  }
+
+  overBudget(buffered: number): void {
     if (this.#closing) return;
     if (SLOW_CONSUMERS.hasSubscribers) {
-      SLOW_CONSUMERS.publish({ ...this.#telemetry(), buffered: this.#transport.bufferedBytes, limit: undefined } satisfies SlowConsumer);
+      SLOW_CONSUMERS.publish({ ...this.#telemetry(), buffered, limit: this.#limits.maxBufferedBytes } satisfies SlowConsumer);
     }
+    this.#outbound?.clear();
     this.#fail(
       new ServerError(ServerErrorCode.SLOW_CONSUMER, "The client read too slowly; its outbound queue passed maxBufferedBytes.", {
         status: CloseCode.TRY_AGAIN_LATER,
@@ -242,14 +279,16 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   // ## ChannelHost
 
-  write(frame: Frame): void {
+  write(frame: Frame, topic: string | null = null, event: string | null = null): void {
     if (FRAMES.hasSubscribers) this.#trace("out", frame, typeof frame !== "string");
-    this.#transport.send(frame);
+    if (this.#outbound === null) this.#transport.send(frame);
+    else this.#outbound.send(frame, topic, event);
   }
 
-  sendEncoded(data: Uint8Array, binary: boolean): void {
+  sendEncoded(data: Uint8Array, binary: boolean, message?: Broadcast): void {
     if (FRAMES.hasSubscribers) this.#trace("out", data, binary);
-    this.#transport.sendEncoded(data, binary);
+    if (this.#outbound === null) this.#transport.sendEncoded(data, binary);
+    else this.#outbound.sendEncoded(data, binary, message?.topic ?? null, message?.event ?? null);
   }
 
   handledWithoutReply(topic: string, ref: string | null): void {
@@ -290,6 +329,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   protected override onExit(reason: ExitReason): void {
     this.#idleSweeper?.delete(this);
+    this.#outbound?.clear();
     if (this.socketId !== null) this.#endpoint.pubsub.unsubscribe(this.socketId, this.pid);
     if (!this.#closing) {
       this.#closing = true;
@@ -531,8 +571,12 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       this.#closeReplaced(message.topic, replaced);
       return;
     }
-    const server = new ChannelServer(this.#endpoint, this, route.target, message.topic, joinRef, route.pattern);
-    const entry: ChannelEntry = { topic: message.topic, joinRef, server, joinedAt: 0, state: "joining", pending: null, replaced, rate };
+    const { channel, slowConsumer: policy } = route.target;
+    const server = new ChannelServer(this.#endpoint, this, channel, message.topic, joinRef, route.pattern);
+    const entry: ChannelEntry = { topic: message.topic, joinRef, server, joinedAt: 0, state: "joining", pending: null, replaced, rate, policy };
+    if (policy !== "disconnect" && this.#outbound === null && this.#limits.maxBufferedBytes !== undefined) {
+      this.#outbound = new OutboundQueue(this.#transport, this.#limits.maxBufferedBytes, this);
+    }
     this.#topics.set(entry.topic, entry);
     this.runtime.send(server.pid, new JoinCommand(message));
   }

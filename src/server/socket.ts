@@ -2,12 +2,11 @@
  * The Socket definition users extend: authenticate a connection in `connect`, name it with `id`, and route
  * topics to channels with `static channels`. One instance lives per client connection.
  */
-import type { ChannelClass } from "./channel.js";
+import type { ChannelRoute } from "./channel-route.js";
 import type { ConnectInfo } from "./connect-info.js";
 import type { Params } from "./query-params.js";
 
-/** A topic route: a pattern (`"room:*"`, `"lobby"`, `"*"`) and the channel that serves it. */
-export type ChannelRoute = readonly [pattern: string, channel: ChannelClass];
+export type { ChannelRoute } from "./channel-route.js";
 
 /** The constructor of a {@link Socket} subclass, as given to `endpoint.socket()`. */
 export interface SocketClass {

@@ -19,6 +19,13 @@ export interface Transport {
   /** Bytes queued for this client and not yet written to the network. */
   readonly bufferedBytes: number;
   /**
+   * Whether the client is behind: the transport's queue is past its hold mark, so a frame written now
+   * would wait in it. Connections with a dropping slow-consumer policy hold frames back while it is true
+   * and write them when the transport reports {@link TransportListener.drained}. A transport that cannot
+   * tell leaves it out (never congested; its own limit closes a slow client).
+   */
+  readonly congested?: boolean;
+  /**
    * Told when a client event (with `ref`) was handled by its channel and no reply will be written. Only
    * transports that acknowledge every message at their own level (the MQTT bridge) implement it.
    */
@@ -41,6 +48,8 @@ export interface TransportListener {
   failed(error: FenixError): void;
   /** The outbound queue passed its limit. */
   overflow(): void;
+  /** The transport, congested before, has room again (see {@link Transport.congested}). */
+  drained(): void;
 }
 
 /** WebSocket close codes Fenix uses. */

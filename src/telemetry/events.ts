@@ -29,6 +29,8 @@ export const TelemetryEvent = {
   FRAME: "fenix:socket:frame",
   /** A client was cut for reading too slowly ({@link SlowConsumer}). */
   SLOW_CONSUMER: "fenix:socket:slow_consumer",
+  /** A push or broadcast queued for a slow client was dropped under its route's slow-consumer policy ({@link OutboundDropped}). */
+  OUTBOUND_DROPPED: "fenix:socket:dropped",
   /** A client message was refused by a rate or length limit and answered with an error reply ({@link MessageLimited}). */
   LIMITED: "fenix:socket:limited",
   /** A client broke the protocol or a limit; the `clientError` event of the endpoint ({@link TransportError}). */
@@ -85,12 +87,17 @@ export interface SocketConnected extends TelemetryBase {
   readonly durationMs: number;
 }
 
-/** {@link TelemetryEvent.SOCKET_DISCONNECT} */
-export interface SocketDisconnected extends TelemetryBase {
+/** What every event about one open connection names: its mount, transport, peer address and socket id. */
+export interface ConnectionEvent extends TelemetryBase {
+  /** The socket mount, such as `/socket`. */
   readonly path: string;
   readonly transport: string;
   readonly address: string | undefined;
   readonly socketId: string | null;
+}
+
+/** {@link TelemetryEvent.SOCKET_DISCONNECT} */
+export interface SocketDisconnected extends ConnectionEvent {
   /** How long the connection lived. */
   readonly durationMs: number;
   /** Why: `"closed"` (the client went away), `"crash"`, `"shutdown"` (the endpoint stops), `"drain"` (closed by `endpoint.drain()`), `"disconnected"` (`endpoint.disconnect(id)`), or an error code such as `FENIX_ERR_SERVER_IDLE_TIMEOUT`. */
@@ -109,22 +116,24 @@ export interface FrameTraced extends TelemetryBase {
 }
 
 /** {@link TelemetryEvent.SLOW_CONSUMER} */
-export interface SlowConsumer extends TelemetryBase {
-  readonly path: string;
-  readonly transport: string;
-  readonly address: string | undefined;
-  readonly socketId: string | null;
+export interface SlowConsumer extends ConnectionEvent {
   /** Outbound bytes (or LongPoll messages) queued when the client was cut, and the limit. */
   readonly buffered: number;
   readonly limit: number | undefined;
 }
 
+/** {@link TelemetryEvent.OUTBOUND_DROPPED}: published for every dropped message. */
+export interface OutboundDropped extends ConnectionEvent {
+  readonly topic: string;
+  readonly event: string;
+  /** `"dropOldest"` (the oldest queued message made room) or `"keepLatest"` (a newer one of the same event replaced it). */
+  readonly policy: "dropOldest" | "keepLatest";
+  /** The dropped frame's size in bytes. */
+  readonly bytes: number;
+}
+
 /** {@link TelemetryEvent.LIMITED}: published for every refused message (the `clientError` is throttled, this is not). */
-export interface MessageLimited extends TelemetryBase {
-  readonly path: string;
-  readonly transport: string;
-  readonly address: string | undefined;
-  readonly socketId: string | null;
+export interface MessageLimited extends ConnectionEvent {
   readonly topic: string;
   readonly event: string;
   /**
@@ -137,11 +146,7 @@ export interface MessageLimited extends TelemetryBase {
 }
 
 /** {@link TelemetryEvent.TRANSPORT_ERROR} */
-export interface TransportError extends TelemetryBase {
-  readonly path: string;
-  readonly transport: string;
-  readonly address: string | undefined;
-  readonly socketId: string | null;
+export interface TransportError extends ConnectionEvent {
   /** The error's `FENIX_ERR_*` code. */
   readonly code: string;
   readonly message: string;
@@ -286,6 +291,7 @@ export interface TelemetryPayloads {
   [TelemetryEvent.SOCKET_DISCONNECT]: SocketDisconnected;
   [TelemetryEvent.FRAME]: FrameTraced;
   [TelemetryEvent.SLOW_CONSUMER]: SlowConsumer;
+  [TelemetryEvent.OUTBOUND_DROPPED]: OutboundDropped;
   [TelemetryEvent.LIMITED]: MessageLimited;
   [TelemetryEvent.TRANSPORT_ERROR]: TransportError;
   [TelemetryEvent.CHANNEL_JOIN]: ChannelJoined;

@@ -12,14 +12,13 @@ import type { Pid } from "../runtime/pid.js";
 import { Runtime } from "../runtime/runtime.js";
 import { Supervisor } from "../runtime/supervisor.js";
 import { VirtualClock } from "../runtime/virtual-clock.js";
-import type { ChannelClass } from "../server/channel.js";
 import type { ConnectInfo } from "../server/connect-info.js";
 import { connectionSupervisorSpec, startConnection, type SocketMount } from "../server/connect-pipeline.js";
 import type { ClientErrorContext, EndpointApi } from "../server/endpoint-context.js";
 import type { Logger } from "../server/logger.js";
 import type { ChannelRoute, Socket, SocketClass } from "../server/socket.js";
 import { DEFAULT_MAX_NAME_LENGTH } from "../server/rate-limit.js";
-import { TopicRouter } from "../server/topic-pattern.js";
+import { channelRouter } from "../server/channel-route.js";
 import type { ConnectParams } from "./connect-params.js";
 import { TestingError, TestingErrorCode } from "./errors.js";
 import type { EventMap, UntypedEvents } from "./event-map.js";
@@ -149,7 +148,7 @@ export class ChannelTest<S extends Socket<object> = Socket<object>> {
       path: TEST_PATH,
       // Only its name and routes are read here: the test creates the Socket instances itself.
       socketClass: socketClass as unknown as SocketClass,
-      router: new TopicRouter<ChannelClass>(socketClass.channels ?? []),
+      router: channelRouter(socketClass.channels ?? []),
       limits: {
         maxChannels: positive(options.maxChannels ?? 100, "maxChannels"),
         idleTimeoutMs: windowOf(options.idleTimeoutMs, 0, "idleTimeoutMs"),
@@ -157,6 +156,7 @@ export class ChannelTest<S extends Socket<object> = Socket<object>> {
         maxEventLength: DEFAULT_MAX_NAME_LENGTH,
         rateLimit: null,
         topicRateLimit: null,
+        maxBufferedBytes: 8 * MiB,
       },
       authToken: true,
       maxBufferedBytes: 8 * MiB,

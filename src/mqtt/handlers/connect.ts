@@ -155,6 +155,7 @@ export async function handleConnect(conn: MqttConnection, packet: IConnectPacket
       router: channels,
       // The MQTT connection keeps its own keep-alive and flow control; channel topics and events get the
       // socket defaults' length limits (a longer channel topic is a refused join: SUBACK 0x87).
+      // Slow MQTT clients are held to the connection's own maxBufferedBytes (0x97), whatever a route's policy.
       limits: { maxChannels: 1024, idleTimeoutMs: 0, maxTopicLength: 255, maxEventLength: 255 },
       errorContext: conn.errorContext,
       parent: conn.pid,

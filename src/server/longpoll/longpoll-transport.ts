@@ -78,6 +78,11 @@ export class LongPollTransport implements AttachableTransport {
     return this.#bytes;
   }
 
+  /** Past half of either buffer limit: further frames wait in the connection's own queue until the next GET. */
+  get congested(): boolean {
+    return this.#bytes * 2 > this.#limits.maxBufferedBytes || this.#buffer.length * 2 >= this.#limits.maxBufferedMessages;
+  }
+
   send(frame: Frame): void {
     if (typeof frame === "string") this.#push(frame);
     else this.#dropBinary();
@@ -173,6 +178,8 @@ export class LongPollTransport implements AttachableTransport {
     const messages = this.#buffer;
     this.#buffer = [];
     this.#bytes = 0;
+    // Frames the connection held back go into the emptied buffer, for the next GET.
+    if (!this.#closed) this.#listener?.drained();
     return { kind: "messages", messages };
   }
 

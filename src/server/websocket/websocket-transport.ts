@@ -9,9 +9,13 @@ import { ServerError, ServerErrorCode } from "../errors.js";
 import { CloseCode, type Transport, type TransportListener } from "../transport.js";
 import { dataFrame, FrameWriter, sharedFrame, textFrame } from "./frame-writer.js";
 
-/** Where a `ws` connection keeps its transport, for the shared listeners. */
+/** Where a `ws` connection (and its TCP socket) keeps its transport, for the shared listeners. */
 const TRANSPORT = Symbol("fenix.transport");
 type OwnedWebSocket = WebSocket & { [TRANSPORT]: WebSocketTransport };
+type OwnedSocket = Duplex & { [TRANSPORT]: WebSocketTransport };
+
+/** The most bytes written to a congested-aware connection's TCP socket before it counts as congested. */
+const HOLD_MARK = 64 * 1024;
 
 /** @internal */
 export class WebSocketTransport implements Transport {
@@ -20,7 +24,10 @@ export class WebSocketTransport implements Transport {
   /** Data frames bypass `ws`'s sender: framed once per broadcast, coalesced per turn (see frame-writer.ts). */
   readonly #writer: FrameWriter;
   readonly #maxBufferedBytes: number;
+  readonly #socket: Duplex;
   #listener: TransportListener | null = null;
+  /** Whether the shared `drain` listener is on the TCP socket (added the first time it is congested). */
+  #watchingDrain = false;
 
   /** Events that arrived before a listener was attached, replayed in order by {@link attach}. */
   #early: Array<(listener: TransportListener) => void> | null = [];
@@ -32,6 +39,7 @@ export class WebSocketTransport implements Transport {
   constructor(ws: WebSocket, socket: Duplex, maxBufferedBytes: number) {
     this.#ws = ws;
     this.#writer = new FrameWriter(socket, this);
+    this.#socket = socket;
     this.#maxBufferedBytes = maxBufferedBytes;
     // Listen from the first moment: frames may arrive before the socket's process exists. The listeners
     // are shared by every connection (ws calls them with itself as `this`): no closures per connection.
@@ -60,6 +68,10 @@ export class WebSocketTransport implements Transport {
     (this as OwnedWebSocket)[TRANSPORT].#emit((l) => l.closed(code));
   };
 
+  static readonly #onDrain = function (this: Duplex): void {
+    (this as OwnedSocket)[TRANSPORT].#listener?.drained();
+  };
+
   static readonly #onError = function (this: WebSocket, err: Error & { code?: string }): void {
     const error = toClientError(err);
     (this as OwnedWebSocket)[TRANSPORT].#emit((l) => l.failed(error));
@@ -80,6 +92,22 @@ export class WebSocketTransport implements Transport {
 
   get bufferedBytes(): number {
     return this.#ws.bufferedAmount;
+  }
+
+  /**
+   * Past the hold mark: the smaller of 64 KiB and a quarter of maxBufferedBytes, but never under the TCP
+   * socket's high-water mark, so that being congested means a write was refused and `drain` will follow.
+   */
+  get congested(): boolean {
+    const socket = this.#socket;
+    const mark = Math.max(socket.writableHighWaterMark, Math.min(HOLD_MARK, this.#maxBufferedBytes / 4));
+    if (this.#ws.bufferedAmount <= mark) return false;
+    if (!this.#watchingDrain) {
+      this.#watchingDrain = true;
+      (socket as OwnedSocket)[TRANSPORT] = this;
+      socket.on("drain", WebSocketTransport.#onDrain);
+    }
+    return true;
   }
 
   send(frame: Frame): void {
