@@ -12,10 +12,10 @@ export const ProtocolErrorCode = {
   MALFORMED_BINARY: "FENIX_ERR_PROTOCOL_MALFORMED_BINARY",
   /** A V2 frame is not an array of at least five elements, or a V1 frame is not an object with topic, event, payload and ref. Closes with 1008. */
   BAD_SHAPE: "FENIX_ERR_PROTOCOL_BAD_SHAPE",
-  /** join_ref or ref is not a string or null, or topic or event is not a non-empty string. Closes with 1008. */
+  /** join_ref or ref is not a string, a number or null, or a V1 payload is missing. Closes with 1008. */
   BAD_FIELD: "FENIX_ERR_PROTOCOL_BAD_FIELD",
-  /** A JSON payload is not a JSON object. Closes with 1008. */
-  PAYLOAD_NOT_OBJECT: "FENIX_ERR_PROTOCOL_PAYLOAD_NOT_OBJECT",
+  /** A topic or event is not a string. Not closed: answered like an unmatched topic. */
+  UNROUTABLE: "FENIX_ERR_PROTOCOL_UNROUTABLE",
   /** A binary encoder was given a JSON payload instead of bytes. Closes with 1008. */
   PAYLOAD_NOT_BINARY: "FENIX_ERR_PROTOCOL_PAYLOAD_NOT_BINARY",
   /** A binary frame or bytes payload met the V1 serializer, which has no binary form. Closes with 1003. */
@@ -37,7 +37,7 @@ const closeCodes: { readonly [C in ProtocolErrorCode]: number } = {
   FENIX_ERR_PROTOCOL_MALFORMED_BINARY: 1007,
   FENIX_ERR_PROTOCOL_BAD_SHAPE: 1008,
   FENIX_ERR_PROTOCOL_BAD_FIELD: 1008,
-  FENIX_ERR_PROTOCOL_PAYLOAD_NOT_OBJECT: 1008,
+  FENIX_ERR_PROTOCOL_UNROUTABLE: 1008,
   FENIX_ERR_PROTOCOL_PAYLOAD_NOT_BINARY: 1008,
   FENIX_ERR_PROTOCOL_BINARY_UNSUPPORTED: 1003,
   FENIX_ERR_PROTOCOL_META_TOO_LONG: 1008,
@@ -64,6 +64,25 @@ export class ProtocolError extends FenixError {
   constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.closeCode = closeCodes[code];
+  }
+}
+
+/**
+ * A client message whose topic or event is not a string: it cannot be routed. The connection is kept and
+ * the message answered like one for an unmatched topic (`{reason: "unmatched topic"}`), echoing its refs
+ * and topic as received, as Phoenix does.
+ */
+export class UnroutableMessageError extends ProtocolError {
+  constructor(
+    /** The message's join ref as received (a string, a number or null). */
+    readonly joinRef: string | number | null,
+    /** The message's ref as received. */
+    readonly ref: string | number | null,
+    /** The topic as received: any JSON value. */
+    readonly topic: unknown,
+    message: string,
+  ) {
+    super(ProtocolErrorCode.UNROUTABLE, message);
   }
 }
 

@@ -2,10 +2,10 @@
  * The protocol layer: the messages that travel between clients and the server, the serializers that turn
  * them into WebSocket frames and back, serializer negotiation, and the errors a bad frame raises.
  */
-export type { Broadcast, JsonObject, Message, Payload, Reply } from "./message.js";
-export { isBinaryPayload, isJsonObject } from "./message.js";
+export type { AnyPayload, Broadcast, JsonObject, JsonValue, Message, Payload, WireRef, Reply } from "./message.js";
+export { isAnyPayload, isBinaryPayload, isJsonObject } from "./message.js";
 export { BINARY_META_MAX_BYTES, BinaryKind, Reserved, isReservedEvent } from "./reserved.js";
-export { ProtocolError, ProtocolErrorCode } from "./errors.js";
+export { ProtocolError, ProtocolErrorCode, UnroutableMessageError } from "./errors.js";
 export type { Frame, Serializer, SerializerVsn } from "./serializer.js";
 export { V1JsonSerializer } from "./v1-json.js";
 export { V2JsonSerializer } from "./v2-json.js";

@@ -2,13 +2,28 @@
  * The three shapes that travel over a socket: a Message (a push in either direction), a Reply to a client
  * push, and a Broadcast to everyone on a topic. Serializers turn these into frames and back.
  */
-import { ProtocolError, ProtocolErrorCode, describeReceived } from "./errors.js";
+import { ProtocolError, ProtocolErrorCode, UnroutableMessageError, describeReceived } from "./errors.js";
 
-/** A JSON object: the only JSON value allowed as a payload. */
+/** A JSON object. */
 export type JsonObject = { [key: string]: unknown };
 
-/** A payload is a JSON object, or raw bytes (Uint8Array, including Buffer) for binary frames. */
+/** Any JSON value: what a client may send as a payload, and what a reply may answer with. */
+export type JsonValue = string | number | boolean | null | readonly unknown[] | JsonObject;
+
+/**
+ * What the server pushes and broadcasts: a JSON object, or raw bytes (Uint8Array, including Buffer) for
+ * binary frames. Clients built like the official one read every pushed payload as an object.
+ */
 export type Payload = JsonObject | Uint8Array;
+
+/** What a client message or a reply carries: any JSON value, or raw bytes for binary frames. */
+export type AnyPayload = JsonValue | Uint8Array;
+
+/**
+ * A ref or join ref as the client sent it: a string (what the official clients send) or a number (some
+ * third-party clients). The server echoes it back unchanged.
+ */
+export type WireRef = string | number;
 
 /**
  * Tells whether a payload is raw bytes, to be sent in a binary frame.
@@ -44,6 +59,29 @@ export function isJsonObject(v: unknown): v is JsonObject {
 }
 
 /**
+ * Tells whether a value can travel as a payload: bytes, or a JSON value (`null`, a boolean, a finite number,
+ * a string, an array or an object). It does not walk arrays and objects.
+ *
+ * @example
+ * ```ts
+ * isAnyPayload("hi");       // true
+ * isAnyPayload(undefined);  // false
+ * ```
+ */
+export function isAnyPayload(value: unknown): value is AnyPayload {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "object":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    default:
+      return false;
+  }
+}
+
+/**
  * One push on the wire: client→server (joins, leaves, heartbeats, events) or server→client
  * (`push`, `phx_close`, `phx_error`).
  *
@@ -54,15 +92,15 @@ export function isJsonObject(v: unknown): v is JsonObject {
  */
 export interface Message {
   /** Ref of the join this message belongs to, or null. */
-  readonly joinRef: string | null;
+  readonly joinRef: WireRef | null;
   /** The sender's id for this push, or null. */
-  readonly ref: string | null;
+  readonly ref: WireRef | null;
   /** The topic of the channel, e.g. `"room:42"`, or `"phoenix"` for socket-level events. */
   readonly topic: string;
   /** The event name, e.g. `"phx_join"` or an application event. */
   readonly event: string;
-  /** A JSON object, or bytes for a binary frame. */
-  readonly payload: Payload;
+  /** Any JSON value from a client (a JSON object from the server), or bytes for a binary frame. */
+  readonly payload: AnyPayload;
 }
 
 /**
@@ -74,15 +112,15 @@ export interface Message {
  */
 export interface Reply {
   /** Ref of the join of the channel that answers, or null when no channel is joined on the topic. */
-  readonly joinRef: string | null;
+  readonly joinRef: WireRef | null;
   /** The ref of the push being answered. */
-  readonly ref: string | null;
+  readonly ref: WireRef | null;
   /** The topic of the push being answered. */
   readonly topic: string;
   /** The outcome, usually `"ok"` or `"error"`; any string is allowed. */
   readonly status: string;
-  /** The response body: a JSON object, or bytes for a binary frame. */
-  readonly response: Payload;
+  /** The response body: any JSON value (usually an object), or bytes for a binary frame. */
+  readonly response: AnyPayload;
 }
 
 /**
@@ -104,11 +142,14 @@ export interface Broadcast {
  * Checks the five fields read from a decoded frame and returns them as a {@link Message}.
  *
  * @remarks
- * `joinRef` and `ref` must be a string or null, `topic` and `event` non-empty strings, and `payload` a JSON
- * object or bytes. Used by every serializer's `decode`, so all of them report the same errors.
+ * As liberal as Phoenix: `joinRef` and `ref` may be strings, numbers or null (echoed back as received), and
+ * the payload any JSON value or bytes. A `topic` or `event` that is not a string cannot be routed: the
+ * connection answers it like an unmatched topic. Used by every serializer's `decode`, so all of them report
+ * the same errors.
  *
- * @throws {@link ProtocolError} `FENIX_ERR_PROTOCOL_BAD_FIELD` for a bad ref, topic or event;
- * `FENIX_ERR_PROTOCOL_PAYLOAD_NOT_OBJECT` for a payload that is neither a JSON object nor bytes.
+ * @throws {@link ProtocolError} `FENIX_ERR_PROTOCOL_BAD_FIELD` for a ref that is neither a string, a number
+ * nor null (the connection is closed); {@link UnroutableMessageError} for a topic or event that is not a
+ * string (it is not).
  *
  * @example
  * ```ts
@@ -122,29 +163,30 @@ export function messageFromWire(
   event: unknown,
   payload: unknown,
 ): Message {
-  if (joinRef !== null && typeof joinRef !== "string") throw badRef("join_ref", joinRef);
-  if (ref !== null && typeof ref !== "string") throw badRef("ref", ref);
-  if (typeof topic !== "string" || topic === "") throw badName("topic", topic);
-  if (typeof event !== "string" || event === "") throw badName("event", event);
-  if (!isJsonObject(payload) && !isBinaryPayload(payload)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.PAYLOAD_NOT_OBJECT,
-      `Expected the payload to be a JSON object (e.g. {}), received ${describeReceived(payload)}.`,
+  if (joinRef !== null && !isRef(joinRef)) throw badRef("join_ref", joinRef);
+  if (ref !== null && !isRef(ref)) throw badRef("ref", ref);
+  if (typeof topic !== "string" || typeof event !== "string") {
+    const field = typeof topic !== "string" ? "topic" : "event";
+    throw new UnroutableMessageError(
+      joinRef,
+      ref,
+      topic,
+      `Expected ${field} to be a string, received ${describeReceived(field === "topic" ? topic : event)}; answered "unmatched topic".`,
     );
   }
-  return { joinRef, ref, topic, event, payload };
+  if (payload === undefined) {
+    throw new ProtocolError(ProtocolErrorCode.BAD_FIELD, "Expected a payload (any JSON value), received nothing.");
+  }
+  return { joinRef, ref, topic, event, payload: payload as AnyPayload };
+}
+
+function isRef(value: unknown): value is WireRef {
+  return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
 }
 
 function badRef(field: string, received: unknown): ProtocolError {
   return new ProtocolError(
     ProtocolErrorCode.BAD_FIELD,
-    `Expected ${field} to be a string or null, received ${describeReceived(received)}.`,
-  );
-}
-
-function badName(field: string, received: unknown): ProtocolError {
-  return new ProtocolError(
-    ProtocolErrorCode.BAD_FIELD,
-    `Expected ${field} to be a non-empty string, received ${describeReceived(received)}.`,
+    `Expected ${field} to be a string, a number or null, received ${describeReceived(received)}.`,
   );
 }

@@ -4,7 +4,7 @@
  */
 import { ProtocolError, ProtocolErrorCode, describeReceived } from "./errors.js";
 import { isBinaryPayload, isJsonObject, messageFromWire } from "./message.js";
-import type { Broadcast, Message, Payload, Reply } from "./message.js";
+import type { AnyPayload, Broadcast, Message, Reply } from "./message.js";
 import { Reserved } from "./reserved.js";
 import type { Frame, Serializer } from "./serializer.js";
 import { parseTextFrame } from "./text-frame.js";
@@ -96,7 +96,7 @@ function hasRequiredKeys(value: object): boolean {
   );
 }
 
-function requireJson(payload: Payload, topic: string, event: string): void {
+function requireJson(payload: AnyPayload, topic: string, event: string): void {
   if (isBinaryPayload(payload)) {
     throw new ProtocolError(
       ProtocolErrorCode.BINARY_UNSUPPORTED,

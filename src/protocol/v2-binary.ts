@@ -5,7 +5,7 @@
  */
 import { metaLength, readMeta, writeMeta } from "./binary-meta.js";
 import { ProtocolError, ProtocolErrorCode, describeReceived } from "./errors.js";
-import type { Broadcast, Message, Payload, Reply } from "./message.js";
+import type { AnyPayload, Broadcast, Message, Reply, WireRef } from "./message.js";
 import { isBinaryPayload, messageFromWire } from "./message.js";
 import { BinaryKind } from "./reserved.js";
 
@@ -70,7 +70,7 @@ export type ServerFrame = ServerPushFrame | ServerReplyFrame | ServerBroadcastFr
  */
 export function encodeServerPush(message: Message): Uint8Array {
   return encodeFrame(BinaryKind.PUSH, requireBytes(message.payload), [
-    [message.joinRef ?? "", "join_ref"],
+    [refText(message.joinRef), "join_ref"],
     [message.topic, "topic"],
     [message.event, "event"],
   ]);
@@ -94,8 +94,8 @@ export function encodeServerPush(message: Message): Uint8Array {
  */
 export function encodeServerReply(reply: Reply): Uint8Array {
   return encodeFrame(BinaryKind.REPLY, requireBytes(reply.response), [
-    [reply.joinRef ?? "", "join_ref"],
-    [reply.ref ?? "", "ref"],
+    [refText(reply.joinRef), "join_ref"],
+    [refText(reply.ref), "ref"],
     [reply.topic, "topic"],
     [reply.status, "status"],
   ]);
@@ -137,8 +137,8 @@ export function encodeServerBroadcast(broadcast: Broadcast): Uint8Array {
  */
 export function encodeClientPush(message: Message): Uint8Array {
   return encodeFrame(BinaryKind.PUSH, requireBytes(message.payload), [
-    [message.joinRef ?? "", "join_ref"],
-    [message.ref ?? "", "ref"],
+    [refText(message.joinRef), "join_ref"],
+    [refText(message.ref), "ref"],
     [message.topic, "topic"],
     [message.event, "event"],
   ]);
@@ -285,12 +285,17 @@ function checkLengths(bytes: Uint8Array, headerSize: number, what: string): void
   }
 }
 
-function requireBytes(payload: Payload): Uint8Array {
+function requireBytes(payload: AnyPayload): Uint8Array {
   if (isBinaryPayload(payload)) return payload;
   throw new ProtocolError(
     ProtocolErrorCode.PAYLOAD_NOT_BINARY,
     `Expected a bytes payload (Uint8Array) for a binary frame, received ${describeReceived(payload)}.`,
   );
+}
+
+/** A ref as binary meta: null as empty, a number as its decimal text (binary frames carry strings). */
+function refText(ref: WireRef | null): string {
+  return ref === null ? "" : typeof ref === "string" ? ref : String(ref);
 }
 
 function malformed(message: string): ProtocolError {

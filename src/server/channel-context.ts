@@ -2,7 +2,7 @@
  * @internal The link between a Channel instance (the user's façade) and the process that runs it. Kept
  * behind a symbol so it never shows up in the public API.
  */
-import type { Message, Payload } from "../protocol/message.js";
+import type { AnyPayload, Message, WireRef } from "../protocol/message.js";
 import type { Frame, Serializer } from "../protocol/serializer.js";
 import type { FastlaneTarget } from "./fastlane.js";
 import type { Pid } from "../runtime/pid.js";
@@ -27,21 +27,21 @@ export interface ChannelHost extends FastlaneTarget {
    * A client event was handled and no reply will follow (`noReply()`, nothing returned, or `stop` without
    * a reply). Transports that must acknowledge every message (MQTT QoS 1 and 2) listen for it.
    */
-  handledWithoutReply?(topic: string, ref: string | null): void;
+  handledWithoutReply?(topic: string, ref: WireRef | null): void;
 }
 
 /** What a channel instance knows about its process. */
 export interface ChannelContext {
   readonly pid: Pid;
   readonly topic: string;
-  readonly joinRef: string;
+  readonly joinRef: WireRef;
   readonly host: ChannelHost;
   readonly endpoint: EndpointApi;
   /** True between a successful join and the end of the process. */
   joined: boolean;
   /** The client message being handled, if any (for socket refs). */
   current: Message | null;
-  reply(ref: string | null, status: string, response: Payload): void;
+  reply(ref: WireRef | null, status: string, response: AnyPayload): void;
 }
 
 /** The symbol under which a Channel instance holds its {@link ChannelContext}. */

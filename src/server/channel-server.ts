@@ -2,13 +2,13 @@
  * The process behind each joined channel: runs the user's Channel callbacks one message at a time, turns
  * their results into replies, subscribes the topic to the fastlane, and cleans up when it ends.
  */
-import { isBinaryPayload, isJsonObject, type JsonObject, type Message, type Payload } from "../protocol/message.js";
+import { isAnyPayload, type AnyPayload, type JsonObject, type Message, type WireRef } from "../protocol/message.js";
 import { Reserved } from "../protocol/reserved.js";
 import { FastlaneSubscription, InterceptedBroadcast } from "./fastlane.js";
 import type { SubscribeOptions } from "../pubsub/pubsub.js";
 import { shutdown, type ExitReason } from "../runtime/exit-reason.js";
 import { Process } from "../runtime/process.js";
-import { assertPayload, type Channel, type ChannelClass } from "./channel.js";
+import { assertReplyPayload, type Channel, type ChannelClass } from "./channel.js";
 import { CHANNEL_CONTEXT, type ChannelContext, type ChannelHost } from "./channel-context.js";
 import type { EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
@@ -89,7 +89,7 @@ export class ChannelServer extends Process {
   /** When the join was answered (`performance.now()`), measured only while someone listens. */
   #joinedAt = 0;
 
-  constructor(endpoint: EndpointContext, host: ChannelHost, channelClass: ChannelClass, topic: string, joinRef: string, route = topic) {
+  constructor(endpoint: EndpointContext, host: ChannelHost, channelClass: ChannelClass, topic: string, joinRef: WireRef, route = topic) {
     super(endpoint.runtime, { link: host.pid });
     this.route = route;
     this.#endpoint = endpoint;
@@ -119,7 +119,7 @@ export class ChannelServer extends Process {
     return this.channel.constructor.name;
   }
 
-  get joinRef(): string {
+  get joinRef(): WireRef {
     return this.#ctx.joinRef;
   }
 
@@ -168,7 +168,8 @@ export class ChannelServer extends Process {
   // ## Joins
 
   #join(message: Message): void | PromiseLike<void> {
-    const payload = (message.payload instanceof Uint8Array ? EMPTY : message.payload) as JsonObject;
+    // Any JSON value or bytes, as the client sent it.
+    const payload = message.payload;
     this.#during = "join";
     if (JOINS.hasSubscribers || CRASHES.hasSubscribers) this.#startedAt = performance.now();
     let result: JoinResult | Promise<JoinResult>;
@@ -190,8 +191,8 @@ export class ChannelServer extends Process {
     if (!this.alive) return;
     const ctx = this.#ctx;
     const kind = (result as { kind?: unknown } | undefined)?.kind;
-    if ((kind === "ok" || kind === "error") && !isPayload((result as { response: unknown }).response)) {
-      this.#joinCrashed(message, badResult("join", "a response that is a JSON object or bytes", (result as { response: unknown }).response));
+    if ((kind === "ok" || kind === "error") && !isAnyPayload((result as { response: unknown }).response)) {
+      this.#joinCrashed(message, badResult("join", "a response that is a JSON value or bytes", (result as { response: unknown }).response));
       return;
     }
     if (result === undefined || kind === "ok") {
@@ -302,12 +303,12 @@ export class ChannelServer extends Process {
 
   // ## Output
 
-  #reply(ref: string | null, status: string, response: Payload): void {
-    assertPayload(response, "reply");
+  #reply(ref: WireRef | null, status: string, response: AnyPayload): void {
+    assertReplyPayload(response);
     this.#writeReply(ref, status, response);
   }
 
-  #writeReply(ref: string | null, status: string, response: Payload): void {
+  #writeReply(ref: WireRef | null, status: string, response: AnyPayload): void {
     const ctx = this.#ctx;
     this.#host.write(this.#host.serializer.encodeReply({ joinRef: ctx.joinRef, ref, topic: ctx.topic, status, response }));
   }
@@ -326,7 +327,7 @@ export class ChannelServer extends Process {
       topic: ctx.topic,
       route: this.route,
       channel: this.channelName,
-      joinRef: ctx.joinRef,
+      joinRef: String(ctx.joinRef),
       socketId: this.#host.socketId,
       transport: this.#host.transportName,
     };
@@ -367,7 +368,7 @@ export class ChannelServer extends Process {
 }
 
 /** The size of a received payload: bytes as they are, JSON as its text. */
-function payloadBytes(payload: Payload): number {
+function payloadBytes(payload: AnyPayload): number {
   if (payload instanceof Uint8Array) return payload.byteLength;
   try {
     return Buffer.byteLength(JSON.stringify(payload));
@@ -376,9 +377,6 @@ function payloadBytes(payload: Payload): number {
   }
 }
 
-function isPayload(value: unknown): value is Payload {
-  return isJsonObject(value) || isBinaryPayload(value);
-}
 
 function badResult(callback: string, valid: string, got: unknown): ServerError {
   let shown: string;

@@ -3,7 +3,7 @@
  * messages in `handleInfo`, rewrite intercepted broadcasts in `handleOut`, clean up in `terminate`. One
  * instance runs per joined topic per connection, inside its own process.
  */
-import { isBinaryPayload, isJsonObject, type JsonObject, type Payload } from "../protocol/message.js";
+import { isAnyPayload, isBinaryPayload, isJsonObject, type AnyPayload, type Payload, type WireRef } from "../protocol/message.js";
 import type { ExitReason } from "../runtime/exit-reason.js";
 import type { Pid } from "../runtime/pid.js";
 import type { TimerHandle } from "../runtime/clock.js";
@@ -75,8 +75,8 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
     return this[CHANNEL_CONTEXT].topic;
   }
 
-  /** The join reference of this incarnation (every rejoin gets a new one). */
-  get joinRef(): string {
+  /** The join reference of this incarnation (every rejoin gets a new one), as the client sent it. */
+  get joinRef(): WireRef {
     return this[CHANNEL_CONTEXT].joinRef;
   }
 
@@ -101,8 +101,10 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
    * @returns `ok(response?)` or nothing to accept, `error(response)` to refuse. A throw refuses with
    * `{reason: "join crashed"}`. Pushing or broadcasting is not possible yet: send yourself a message
    * (`this.send(...)`) and push from `handleInfo`, which runs right after the join reply.
+   * @param payload - the join params as the client sent them: a JSON object from the official clients, but
+   *   any JSON value or bytes (a binary join frame) may arrive, so check before reading fields.
    */
-  abstract join(topic: string, payload: JsonObject): JoinResult | Promise<JoinResult>;
+  abstract join(topic: string, payload: AnyPayload): JoinResult | Promise<JoinResult>;
 
   /**
    * Handles an event pushed by the client.
@@ -111,7 +113,7 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
    * @defaultValue ends the channel with `FENIX_ERR_SERVER_NO_HANDLE_IN`: a channel that receives client
    * events must implement this.
    */
-  handleIn(event: string, payload: Payload): HandleInResult | Promise<HandleInResult> {
+  handleIn(event: string, payload: AnyPayload): HandleInResult | Promise<HandleInResult> {
     void payload;
     throw new ServerError(
       ServerErrorCode.NO_HANDLE_IN,
@@ -211,6 +213,13 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
       );
     }
     return ctx;
+  }
+}
+
+/** @internal Replies may answer with any JSON value or bytes. */
+export function assertReplyPayload(payload: unknown): asserts payload is AnyPayload {
+  if (!isAnyPayload(payload)) {
+    throw new ServerError(ServerErrorCode.BAD_PAYLOAD, `reply() takes a JSON value or a Uint8Array as response; got ${typeof payload}.`);
   }
 }
 

@@ -2,24 +2,24 @@
  * The values channel callbacks return: a join is accepted or refused; a client event gets a reply, no
  * reply, or stops the channel (optionally replying first).
  */
-import type { JsonObject, Payload } from "../protocol/message.js";
+import type { AnyPayload, JsonObject } from "../protocol/message.js";
 import type { ExitReason } from "../runtime/exit-reason.js";
 
 /** A join accepted, with the response the client's join reply carries. */
 export interface JoinOk {
   readonly kind: "ok";
-  readonly response: Payload;
+  readonly response: AnyPayload;
 }
 /** A join refused; the client's join reply has status `"error"` and this response. */
 export interface JoinError {
   readonly kind: "error";
-  readonly response: Payload;
+  readonly response: AnyPayload;
 }
 /** A reply to the client's push, with any status (`"ok"`, `"error"` or your own). */
 export interface ReplyResult {
   readonly kind: "reply";
   readonly status: string;
-  readonly response: Payload;
+  readonly response: AnyPayload;
 }
 /** No reply now; the channel may answer later through a {@link SocketRef}, or let the push time out. */
 export interface NoReplyResult {
@@ -29,7 +29,7 @@ export interface NoReplyResult {
 export interface StopResult {
   readonly kind: "stop";
   readonly reason: ExitReason;
-  readonly reply: { readonly status: string; readonly response: Payload } | undefined;
+  readonly reply: { readonly status: string; readonly response: AnyPayload } | undefined;
 }
 
 /** What `Channel.join` may return (nothing means {@link ok} with an empty response). */
@@ -45,7 +45,7 @@ const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
  * Accepts a join.
  * @example `join() { return ok({ history: [] }); }`
  */
-export function ok(response: Payload = EMPTY): JoinOk {
+export function ok(response: AnyPayload = EMPTY): JoinOk {
   return { kind: "ok", response };
 }
 
@@ -53,7 +53,7 @@ export function ok(response: Payload = EMPTY): JoinOk {
  * Refuses a join.
  * @example `join(_topic, payload) { return error({ reason: "unauthorized" }); }`
  */
-export function error(response: Payload = EMPTY): JoinError {
+export function error(response: AnyPayload = EMPTY): JoinError {
   return { kind: "error", response };
 }
 
@@ -61,7 +61,7 @@ export function error(response: Payload = EMPTY): JoinError {
  * Replies to the push being handled, with any status string.
  * @example `handleIn(event, payload) { return reply("ok", { id: 42 }); }`
  */
-export function reply(status: string, response: Payload = EMPTY): ReplyResult {
+export function reply(status: string, response: AnyPayload = EMPTY): ReplyResult {
   return { kind: "reply", status, response };
 }
 
@@ -77,7 +77,7 @@ const NO_REPLY: NoReplyResult = Object.freeze({ kind: "noreply" });
  *
  * @param replyWith - a reply sent to the push before the channel ends.
  */
-export function stop(reason: ExitReason = "normal", replyWith?: { status: string; response?: Payload }): StopResult {
+export function stop(reason: ExitReason = "normal", replyWith?: { status: string; response?: AnyPayload }): StopResult {
   return {
     kind: "stop",
     reason,

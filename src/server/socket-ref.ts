@@ -1,7 +1,7 @@
 /**
  * A handle on one client push, to reply to it later and from anywhere (a timer, another process's answer).
  */
-import type { JsonObject, Payload } from "../protocol/message.js";
+import type { AnyPayload, JsonObject, WireRef } from "../protocol/message.js";
 import type { ChannelContext } from "./channel-context.js";
 
 /**
@@ -23,10 +23,10 @@ import type { ChannelContext } from "./channel-context.js";
 export class SocketRef {
   readonly #ctx: ChannelContext;
   /** The ref of the push this answers. */
-  readonly ref: string | null;
+  readonly ref: WireRef | null;
 
   /** @internal */
-  constructor(ctx: ChannelContext, ref: string | null) {
+  constructor(ctx: ChannelContext, ref: WireRef | null) {
     this.#ctx = ctx;
     this.ref = ref;
   }
@@ -37,7 +37,7 @@ export class SocketRef {
   }
 
   /** Sends the reply. @returns false if the channel has ended and the reply was dropped. */
-  reply(status: string, response: Payload = {} as JsonObject): boolean {
+  reply(status: string, response: AnyPayload = {} as JsonObject): boolean {
     if (!this.#ctx.joined) return false;
     this.#ctx.reply(this.ref, status, response);
     return true;

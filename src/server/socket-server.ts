@@ -4,8 +4,8 @@
  * `phx_error`. All reserved-event rules of the protocol live here.
  */
 import type { FenixError } from "../errors/fenix-error.js";
-import { ProtocolError } from "../protocol/errors.js";
-import type { Broadcast, JsonObject, Message, Payload } from "../protocol/message.js";
+import { ProtocolError, UnroutableMessageError } from "../protocol/errors.js";
+import type { AnyPayload, Broadcast, JsonObject, Message, WireRef } from "../protocol/message.js";
 import { Reserved } from "../protocol/reserved.js";
 import type { Frame, Serializer } from "../protocol/serializer.js";
 import { isCleanExit, isExitMessage, shutdown, type ExitReason } from "../runtime/exit-reason.js";
@@ -95,7 +95,7 @@ const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
 
 interface ChannelEntry {
   readonly topic: string;
-  readonly joinRef: string;
+  readonly joinRef: WireRef;
   readonly server: ChannelServer;
   /** When the join was answered (ms since the epoch); 0 while joining. */
   joinedAt: number;
@@ -103,7 +103,7 @@ interface ChannelEntry {
   /** Client messages for this topic that arrived while the join ran; handled after it, in order. */
   pending: Message[] | null;
   /** The join_ref of a channel this join replaced: its `phx_close` follows the new join reply. */
-  replaced: string | null;
+  replaced: WireRef | null;
   /** The topic's `topicRateLimit` buckets, created with its first limited message (kept across rejoins). */
   rate: RateBuckets | null;
   /** The route's slow-consumer policy. */
@@ -291,7 +291,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     else this.#outbound.sendEncoded(data, binary, message?.topic ?? null, message?.event ?? null);
   }
 
-  handledWithoutReply(topic: string, ref: string | null): void {
+  handledWithoutReply(topic: string, ref: WireRef | null): void {
     this.#transport.handledWithoutReply?.(topic, ref);
   }
 
@@ -375,6 +375,10 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     try {
       message = this.serializer.decode(data, binary);
     } catch (err) {
+      if (err instanceof UnroutableMessageError) {
+        this.#unroutable(err, data);
+        return;
+      }
       if (err instanceof ProtocolError) {
         this.#fail(err);
         return;
@@ -395,6 +399,19 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     }
     if ((this.#rate !== null || this.#topicRateLimit !== null) && message.event !== Reserved.LEAVE && !this.#admit(message, data)) return;
     this.#dispatch(message);
+  }
+
+  /**
+   * A message whose topic or event is not a string: answered like an unmatched topic, echoing its ref and
+   * topic as received (the JSON serializers write the topic value as it came), as Phoenix does.
+   */
+  #unroutable(err: UnroutableMessageError, data: Uint8Array | string): void {
+    const standIn: Message = { joinRef: err.joinRef, ref: err.ref, topic: "", event: "", payload: null };
+    if (this.#rate !== null && !this.#admit(standIn, data)) return;
+    this.#endpoint.log("warn", err.message, { ...this.#errorContext, cause: "unmatched_topic" });
+    if (err.ref === null) return;
+    const topic = err.topic as string;
+    this.write(this.serializer.encodeReply({ joinRef: null, ref: err.ref, topic, status: "error", response: { reason: "unmatched topic" } }));
   }
 
   // ## Limits
@@ -557,7 +574,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   // ## Joins
 
-  #startJoin(message: Message, replaced: string | null, rate: RateBuckets | null = null): void {
+  #startJoin(message: Message, replaced: WireRef | null, rate: RateBuckets | null = null): void {
     const joinRef = message.joinRef ?? message.ref ?? "";
     const route = this.#router.route(message.topic);
     if (route === undefined) {
@@ -587,7 +604,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     this.runtime.exit(entry.server.pid, shutdown("duplicate_join"));
   }
 
-  #closeReplaced(topic: string, joinRef: string | null): void {
+  #closeReplaced(topic: string, joinRef: WireRef | null): void {
     if (joinRef !== null) this.#push(joinRef, joinRef, topic, Reserved.CLOSE, EMPTY);
   }
 
@@ -648,11 +665,11 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   // ## Output helpers
 
-  #reply(joinRef: string | null, ref: string | null, topic: string, status: string, response: Payload): void {
+  #reply(joinRef: WireRef | null, ref: WireRef | null, topic: string, status: string, response: AnyPayload): void {
     this.write(this.serializer.encodeReply({ joinRef, ref, topic, status, response }));
   }
 
-  #push(joinRef: string | null, ref: string | null, topic: string, event: string, payload: Payload): void {
+  #push(joinRef: WireRef | null, ref: WireRef | null, topic: string, event: string, payload: AnyPayload): void {
     this.write(this.serializer.encodePush({ joinRef, ref, topic, event, payload }));
   }
 

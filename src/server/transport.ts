@@ -29,7 +29,7 @@ export interface Transport {
    * Told when a client event (with `ref`) was handled by its channel and no reply will be written. Only
    * transports that acknowledge every message at their own level (the MQTT bridge) implement it.
    */
-  handledWithoutReply?(topic: string, ref: string | null): void;
+  handledWithoutReply?(topic: string, ref: string | number | null): void;
 }
 
 /** What a transport reports to its socket. */

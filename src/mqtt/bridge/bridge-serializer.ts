@@ -11,7 +11,7 @@
  * the payload bytes, to the end
  * ```
  */
-import type { Broadcast, Message, Payload, Reply } from "../../protocol/message.js";
+import type { AnyPayload, Broadcast, Message, WireRef, Reply } from "../../protocol/message.js";
 import type { Serializer } from "../../protocol/serializer.js";
 
 /** Frame kinds. */
@@ -33,10 +33,11 @@ export interface BridgeFrame {
   readonly payload: Uint8Array;
 }
 
-function encode(kind: number, joinRef: string | null, ref: string | null, topic: string, event: string, payload: Payload | Uint8Array): Uint8Array {
+function encode(kind: number, joinRef: WireRef | null, ref: WireRef | null, topic: string, event: string, payload: AnyPayload): Uint8Array {
   const binary = payload instanceof Uint8Array;
   const body = binary ? payload : encoder.encode(JSON.stringify(payload));
-  const strings = [joinRef, ref, topic, event].map((s) => (s === null ? null : encoder.encode(s)));
+  // The bridge writes its own refs (strings); a number is kept as its decimal text.
+  const strings = [joinRef, ref, topic, event].map((s) => (s === null ? null : encoder.encode(String(s))));
   let size = 2 + body.byteLength;
   for (const s of strings) size += 2 + (s === null ? 0 : s.byteLength);
   const out = new Uint8Array(size);
@@ -103,7 +104,7 @@ export const BridgeSerializer: Serializer = {
   encodeBroadcast: (b: Broadcast) => encode(FrameKind.BROADCAST, null, null, b.topic, b.event, b.payload),
   decode(data: Uint8Array | string): Message {
     const frame = decodeBridgeFrame(typeof data === "string" ? encoder.encode(data) : data);
-    const payload: Payload = frame.binary ? frame.payload : (JSON.parse(decoder.decode(frame.payload)) as Payload);
+    const payload: AnyPayload = frame.binary ? frame.payload : (JSON.parse(decoder.decode(frame.payload)) as AnyPayload);
     return { joinRef: frame.joinRef, ref: frame.ref, topic: frame.topic, event: frame.event, payload };
   },
 };

@@ -123,8 +123,9 @@ export class ChannelBridge implements AttachableTransport {
     this.#frame(data);
   }
 
-  handledWithoutReply(_topic: string, ref: string | null): void {
-    if (ref === null) return;
+  handledWithoutReply(_topic: string, ref: string | number | null): void {
+    // The bridge's own refs are strings.
+    if (typeof ref !== "string") return;
     const ack = this.#acks.get(ref);
     if (ack === undefined) return;
     this.#acks.delete(ref);

@@ -19,7 +19,8 @@ afterEach(closeRawResources);
 /** Answers joins with a response that is not a payload, and `socket_ref` pushes from outside handleIn. */
 class OddChannel extends Channel {
   override join(_topic: string, payload: JsonObject) {
-    if (payload.bad_response === true) return ok([1, 2] as unknown as JsonObject);
+    // A function is no JSON value (any JSON value, an array say, is a valid response).
+    if (payload.bad_response === true) return ok((() => 1) as unknown as JsonObject);
     this.send("socket_ref_outside");
     return ok();
   }

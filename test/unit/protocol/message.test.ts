@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isBinaryPayload, isJsonObject, messageFromWire } from "../../../src/protocol/message.js";
+import { UnroutableMessageError } from "../../../src/protocol/errors.js";
 import { thrown } from "./thrown.js";
 
 describe("isBinaryPayload", () => {
@@ -56,16 +57,33 @@ describe("messageFromWire", () => {
   });
 
   it.each([
-    ["a numeric join_ref", [1, "5", "t", "e", {}], "FENIX_ERR_PROTOCOL_BAD_FIELD", /join_ref to be a string or null, received 1/],
-    ["an undefined ref", ["3", undefined, "t", "e", {}], "FENIX_ERR_PROTOCOL_BAD_FIELD", /ref to be a string or null, received nothing/],
-    ["an empty topic", ["3", "5", "", "e", {}], "FENIX_ERR_PROTOCOL_BAD_FIELD", /topic to be a non-empty string, received ""/],
-    ["a null event", ["3", "5", "t", null, {}], "FENIX_ERR_PROTOCOL_BAD_FIELD", /event to be a non-empty string, received null/],
-    ["an array payload", ["3", "5", "t", "e", [1]], "FENIX_ERR_PROTOCOL_PAYLOAD_NOT_OBJECT", /JSON object.*received \[1\]/],
-    ["a string payload", ["3", "5", "t", "e", "hi"], "FENIX_ERR_PROTOCOL_PAYLOAD_NOT_OBJECT", /received "hi"/],
+    ["integer refs", [1, 5, "t", "e", {}]],
+    ["an empty topic and event", ["3", "5", "", "", {}]],
+    ["an array payload", ["3", "5", "t", "e", [1]]],
+    ["a string payload", ["3", "5", "t", "e", "hi"]],
+    ["a null payload", ["3", "5", "t", "e", null]],
+  ] as const)("accepts %s as received", (_name, fields) => {
+    const [joinRef, ref, topic, event, payload] = fields;
+    expect(messageFromWire(joinRef, ref, topic, event, payload)).toEqual({ joinRef, ref, topic, event, payload });
+  });
+
+  it.each([
+    ["an object join_ref", [{ a: 1 }, "5", "t", "e", {}], "FENIX_ERR_PROTOCOL_BAD_FIELD", /join_ref to be a string, a number or null, received \{"a":1\}/],
+    ["an undefined ref", ["3", undefined, "t", "e", {}], "FENIX_ERR_PROTOCOL_BAD_FIELD", /ref to be a string, a number or null, received nothing/],
+    ["a boolean ref", ["3", true, "t", "e", {}], "FENIX_ERR_PROTOCOL_BAD_FIELD", /received true/],
+    ["a missing payload", ["3", "5", "t", "e", undefined], "FENIX_ERR_PROTOCOL_BAD_FIELD", /payload/],
+    ["a numeric topic", ["3", "5", 42, "e", {}], "FENIX_ERR_PROTOCOL_UNROUTABLE", /topic to be a string, received 42/],
+    ["a null event", ["3", "5", "t", null, {}], "FENIX_ERR_PROTOCOL_UNROUTABLE", /event to be a string, received null/],
   ] as const)("rejects %s with %s", (_name, fields, code, message) => {
     const [joinRef, ref, topic, event, payload] = fields;
     const error = thrown(() => messageFromWire(joinRef, ref, topic, event, payload));
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
+  });
+
+  it("an unroutable message keeps its refs and topic as received, to be answered", () => {
+    const error = thrown(() => messageFromWire(7, "8", { t: 1 }, "e", {}));
+    expect(error).toBeInstanceOf(UnroutableMessageError);
+    expect(error).toMatchObject({ joinRef: 7, ref: "8", topic: { t: 1 } });
   });
 });

@@ -146,12 +146,10 @@ describe("V2JsonSerializer", () => {
       ["an array of four elements", '[null,"12","phoenix","heartbeat"]', "FENIX_ERR_PROTOCOL_BAD_SHAPE", /received 4 elements: \[null,"12","phoenix","heartbeat"\]/],
       ["an empty array", "[]", "FENIX_ERR_PROTOCOL_BAD_SHAPE", /received 0 elements/],
       ["a JSON string", '"hello"', "FENIX_ERR_PROTOCOL_BAD_SHAPE", /received "hello"/],
-      ["a numeric join_ref", '[4,"7","room:1","e",{}]', "FENIX_ERR_PROTOCOL_BAD_FIELD", /join_ref to be a string or null, received 4/],
-      ["a numeric ref", '["4",7,"room:1","e",{}]', "FENIX_ERR_PROTOCOL_BAD_FIELD", /ref to be a string or null, received 7/],
-      ["an empty topic", '["4","7","","e",{}]', "FENIX_ERR_PROTOCOL_BAD_FIELD", /topic to be a non-empty string, received ""/],
-      ["a null event", '["4","7","room:1",null,{}]', "FENIX_ERR_PROTOCOL_BAD_FIELD", /event to be a non-empty string, received null/],
-      ["a null payload", '["4","7","room:1","e",null]', "FENIX_ERR_PROTOCOL_PAYLOAD_NOT_OBJECT", /received null/],
-      ["an array payload", '["4","7","room:1","e",[1,2]]', "FENIX_ERR_PROTOCOL_PAYLOAD_NOT_OBJECT", /received \[1,2\]/],
+      ["an object join_ref", '[{},"7","room:1","e",{}]', "FENIX_ERR_PROTOCOL_BAD_FIELD", /join_ref to be a string, a number or null, received \{\}/],
+      ["a boolean ref", '["4",true,"room:1","e",{}]', "FENIX_ERR_PROTOCOL_BAD_FIELD", /ref to be a string, a number or null, received true/],
+      ["a numeric topic", '["4","7",1,"e",{}]', "FENIX_ERR_PROTOCOL_UNROUTABLE", /topic to be a string, received 1/],
+      ["a null event", '["4","7","room:1",null,{}]', "FENIX_ERR_PROTOCOL_UNROUTABLE", /event to be a string, received null/],
     ])("rejects %s with %s", (_name, frame, code, message) => {
       const error = thrown(() => V2JsonSerializer.decode(frame, false));
       expect(error.code).toBe(code);
@@ -165,7 +163,7 @@ describe("V2JsonSerializer", () => {
     });
 
     it("shows at most 80 characters of a long received value", () => {
-      const error = thrown(() => V2JsonSerializer.decode(`["4","7","room:1","e","${"x".repeat(500)}"]`, false));
+      const error = thrown(() => V2JsonSerializer.decode(`["4","7","room:1",{"e":"${"x".repeat(500)}"},{}]`, false));
       expect(error.message.length).toBeLessThan(200);
       expect(error.message).toContain("…");
     });
