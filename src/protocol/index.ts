@@ -2,6 +2,20 @@
  * The protocol layer: the messages that travel between clients and the server, the serializers that turn
  * them into WebSocket frames and back, serializer negotiation, and the errors a bad frame raises.
  */
+export type {
+  AnyPushReply,
+  ChannelContract,
+  JoinParams,
+  JoinReply,
+  PushArgs,
+  PushEvent,
+  PushPayload,
+  PushReply,
+  ServerEvent,
+  ServerEventArgs,
+  ServerEventPayload,
+  UntypedContract,
+} from "./contract.js";
 export type { AnyPayload, Broadcast, JsonObject, JsonValue, Message, Payload, WireRef, Reply } from "./message.js";
 export { isAnyPayload, isBinaryPayload, isJsonObject } from "./message.js";
 export { BINARY_META_MAX_BYTES, BinaryKind, Reserved, isReservedEvent } from "./reserved.js";

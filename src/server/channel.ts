@@ -11,13 +11,26 @@ import { CHANNEL_CONTEXT, type ChannelContext } from "./channel-context.js";
 import type { EndpointApi } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import type { HandleInResult, HandleResult, JoinResult } from "./results.js";
+import type {
+  AnyPushReply,
+  ChannelContract,
+  JoinParams,
+  JoinReply,
+  PushArgs,
+  ServerEvent,
+  ServerEventArgs,
+  ServerEventPayload,
+  UntypedContract,
+} from "../protocol/contract.js";
 import type { SlowConsumerPolicy } from "./channel-route.js";
 import type { Socket } from "./socket.js";
 import { SocketRef } from "./socket-ref.js";
 
 /** The constructor of a {@link Channel} subclass, as used in a socket's routes. */
 export interface ChannelClass {
-  new (): Channel<object>;
+  // Any contract: a route list holds channels of many contracts.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  new (): Channel<object, any>;
   /** Broadcast events that go through `handleOut` instead of the fastlane. */
   readonly intercept: readonly string[];
   /** What the connection of a client that reads too slowly does with this channel's pushes and broadcasts. */
@@ -52,7 +65,7 @@ export interface ChannelClass {
  * }
  * ```
  */
-export abstract class Channel<A extends object = Record<string, unknown>> {
+export abstract class Channel<A extends object = Record<string, unknown>, C extends ChannelContract = UntypedContract> {
   /** Broadcast events this channel handles in {@link Channel.handleOut}. @defaultValue none */
   static intercept: readonly string[] = [];
 
@@ -104,7 +117,7 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
    * @param payload - the join params as the client sent them: a JSON object from the official clients, but
    *   any JSON value or bytes (a binary join frame) may arrive, so check before reading fields.
    */
-  abstract join(topic: string, payload: AnyPayload): JoinResult | Promise<JoinResult>;
+  abstract join(topic: string, payload: JoinParams<C>): JoinResult<JoinReply<C>> | Promise<JoinResult<JoinReply<C>>>;
 
   /**
    * Handles an event pushed by the client.
@@ -113,8 +126,8 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
    * @defaultValue ends the channel with `FENIX_ERR_SERVER_NO_HANDLE_IN`: a channel that receives client
    * events must implement this.
    */
-  handleIn(event: string, payload: AnyPayload): HandleInResult | Promise<HandleInResult> {
-    void payload;
+  handleIn(...args: PushArgs<C>): HandleInResult<AnyPushReply<C>> | Promise<HandleInResult<AnyPushReply<C>>> {
+    const event = (args as unknown[])[0] as string;
     throw new ServerError(
       ServerErrorCode.NO_HANDLE_IN,
       `${this.constructor.name} received event "${event}" on "${this.topic}" but does not implement handleIn().`,
@@ -138,8 +151,9 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
    * @returns nothing to carry on (push a changed message, or nothing to drop it), or `stop(reason)`.
    * @defaultValue pushes the broadcast unchanged
    */
-  handleOut(event: string, payload: Payload): HandleResult | Promise<HandleResult> {
-    this.push(event, payload);
+  handleOut(...args: ServerEventArgs<C>): HandleResult | Promise<HandleResult> {
+    const [event, payload] = args as unknown as [string, Payload];
+    this.#pushUnchecked(event, payload);
   }
 
   /**
@@ -150,8 +164,12 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
     void reason;
   }
 
-  /** Sends an event to this client only. */
-  push(event: string, payload: Payload = {}): void {
+  /** Sends an event to this client only (an event of the contract's `events`, with its payload). */
+  push<E extends ServerEvent<C>>(event: E, payload: ServerEventPayload<C, E> = EMPTY_PAYLOAD as ServerEventPayload<C, E>): void {
+    this.#pushUnchecked(event, payload);
+  }
+
+  #pushUnchecked(event: string, payload: unknown): void {
     const ctx = this.#joined("push");
     assertPayload(payload, "push");
     const message = { joinRef: ctx.joinRef, ref: null, topic: ctx.topic, event, payload };
@@ -159,21 +177,21 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
   }
 
   /** Sends an event to every client joined to this topic, on every node, this client included. */
-  broadcast(event: string, payload: Payload = {}): void {
+  broadcast<E extends ServerEvent<C>>(event: E, payload: ServerEventPayload<C, E> = EMPTY_PAYLOAD as ServerEventPayload<C, E>): void {
     const ctx = this.#joined("broadcast");
-    ctx.endpoint.broadcast(ctx.topic, event, payload);
+    ctx.endpoint.broadcast(ctx.topic, event, payload as Payload);
   }
 
   /** Like {@link Channel.broadcast}, but not to this client. */
-  broadcastFrom(event: string, payload: Payload = {}): void {
+  broadcastFrom<E extends ServerEvent<C>>(event: E, payload: ServerEventPayload<C, E> = EMPTY_PAYLOAD as ServerEventPayload<C, E>): void {
     const ctx = this.#joined("broadcastFrom");
-    ctx.endpoint.broadcastFrom(ctx.pid, ctx.topic, event, payload);
+    ctx.endpoint.broadcastFrom(ctx.pid, ctx.topic, event, payload as Payload);
   }
 
   /** Like {@link Channel.broadcast}, but only to clients connected to this node. */
-  localBroadcast(event: string, payload: Payload = {}): void {
+  localBroadcast<E extends ServerEvent<C>>(event: E, payload: ServerEventPayload<C, E> = EMPTY_PAYLOAD as ServerEventPayload<C, E>): void {
     const ctx = this.#joined("localBroadcast");
-    ctx.endpoint.localBroadcast(ctx.topic, event, payload);
+    ctx.endpoint.localBroadcast(ctx.topic, event, payload as Payload);
   }
 
   /**
@@ -215,6 +233,8 @@ export abstract class Channel<A extends object = Record<string, unknown>> {
     return ctx;
   }
 }
+
+const EMPTY_PAYLOAD: Payload = Object.freeze({});
 
 /** @internal Replies may answer with any JSON value or bytes. */
 export function assertReplyPayload(payload: unknown): asserts payload is AnyPayload {

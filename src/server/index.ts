@@ -20,7 +20,7 @@ export type { CheckOrigin } from "./origin.js";
 export { parseQueryParams } from "./query-params.js";
 export type { Params } from "./query-params.js";
 export { error, noReply, ok, reply, stop } from "./results.js";
-export type { HandleInResult, HandleResult, JoinError, JoinOk, JoinResult, NoReplyResult, ReplyResult, StopResult } from "./results.js";
+export type { HandleInResult, HandleResult, JoinError, JoinOk, JoinResult, NoReplyResult, OkReply, ReplyResult, StatusReply, StopResult } from "./results.js";
 export { Socket } from "./socket.js";
 export type { ChannelRoute, SocketClass } from "./socket.js";
 export type { RouteOptions, SlowConsumerPolicy } from "./channel-route.js";

@@ -5,22 +5,35 @@
 import type { AnyPayload, JsonObject } from "../protocol/message.js";
 import type { ExitReason } from "../runtime/exit-reason.js";
 
+/** Marks `"ok"` replies apart from replies with other statuses, for the type checker only. */
+declare const OK_REPLY: unique symbol;
+
 /** A join accepted, with the response the client's join reply carries. */
-export interface JoinOk {
+export interface JoinOk<R = AnyPayload> {
   readonly kind: "ok";
-  readonly response: AnyPayload;
+  readonly response: R;
 }
 /** A join refused; the client's join reply has status `"error"` and this response. */
 export interface JoinError {
   readonly kind: "error";
   readonly response: AnyPayload;
 }
-/** A reply to the client's push, with any status (`"ok"`, `"error"` or your own). */
-export interface ReplyResult {
+/** A reply with status `"ok"`: its response is what a typed channel's contract declares for the event. */
+export interface OkReply<R = AnyPayload> {
+  readonly kind: "reply";
+  readonly status: "ok";
+  readonly response: R;
+  readonly [OK_REPLY]?: true;
+}
+/** A reply with any other status (`"error"` or your own), with any response. */
+export interface StatusReply {
   readonly kind: "reply";
   readonly status: string;
   readonly response: AnyPayload;
+  readonly [OK_REPLY]?: false;
 }
+/** A reply to the client's push, with any status (`"ok"`, `"error"` or your own). */
+export type ReplyResult<R = AnyPayload> = OkReply<R> | StatusReply;
 /** No reply now; the channel may answer later through a {@link SocketRef}, or let the push time out. */
 export interface NoReplyResult {
   readonly kind: "noreply";
@@ -32,10 +45,14 @@ export interface StopResult {
   readonly reply: { readonly status: string; readonly response: AnyPayload } | undefined;
 }
 
-/** What `Channel.join` may return (nothing means {@link ok} with an empty response). */
-export type JoinResult = JoinOk | JoinError | void;
-/** What `Channel.handleIn` may return (nothing means {@link noReply}). */
-export type HandleInResult = ReplyResult | NoReplyResult | StopResult | void;
+/**
+ * What `Channel.join` may return: `ok(response)`, `error(response)`, or nothing (an empty ok) when the
+ * contract's join reply may be empty. `R` is the contract's join reply.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends R`: R has no required field
+export type JoinResult<R = AnyPayload> = JoinOk<R> | JoinError | ({} extends R ? void : never);
+/** What `Channel.handleIn` may return (nothing means {@link noReply}); `R` is the contract's ok replies. */
+export type HandleInResult<R = AnyPayload> = ReplyResult<R> | NoReplyResult | StopResult | void;
 /** What `handleInfo` and `handleOut` may return (nothing means carry on). */
 export type HandleResult = NoReplyResult | StopResult | void;
 
@@ -45,7 +62,7 @@ const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
  * Accepts a join.
  * @example `join() { return ok({ history: [] }); }`
  */
-export function ok(response: AnyPayload = EMPTY): JoinOk {
+export function ok<R extends AnyPayload = JsonObject>(response: R = EMPTY as R): JoinOk<R> {
   return { kind: "ok", response };
 }
 
@@ -61,8 +78,10 @@ export function error(response: AnyPayload = EMPTY): JoinError {
  * Replies to the push being handled, with any status string.
  * @example `handleIn(event, payload) { return reply("ok", { id: 42 }); }`
  */
+export function reply<R extends AnyPayload = JsonObject>(status: "ok", response?: R): OkReply<R>;
+export function reply(status: string, response?: AnyPayload): StatusReply;
 export function reply(status: string, response: AnyPayload = EMPTY): ReplyResult {
-  return { kind: "reply", status, response };
+  return { kind: "reply", status, response } as ReplyResult;
 }
 
 /** Sends no reply (the same as returning nothing). */
