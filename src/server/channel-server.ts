@@ -4,6 +4,7 @@
  */
 import { isAnyPayload, type AnyPayload, type JsonObject, type Message, type WireRef } from "../protocol/message.js";
 import { Reserved } from "../protocol/reserved.js";
+import { PresenceEvent } from "../presence/presence.js";
 import { FastlaneSubscription, InterceptedBroadcast } from "./fastlane.js";
 import type { SubscribeOptions } from "../pubsub/pubsub.js";
 import { shutdown, type ExitReason } from "../runtime/exit-reason.js";
@@ -205,6 +206,7 @@ export class ChannelServer extends Process {
       this.#endpoint.pubsub.subscribe(ctx.topic, this.pid, new FastlaneSubscription(this.#host, this.#intercept), UNWATCHED);
       this.#writeReply(message.ref, "ok", response);
       this.#endpoint.runtime.send(this.#host.pid, new JoinOutcome(this, true));
+      this.#trackPresence();
       return;
     }
     if (kind === "error") {
@@ -216,6 +218,21 @@ export class ChannelServer extends Process {
       return;
     }
     this.#joinCrashed(message, badResult("join", "ok(response?), error(response) or nothing", result));
+  }
+
+  /**
+   * A channel that opts in to presence (`presenceKey`) is tracked after each successful join, and gets
+   * `presence_state` right after its join reply. A failure (the tracker not running, the key tracked twice)
+   * crashes the channel like any callback error.
+   */
+  #trackPresence(): void {
+    const key = this.channel.presenceKey();
+    if (key === null || key === undefined) return;
+    const presence = this.#endpoint.presence;
+    presence.track(this.channel, key, this.channel.presenceMeta());
+    const ctx = this.#ctx;
+    const message = { joinRef: ctx.joinRef, ref: null, topic: ctx.topic, event: PresenceEvent.STATE, payload: presence.list(ctx.topic) };
+    this.#host.write(this.#host.serializer.encodePush(message), ctx.topic, PresenceEvent.STATE);
   }
 
   #joinCrashed(message: Message, err: unknown): void {

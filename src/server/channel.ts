@@ -157,6 +157,26 @@ export abstract class Channel<A extends object = Record<string, unknown>, C exte
   }
 
   /**
+   * Opts the channel in to presence: the key to track the client under (a user id, a name), or `null`
+   * not to track. When it returns a key, every successful join tracks the channel under it on the
+   * endpoint's presence ({@link Channel.presenceMeta} as its meta) and pushes `presence_state` right
+   * after the join reply — rejoins included, as clients need. The presence leaves when the channel ends.
+   * Use `this.endpoint.presence` for the rest (`update`, `untrack`, `list`).
+   * @defaultValue `null`: not tracked
+   */
+  presenceKey(): string | number | null {
+    return null;
+  }
+
+  /**
+   * The meta tracked with {@link Channel.presenceKey}, read at each join.
+   * @defaultValue `{ online_at: <ms since the epoch> }`
+   */
+  presenceMeta(): { [key: string]: unknown } {
+    return { online_at: Date.now() };
+  }
+
+  /**
    * Called once when the channel ends after a successful join: on leave, on stop, when the client
    * disconnects (`{shutdown: "closed"}`), on a crash (the error). Errors thrown here are logged.
    */
@@ -235,6 +255,12 @@ export abstract class Channel<A extends object = Record<string, unknown>, C exte
 }
 
 const EMPTY_PAYLOAD: Payload = Object.freeze({});
+
+/** Whether a channel class opts in to presence (overrides {@link Channel.presenceKey}). */
+export function tracksPresence(channelClass: ChannelClass): boolean {
+  const prototype = (channelClass as unknown as { prototype: Channel }).prototype;
+  return prototype.presenceKey !== Channel.prototype.presenceKey;
+}
 
 /** @internal Replies may answer with any JSON value or bytes. */
 export function assertReplyPayload(payload: unknown): asserts payload is AnyPayload {

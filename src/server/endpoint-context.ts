@@ -4,6 +4,7 @@
  */
 import type { FenixError } from "../errors/fenix-error.js";
 import type { Payload } from "../protocol/message.js";
+import type { Presence } from "../presence/presence.js";
 import type { PubSub } from "../pubsub/pubsub.js";
 import type { Pid } from "../runtime/pid.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -15,6 +16,11 @@ export interface EndpointApi {
   readonly runtime: Runtime;
   /** The PubSub carrying this endpoint's broadcasts. */
   readonly pubsub: PubSub;
+  /**
+   * The endpoint's own presence tracker, on its PubSub. It runs when a channel of a mounted socket tracks
+   * presence (`presenceKey`), or when it was used before the endpoint started.
+   */
+  readonly presence: Presence;
   /** Broadcasts an event to every subscriber of `topic` on every node. */
   broadcast(topic: string, event: string, payload: Payload): void;
   /** Like {@link EndpointApi.broadcast}, but skips the process `from` (a channel skips its own client). */

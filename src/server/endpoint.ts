@@ -21,6 +21,8 @@ import type { Pid } from "../runtime/pid.js";
 import { defaultRuntime, type Runtime } from "../runtime/runtime.js";
 import { Supervisor } from "../runtime/supervisor.js";
 import { channelRouter } from "./channel-route.js";
+import { tracksPresence } from "./channel.js";
+import { Presence, type PresenceOptions } from "../presence/presence.js";
 import { broadcastEvent, broadcastEventFrom, localBroadcastEvent } from "./channel-broadcast.js";
 import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
@@ -68,6 +70,8 @@ export interface EndpointOptions {
   pubsub?: PubSub;
   /** The runtime the endpoint's processes run on. @defaultValue the PubSub's runtime, else `defaultRuntime` */
   runtime?: Runtime;
+  /** Options of the endpoint's own presence tracker ({@link Endpoint.presence}). @defaultValue the tracker's defaults */
+  presence?: PresenceOptions;
   /** Where log lines go. @defaultValue `consoleLogger("warn")` */
   logger?: Logger;
   /**
@@ -246,6 +250,8 @@ interface Closable {
 }
 
 const MiB = 1024 * 1024;
+/** The default tracker name of {@link Endpoint.presence}. */
+const ENDPOINT_PRESENCE = "endpoint_presence";
 /** How long a drain waits, after its last batch, for the connections to end before `stop()` takes over. */
 const DRAIN_GRACE_MS = 5_000;
 const ALWAYS = (): boolean => true;
@@ -295,6 +301,9 @@ export class Endpoint implements EndpointContext {
   /** The running or finished stop. */
   #stopped: Promise<void> | null = null;
   #supervisor: Pid | null = null;
+  #presence: Presence | null = null;
+  /** Whether the tracker of {@link Endpoint.presence} runs in the supervision tree (decided at start). */
+  #presenceWanted = false;
 
   constructor(options: EndpointOptions = {}) {
     this.#options = options;
@@ -317,6 +326,18 @@ export class Endpoint implements EndpointContext {
     this.#server = options.server ?? createServer((req, res) => this.handleRequest(req, res));
     this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
     if (options.staticDir !== undefined) this.static("/", options.staticDir);
+  }
+
+  /**
+   * The endpoint's own presence tracker, on its PubSub: what channels that define `presenceKey()` are
+   * tracked on, and where to `list`, `update` or `untrack` them. Its tracker runs in the endpoint's
+   * supervision tree when a mounted socket has such a channel, or when this was read before `start()`.
+   */
+  get presence(): Presence {
+    // Its own tracker name, apart from a Presence the application makes on the same PubSub.
+    this.#presence ??= new Presence(this.pubsub, { name: ENDPOINT_PRESENCE, ...this.#options.presence });
+    if (this.#state === "new") this.#presenceWanted = true;
+    return this.#presence;
   }
 
   /** The HTTP server the endpoint listens on or is attached to. */
@@ -444,6 +465,8 @@ export class Endpoint implements EndpointContext {
     }
     const maxFrameBytes = positive(options.maxFrameBytes ?? this.#options.maxFrameBytes ?? MiB, "maxFrameBytes");
     const maxBufferedBytes = positive(options.maxBufferedBytes ?? 8 * MiB, "maxBufferedBytes");
+    // A channel that tracks presence needs the endpoint's tracker running.
+    if ((socketClass.channels ?? []).some(([, channel]) => tracksPresence(channel))) this.#presenceWanted = true;
     const mount: WebSocketMount = {
       path: mountPath,
       socketClass,
@@ -758,6 +781,8 @@ export class Endpoint implements EndpointContext {
     const children: ChildSpec[] = [];
     if (this.#ownsPubSub) children.push(this.pubsub.childSpec("pubsub"));
     children.push(...(this.#options.children ?? []));
+    // After the children: a PubSub the user passed is started among them.
+    if (this.#presenceWanted) children.push(this.presence.childSpec("presence"));
     for (const mount of this.#mounts.values()) {
       children.push(connectionSupervisorSpec(`socket:${mount.path}`, runtime, mount));
     }

@@ -19,6 +19,7 @@ import type { Logger } from "../server/logger.js";
 import type { ChannelRoute, Socket, SocketClass } from "../server/socket.js";
 import { DEFAULT_MAX_NAME_LENGTH } from "../server/rate-limit.js";
 import { channelRouter } from "../server/channel-route.js";
+import { tracksPresence } from "../server/channel.js";
 import type { ConnectParams } from "./connect-params.js";
 import { TestingError, TestingErrorCode } from "./errors.js";
 import type { EventMap, UntypedEvents } from "./event-map.js";
@@ -168,6 +169,8 @@ export class ChannelTest<S extends Socket<object> = Socket<object>> {
     const children: ChildSpec[] = [];
     if (owned) children.push(pubsub.childSpec("pubsub"));
     children.push(...(options.children ?? []));
+    // As an endpoint does: channels that track presence get the tracker.
+    if ((socketClass.channels ?? []).some(([, channel]) => tracksPresence(channel))) children.push(endpoint.presence.childSpec("presence"));
     children.push(connectionSupervisorSpec("connections", runtime, mount));
     const supervisor = await settler.drive(Supervisor.start({ runtime, strategy: "oneForOne", children, maxRestarts: 3, maxSeconds: 5 }));
     return new ChannelTest(socketClass, endpoint, settler, mount, supervisor, timeouts);

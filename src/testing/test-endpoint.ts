@@ -5,6 +5,7 @@
  */
 import type { FenixError } from "../errors/fenix-error.js";
 import type { Payload } from "../protocol/message.js";
+import { Presence } from "../presence/presence.js";
 import type { PubSub } from "../pubsub/pubsub.js";
 import type { Pid } from "../runtime/pid.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -45,9 +46,13 @@ export class TestEndpoint implements EndpointContext {
   /** Stops collecting this endpoint's telemetry log lines. */
   readonly dispose: () => void;
 
+  /** The test's presence tracker (started by the test when a route's channel tracks presence). */
+  readonly presence: Presence;
+
   constructor(pubsub: PubSub, logger: LogCollector) {
     this.runtime = pubsub.runtime;
     this.pubsub = pubsub;
+    this.presence = new Presence(pubsub, { name: "endpoint_presence" });
     this.logger = logger;
     pubsub.registerDispatcher(FASTLANE_DISPATCHER, fastlaneDispatcher);
     // As an endpoint's logger does: log lines are what this endpoint, its PubSub and runtime publish.
