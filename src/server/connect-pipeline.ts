@@ -13,6 +13,7 @@ import type { Pid } from "../runtime/pid.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { RouteTarget } from "./channel-route.js";
 import { connectInfoOf, type ConnectInfo } from "./connect-info.js";
+import { ConnectRefusal } from "./connect-refusal.js";
 import type { ClientErrorContext, EndpointContext } from "./endpoint-context.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import { parseQueryParams, type Params } from "./query-params.js";
@@ -72,6 +73,8 @@ export interface AcceptedSocket {
 export interface RefusedSocket {
   readonly status: 403 | 500;
   readonly error: FenixError | undefined;
+  /** The reason `connect` gave with `refuse(reason)`, told to the client. */
+  readonly reason?: string;
 }
 
 /** @internal The origin check; a refusal is reported as `FENIX_ERR_SERVER_ORIGIN_REFUSED`. */
@@ -168,7 +171,7 @@ async function connectOnce<S extends Socket<object>>(
     return { status, error };
   };
   const socket = new socketClass();
-  let accepted: boolean;
+  let accepted: boolean | ConnectRefusal;
   let socketId: string | null;
   try {
     accepted = await socket.connect(params, info);
@@ -178,8 +181,9 @@ async function connectOnce<S extends Socket<object>>(
     return refuse(500, new ServerError(ServerErrorCode.CONNECT_CRASHED, "The socket's connect() threw.", { cause: err, status: 500 }));
   }
   if (accepted !== true) {
-    endpoint.log("info", `refused connection to ${path}`, { address: context.address, transport: info.transport });
-    return refuse(403);
+    const reason = accepted instanceof ConnectRefusal ? accepted.reason : undefined;
+    endpoint.log("info", `refused connection to ${path}`, { address: context.address, transport: info.transport, reason });
+    return reason === undefined ? refuse(403) : { status: 403, error: undefined, reason };
   }
   if (socketId !== null && (typeof socketId !== "string" || socketId.length === 0)) {
     endpoint.log("error", `${socketClass.name}.id() must return a non-empty string or null`, { got: socketId });

@@ -22,6 +22,7 @@ export type { Params } from "./query-params.js";
 export { error, noReply, ok, reply, stop } from "./results.js";
 export type { HandleInResult, HandleResult, JoinError, JoinOk, JoinResult, NoReplyResult, OkReply, ReplyResult, StatusReply, StopResult } from "./results.js";
 export { Socket } from "./socket.js";
+export { ConnectRefusal, refuse } from "./connect-refusal.js";
 export type { ChannelRoute, SocketClass } from "./socket.js";
 export type { RouteOptions, SlowConsumerPolicy } from "./channel-route.js";
 export { SocketRef } from "./socket-ref.js";

@@ -3,6 +3,7 @@
  * topics to channels with `static channels`. One instance lives per client connection.
  */
 import type { ChannelRoute } from "./channel-route.js";
+import type { ConnectRefusal } from "./connect-refusal.js";
 import type { ConnectInfo } from "./connect-info.js";
 import type { Params } from "./query-params.js";
 
@@ -52,10 +53,11 @@ export abstract class Socket<A extends object = Record<string, unknown>> {
    *
    * @param params - the query params of the connection URL (nested by bracket syntax), including `vsn`.
    * @param info - peer address, URI, user agent, `x-*` headers and the auth token.
-   * @returns `true` to accept, `false` to refuse with HTTP 403. A throw answers 500 and is logged.
+   * @returns `true` to accept, `false` to refuse with HTTP 403, or `refuse(reason)` to refuse with a reason
+   *   the client can read (see {@link refuse}). A throw answers 500 and is logged.
    * @defaultValue accepts every connection
    */
-  connect(params: Params, info: ConnectInfo): boolean | Promise<boolean> {
+  connect(params: Params, info: ConnectInfo): boolean | ConnectRefusal | Promise<boolean | ConnectRefusal> {
     void params;
     void info;
     return true;

@@ -81,10 +81,13 @@ export class TestingError extends FenixError {
 export class ConnectRefusedError extends TestingError {
   /** The HTTP status the endpoint would have answered the upgrade with. */
   readonly status: 403 | 500;
+  /** The reason given with `refuse(reason)`, if any. */
+  readonly reason: string | undefined;
 
-  constructor(status: 403 | 500, message: string, options?: { cause?: unknown }) {
+  constructor(status: 403 | 500, message: string, options?: { cause?: unknown; reason?: string }) {
     super(TestingErrorCode.CONNECT_REFUSED, message, options);
     this.status = status;
+    this.reason = options?.reason;
   }
 }
 

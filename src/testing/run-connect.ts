@@ -56,6 +56,9 @@ export async function runConnect<S extends Socket<object>>(
   const result = await runSocketConnect(endpoint, socketClass, TEST_PATH, connectParams(params), connectInfo, context);
   if (!("status" in result)) return { socket: result.socket, id: result.socketId, context };
   if (result.status === 403) {
+    if (result.reason !== undefined) {
+      throw new ConnectRefusedError(403, `${name}.connect() refused the connection: ${JSON.stringify(result.reason)}.`, { reason: result.reason });
+    }
     throw new ConnectRefusedError(403, `${name}.connect() refused the connection (it did not return true; an endpoint answers 403).`);
   }
   const cause = result.error?.cause;

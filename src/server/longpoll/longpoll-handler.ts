@@ -38,7 +38,7 @@ const JSON_HEADERS = {
   "access-control-allow-origin": "*",
 } as const;
 
-type Body = { status: number; token?: string; messages?: readonly string[] };
+type Body = { status: number; token?: string; messages?: readonly string[]; reason?: string };
 
 /**
  * An answer after which the connection is closed: a JSON body (HTTP 200), or a bare HTTP 429 (over a
@@ -204,7 +204,7 @@ export class LongPollHandler {
     }
     if (!isAccepted(connected)) {
       release?.();
-      return { status: connected.status };
+      return connected.reason === undefined ? { status: connected.status } : { status: connected.status, reason: connected.reason };
     }
 
     const id = randomBytes(16).toString("base64url");

@@ -12,6 +12,7 @@ import { connectSocket, isAccepted, originAllowed, startConnection, type SocketM
 import type { ClientErrorContext, EndpointContext } from "../endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { CloseCode } from "../transport.js";
+import { REFUSAL_SUBPROTOCOL, REFUSED_CLOSE_CODE } from "../connect-refusal.js";
 import { WebSocketTransport } from "./websocket-transport.js";
 
 /** @internal One socket mount's WebSocket settings, resolved. */
@@ -30,11 +31,14 @@ const STATUS_TEXT: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-/** Answers a refused upgrade with a bare HTTP status and closes the connection. */
-export function refuseUpgrade(socket: Duplex, status: number): void {
+/** Answers a refused upgrade with an HTTP status (and, for a refusal with a reason, `{"reason"}` as JSON) and closes the connection. */
+export function refuseUpgrade(socket: Duplex, status: number, reason?: string): void {
   if (socket.destroyed) return;
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () =>
-    socket.destroy(),
+  const body = reason === undefined ? "" : JSON.stringify({ reason });
+  const type = reason === undefined ? "" : "Content-Type: application/json\r\n";
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\nConnection: close\r\n${type}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
 }
 
@@ -100,7 +104,15 @@ export async function upgradeWebSocket(
   else delete request.headers["sec-websocket-protocol"];
 
   const result = await connectSocket(endpoint, mount, request, "websocket", offer.authToken, context);
-  if (!isAccepted(result)) return refuseUpgrade(socket, result.status);
+  if (!isAccepted(result)) {
+    // A browser cannot read a refused upgrade: a client that asks is told the reason in a close frame.
+    if (result.reason !== undefined && offer.protocols.includes(REFUSAL_SUBPROTOCOL) && !socket.destroyed) {
+      const reason = result.reason;
+      mount.wss.handleUpgrade(request, socket, head, (ws) => ws.close(REFUSED_CLOSE_CODE, reason));
+      return;
+    }
+    return refuseUpgrade(socket, result.status, result.reason);
+  }
   if (socket.destroyed) return;
 
   const supervisor = mount.supervisor;
