@@ -430,7 +430,7 @@ export class MqttConnection extends Process implements SessionOutput, SessionHol
 
   #telemetry(): Omit<SocketConnected, "result" | "durationMs"> {
     const { endpoint } = this.ctx;
-    return { source: endpoint, node: endpoint.pubsub.nodeName, path: this.ctx.path, transport: this.wire.transport, address: this.wire.address, socketId: this.client?.clientId ?? null };
+    return { source: endpoint.api, node: endpoint.pubsub.nodeName, path: this.ctx.path, transport: this.wire.transport, address: this.wire.address, socketId: this.client?.clientId ?? null };
   }
 
   /** The endpoint closes the connection (drain, stop, closeConnection). */

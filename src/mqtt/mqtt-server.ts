@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Endpoint } from "../server/endpoint.js";
 import { channelRouter } from "../server/channel-route.js";
+import { endpointCore } from "../server/endpoint-core.js";
 import { Broker } from "./broker.js";
 import { MqttConnection } from "./connection.js";
 import type { MqttContext } from "./context.js";
@@ -146,7 +147,7 @@ class EndpointMqtt implements MqttServer {
     this.#broker = broker;
     const socketClass = settings.socket;
     this.#context = {
-      endpoint,
+      endpoint: endpointCore(endpoint),
       broker,
       settings,
       channels: socketClass === undefined ? null : channelRouter(socketClass.channels ?? []),

@@ -15,9 +15,12 @@
  * isThenable(Promise.resolve(1)); // true
  * isThenable({ then() {} }); // true
  * isThenable(42); // false
+ * if (isThenable<number>(result)) result.then((n) => n + 1); // narrows to PromiseLike<number>
  * ```
+ *
+ * @typeParam T - What the thenable resolves to, when the caller knows it (the check cannot). @defaultValue unknown
  */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T> {
   return (
     (typeof value === "object" || typeof value === "function") &&
     value !== null &&

@@ -9,6 +9,7 @@ import { FastlaneSubscription, InterceptedBroadcast } from "./fastlane.js";
 import type { SubscribeOptions } from "../pubsub/pubsub.js";
 import { shutdown, type ExitReason } from "../runtime/exit-reason.js";
 import { Process } from "../runtime/process.js";
+import { isThenable } from "../runtime/thenable.js";
 import { assertReplyPayload, type Channel, type ChannelClass } from "./channel.js";
 import { CHANNEL_CONTEXT, type ChannelContext, type ChannelHost } from "./channel-context.js";
 import type { EndpointContext } from "./endpoint-context.js";
@@ -67,11 +68,6 @@ function interceptOf(channelClass: ChannelClass): ReadonlySet<string> {
   return set;
 }
 
-type Thenable<T> = PromiseLike<T>;
-function isThenable<T>(value: unknown): value is Thenable<T> {
-  return typeof (value as Thenable<T> | null)?.then === "function";
-}
-
 /** @internal */
 export class ChannelServer extends Process {
   readonly channel: Channel<object>;
@@ -102,7 +98,8 @@ export class ChannelServer extends Process {
       topic,
       joinRef,
       host,
-      endpoint,
+      // Channels see the public endpoint (`this.endpoint`), not its internal side.
+      endpoint: endpoint.api,
       joined: false,
       current: null,
       reply: (ref, status, response) => this.#reply(ref, status, response),
@@ -339,7 +336,7 @@ export class ChannelServer extends Process {
   #telemetry(): ChannelTelemetry {
     const ctx = this.#ctx;
     return {
-      source: this.#endpoint,
+      source: this.#endpoint.api,
       node: this.#endpoint.pubsub.nodeName,
       topic: ctx.topic,
       route: this.route,

@@ -145,7 +145,7 @@ export async function runSocketConnect<S extends Socket<object>>(
   const result = await connectOnce(endpoint, socketClass, path, params, info, context);
   if (CONNECTS.hasSubscribers) {
     CONNECTS.publish({
-      source: endpoint,
+      source: endpoint.api,
       node: endpoint.pubsub.nodeName,
       path,
       transport: info.transport,

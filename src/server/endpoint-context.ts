@@ -43,6 +43,8 @@ export interface ClientErrorContext {
 
 /** @internal The endpoint as its sockets see it. */
 export interface EndpointContext extends EndpointApi {
+  /** The public endpoint: what channels see as `this.endpoint`, and the `source` of every telemetry event. */
+  readonly api: EndpointApi;
   readonly logger: Logger;
   /** Publishes a log record on the telemetry `fenix:log` channel (the endpoint's logger is its subscriber). */
   log(level: "debug" | "info" | "warn" | "error", message: string, meta?: Record<string, unknown>): void;

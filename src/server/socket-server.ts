@@ -689,13 +689,13 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   /** What every connection event says about the connection (built only when someone listens). */
   #telemetry(): Omit<SocketDisconnected, "durationMs" | "reason"> {
     const { path, address } = this.#errorContext;
-    return { source: this.#endpoint, node: this.#endpoint.pubsub.nodeName, path, transport: this.#transport.name, address, socketId: this.socketId };
+    return { source: this.#endpoint.api, node: this.#endpoint.pubsub.nodeName, path, transport: this.#transport.name, address, socketId: this.socketId };
   }
 
   #trace(direction: "in" | "out", data: Uint8Array | string, binary: boolean): void {
     const text = binary ? undefined : typeof data === "string" ? data.slice(0, TRACE_TEXT) : textDecoder.decode(data.subarray(0, TRACE_TEXT));
     FRAMES.publish({
-      source: this.#endpoint,
+      source: this.#endpoint.api,
       node: this.#endpoint.pubsub.nodeName,
       pid: this.pid.toString(),
       direction,

@@ -46,6 +46,11 @@ export class TestEndpoint implements EndpointContext {
   /** Stops collecting this endpoint's telemetry log lines. */
   readonly dispose: () => void;
 
+  /** Itself: the test endpoint is both the public and the internal side. */
+  get api(): this {
+    return this;
+  }
+
   /** The test's presence tracker (started by the test when a route's channel tracks presence). */
   readonly presence: Presence;
 

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TelemetryEvent, VirtualClock, logTelemetry, onTelemetry, type Clock, type Logger, type TimerHandle } from "../../../src/index.js";
+import { endpointCore } from "../../../src/server/endpoint-core.js";
 import { closeRawResources, RawClient, serveRaw } from "../../support/raw-client.js";
 import type { TestEndpoint } from "../../support/test-endpoint.js";
 
@@ -89,7 +90,7 @@ describe("the logger's rate limit per cause", () => {
     const client = await RawClient.connect(server.websocketUrl);
     client.send(["1", "1", "crashy:x", "phx_join", {}]);
     await expect.poll(() => lines.filter((l) => l.message === "join of crashy:x crashed")).toHaveLength(1);
-    for (let i = 0; i < 3; i++) server.endpoint.log("warn", "a warning of another cause");
+    for (let i = 0; i < 3; i++) endpointCore(server.endpoint).log("warn", "a warning of another cause");
     expect(lines.filter((l) => l.message === "a warning of another cause")).toHaveLength(3);
     expect(lines.filter((l) => UNMATCHED.test(l.message))).toHaveLength(10);
   });
