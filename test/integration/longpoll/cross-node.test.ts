@@ -7,7 +7,13 @@ import { frame, longpoll, openSession, pollFrames } from "../../support/longpoll
 import { startTestEndpoint, type TestEndpoint } from "../../support/test-endpoint.js";
 
 const SECRET = "a-test-secret-key-base-of-at-least-32-chars";
-const WINDOW_MS = 200;
+/**
+ * Long enough that a loaded machine never reclaims a session between two of the test's requests (a session
+ * not polled within 0.5 × windowMs ends) nor times out a relay (pubsubTimeoutMs): at 200 / 100 ms a full
+ * parallel run once answered 410.
+ */
+const WINDOW_MS = 600;
+const RELAY_TIMEOUT_MS = 300;
 
 interface Node {
   readonly server: TestEndpoint;
@@ -19,7 +25,7 @@ async function startNode(bus: MemoryBus, name: string, secretKeyBase = SECRET): 
   const runtime = new Runtime({ node: name });
   const pubsub = new PubSub({ runtime, adapter: new MemoryAdapter(bus) });
   await pubsub.start();
-  const server = await startTestEndpoint({ runtime, pubsub, secretKeyBase }, { longpoll: { windowMs: WINDOW_MS, pubsubTimeoutMs: 100 } });
+  const server = await startTestEndpoint({ runtime, pubsub, secretKeyBase }, { longpoll: { windowMs: WINDOW_MS, pubsubTimeoutMs: RELAY_TIMEOUT_MS } });
   return { server, pubsub, base: `${server.httpUrl}/socket` };
 }
 
