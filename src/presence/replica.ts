@@ -4,6 +4,7 @@
  * dots of its previous life can never be confused with its new ones. Both travel as one string id,
  * `"<name>#<vsn>"`.
  */
+import { describeValue } from "../errors/describe.js";
 import { PresenceError, PresenceErrorCode } from "./errors.js";
 
 /** A replica id, `"<name>#<vsn>"`; build one with {@link replicaId}. */
@@ -32,13 +33,13 @@ export interface ReplicaName {
  */
 export function replicaId(name: string, vsn: string | number): ReplicaId {
   if (typeof name !== "string" || name === "") {
-    throw new PresenceError(PresenceErrorCode.BAD_ARGUMENT, `replica name must be a non-empty string, received ${describe(name)}.`);
+    throw new PresenceError(PresenceErrorCode.BAD_ARGUMENT, `replica name must be a non-empty string, received ${describeValue(name)}.`);
   }
   const version = typeof vsn === "number" && Number.isSafeInteger(vsn) && vsn >= 0 ? String(vsn) : vsn;
   if (typeof version !== "string" || version === "" || version.includes("#")) {
     throw new PresenceError(
       PresenceErrorCode.BAD_ARGUMENT,
-      `replica vsn must be a non-empty string without "#" or a non-negative safe integer, received ${describe(vsn)}.`,
+      `replica vsn must be a non-empty string without "#" or a non-negative safe integer, received ${describeValue(vsn)}.`,
     );
   }
   return `${name}#${version}`;
@@ -84,16 +85,10 @@ export function assertReplicaId(value: unknown, what: string): asserts value is 
   if (!isReplicaId(value)) {
     throw new PresenceError(
       PresenceErrorCode.BAD_ARGUMENT,
-      `${what} must be a replica id "<name>#<vsn>" (see replicaId()), received ${describe(value)}.`,
+      `${what} must be a replica id "<name>#<vsn>" (see replicaId()), received ${describeValue(value)}.`,
     );
   }
 }
 
-/** A short printable description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${String(value)}`;
-}
+/** How presence errors show a value they received: the shared {@link describeValue}. */
+export { describeValue as describe };

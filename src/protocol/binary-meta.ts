@@ -2,7 +2,8 @@
  * The meta strings of binary frames (join_ref, ref, topic, event, status): their UTF-8 byte length, checked
  * against the one-byte length limit, and writing and reading them with a fast path for all-ASCII strings.
  */
-import { ProtocolError, ProtocolErrorCode, describeReceived } from "./errors.js";
+import { describeValue } from "../errors/describe.js";
+import { ProtocolError, ProtocolErrorCode } from "./errors.js";
 import { BINARY_META_MAX_BYTES } from "./reserved.js";
 
 const encoder = new TextEncoder();
@@ -52,7 +53,7 @@ export function metaLength(value: string, field: string): number {
     throw new ProtocolError(
       ProtocolErrorCode.META_TOO_LONG,
       `Expected ${field} to be at most ${BINARY_META_MAX_BYTES} UTF-8 bytes to fit a binary frame, received ` +
-        `${length} bytes: ${describeReceived(value)}.`,
+        `${length} bytes: ${describeValue(value)}.`,
     );
   }
   return length;

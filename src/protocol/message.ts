@@ -2,7 +2,8 @@
  * The three shapes that travel over a socket: a Message (a push in either direction), a Reply to a client
  * push, and a Broadcast to everyone on a topic. Serializers turn these into frames and back.
  */
-import { ProtocolError, ProtocolErrorCode, UnroutableMessageError, describeReceived } from "./errors.js";
+import { describeValue } from "../errors/describe.js";
+import { ProtocolError, ProtocolErrorCode, UnroutableMessageError } from "./errors.js";
 
 /** A JSON object. */
 export type JsonObject = { [key: string]: unknown };
@@ -171,7 +172,7 @@ export function messageFromWire(
       joinRef,
       ref,
       topic,
-      `Expected ${field} to be a string, received ${describeReceived(field === "topic" ? topic : event)}; answered "unmatched topic".`,
+      `Expected ${field} to be a string, received ${describeValue(field === "topic" ? topic : event)}; answered "unmatched topic".`,
     );
   }
   if (payload === undefined) {
@@ -187,6 +188,6 @@ function isRef(value: unknown): value is WireRef {
 function badRef(field: string, received: unknown): ProtocolError {
   return new ProtocolError(
     ProtocolErrorCode.BAD_FIELD,
-    `Expected ${field} to be a string, a number or null, received ${describeReceived(received)}.`,
+    `Expected ${field} to be a string, a number or null, received ${describeValue(received)}.`,
   );
 }

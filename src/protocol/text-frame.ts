@@ -2,7 +2,8 @@
  * Reads the JSON value out of a text frame, shared by the V1 and V2 JSON serializers. The frame may arrive as
  * a string or as its UTF-8 bytes (ws hands Buffers even for text frames); bytes are decoded without copying.
  */
-import { ProtocolError, ProtocolErrorCode, truncate } from "./errors.js";
+import { describeValue } from "../errors/describe.js";
+import { ProtocolError, ProtocolErrorCode } from "./errors.js";
 
 // fatal: invalid UTF-8 is an error, not silently replaced; ws normally rejects it first.
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -38,7 +39,7 @@ export function parseTextFrame(data: Uint8Array | string): unknown {
   } catch (cause) {
     throw new ProtocolError(
       ProtocolErrorCode.MALFORMED_JSON,
-      `Expected a text frame holding JSON, received ${JSON.stringify(truncate(text))}` +
+      `Expected a text frame holding JSON, received ${describeValue(text)}` +
         (cause instanceof Error ? ` (${cause.message}).` : "."),
       { cause },
     );

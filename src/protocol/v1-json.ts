@@ -2,7 +2,8 @@
  * The legacy V1 serializer (`vsn` absent or 1.0.x): every message is a JSON object in a text frame. It has
  * no binary form, and the server never sends join_ref with it.
  */
-import { ProtocolError, ProtocolErrorCode, describeReceived } from "./errors.js";
+import { describeValue } from "../errors/describe.js";
+import { ProtocolError, ProtocolErrorCode } from "./errors.js";
 import { isBinaryPayload, isJsonObject, messageFromWire } from "./message.js";
 import type { AnyPayload, Broadcast, Message, Reply } from "./message.js";
 import { Reserved } from "./reserved.js";
@@ -72,7 +73,7 @@ export const V1JsonSerializer: Serializer = Object.freeze({
       throw new ProtocolError(
         ProtocolErrorCode.BAD_SHAPE,
         `Expected a V1 frame to be a JSON object with keys topic, event, payload and ref, received ` +
-          `${describeReceived(value)}.`,
+          `${describeValue(value)}.`,
       );
     }
     if (!hasRequiredKeys(value)) {
@@ -80,7 +81,7 @@ export const V1JsonSerializer: Serializer = Object.freeze({
       throw new ProtocolError(
         ProtocolErrorCode.BAD_SHAPE,
         `Expected a V1 frame to have keys topic, event, payload and ref, received an object without ` +
-          `${missing.join(", ")}: ${describeReceived(value)}.`,
+          `${missing.join(", ")}: ${describeValue(value)}.`,
       );
     }
     return messageFromWire(value.join_ref ?? null, value.ref, value.topic, value.event, value.payload);

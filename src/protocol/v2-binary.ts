@@ -4,7 +4,8 @@
  * directions are here: the server's (push, reply, broadcast) and the client's (push).
  */
 import { metaLength, readMeta, writeMeta } from "./binary-meta.js";
-import { ProtocolError, ProtocolErrorCode, describeReceived } from "./errors.js";
+import { describeValue } from "../errors/describe.js";
+import { ProtocolError, ProtocolErrorCode } from "./errors.js";
 import type { AnyPayload, Broadcast, Message, Reply, WireRef } from "./message.js";
 import { isBinaryPayload, messageFromWire } from "./message.js";
 import { BinaryKind } from "./reserved.js";
@@ -289,7 +290,7 @@ function requireBytes(payload: AnyPayload): Uint8Array {
   if (isBinaryPayload(payload)) return payload;
   throw new ProtocolError(
     ProtocolErrorCode.PAYLOAD_NOT_BINARY,
-    `Expected a bytes payload (Uint8Array) for a binary frame, received ${describeReceived(payload)}.`,
+    `Expected a bytes payload (Uint8Array) for a binary frame, received ${describeValue(payload)}.`,
   );
 }
 

@@ -2,7 +2,8 @@
  * The V2 serializer (`vsn=2.0.0`, what phoenix.js speaks by default): every JSON message is a text frame
  * holding the array `[join_ref, ref, topic, event, payload]`; bytes payloads go in binary frames (v2-binary.ts).
  */
-import { ProtocolError, ProtocolErrorCode, describeReceived } from "./errors.js";
+import { describeValue } from "../errors/describe.js";
+import { ProtocolError, ProtocolErrorCode } from "./errors.js";
 import { isBinaryPayload, messageFromWire } from "./message.js";
 import type { Broadcast, Message, Reply } from "./message.js";
 import { Reserved } from "./reserved.js";
@@ -61,7 +62,7 @@ export const V2JsonSerializer: Serializer = Object.freeze({
       if (typeof data === "string") {
         throw new ProtocolError(
           ProtocolErrorCode.MALFORMED_BINARY,
-          `Expected the bytes of a binary frame, received a string: ${describeReceived(data)}.`,
+          `Expected the bytes of a binary frame, received a string: ${describeValue(data)}.`,
         );
       }
       return decodeClientPush(data);
@@ -72,7 +73,7 @@ export const V2JsonSerializer: Serializer = Object.freeze({
         ProtocolErrorCode.BAD_SHAPE,
         "Expected a V2 frame to be a JSON array [join_ref, ref, topic, event, payload], received " +
           (Array.isArray(value) ? `${value.length} elements: ` : "") +
-          `${describeReceived(value)}.`,
+          `${describeValue(value)}.`,
       );
     }
     return messageFromWire(value[0], value[1], value[2], value[3], value[4]);

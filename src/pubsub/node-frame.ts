@@ -16,6 +16,7 @@
  *                        then per path: u32 byte length, bytes
  * ```
  */
+import { describeValue } from "../errors/describe.js";
 import { PubSubError, PubSubErrorCode } from "./errors.js";
 
 /** The frame version this build writes and reads. */
@@ -55,7 +56,7 @@ export function encodeNodeFrame(topic: string, dispatcher: string, message: unkn
   } catch (cause) {
     throw badMessage(`JSON.stringify failed (${(cause as Error).message})`, cause);
   }
-  if (json === undefined) throw badMessage(`it is ${describe(message)}`);
+  if (json === undefined) throw badMessage(`it is ${describeValue(message)}`);
   const dispatcherBytes = Buffer.byteLength(dispatcher);
   if (dispatcherBytes === 0 || dispatcherBytes > 255) throw badMessage(`the dispatcher name "${dispatcher}" must be 1 to 255 bytes`);
   const topicBytes = Buffer.byteLength(topic);
@@ -202,10 +203,6 @@ function asBuffer(frame: Uint8Array): Buffer {
 
 function where(path: Path): string {
   return path.length === 0 ? "the message" : `the value at ${JSON.stringify(path)}`;
-}
-
-function describe(value: unknown): string {
-  return value === undefined ? "undefined" : typeof value;
 }
 
 function badMessage(detail: string, cause?: unknown): PubSubError {

@@ -3,6 +3,7 @@
  * checked the moment they are given (at `Supervisor.start`, `startChild`, `childSpec`), so a typo fails at
  * the call that made it rather than at the first crash, minutes later.
  */
+import { describeValue } from "../errors/describe.js";
 import { RuntimeError, RuntimeErrorCode } from "./errors.js";
 import { isCleanExit } from "./exit-reason.js";
 import type { ExitReason } from "./exit-reason.js";
@@ -114,21 +115,8 @@ const RESTART_TYPES: readonly RestartType[] = ["permanent", "transient", "tempor
 const CHILD_TYPES: readonly ChildType[] = ["worker", "supervisor"];
 const SPEC_SHAPE = "{ id, start, restart?, shutdown?, type? }";
 
-/**
- * A short description of a received value for error messages: strings quoted, functions and objects by
- * kind, so a message never dumps a huge structure.
- */
-export function describeReceived(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") {
-    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === "string" && name !== "Object" ? `a ${name}` : "an object";
-  }
-  return String(value);
-}
+/** How supervisor errors show a value they received: the shared {@link describeValue}. */
+export { describeValue as describeReceived };
 
 function bad(label: string, message: string): RuntimeError {
   return new RuntimeError(RuntimeErrorCode.BAD_CHILD_SPEC, `${label}: ${message}`);
@@ -146,7 +134,7 @@ function bad(label: string, message: string): RuntimeError {
  */
 export function resolveChildSpec(spec: unknown, label: string, requireId = true): ResolvedChildSpec {
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
-    throw bad(label, `a child spec must be an object ${SPEC_SHAPE}, received ${describeReceived(spec)}.`);
+    throw bad(label, `a child spec must be an object ${SPEC_SHAPE}, received ${describeValue(spec)}.`);
   }
   const fields = spec as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
@@ -156,20 +144,20 @@ export function resolveChildSpec(spec: unknown, label: string, requireId = true)
   }
   const { id = requireId ? undefined : "", start, restart = "permanent", type = "worker" } = fields;
   if (typeof id !== "string" || (requireId && id === "")) {
-    throw bad(label, `id must be a non-empty string that names the child, received ${describeReceived(id)}.`);
+    throw bad(label, `id must be a non-empty string that names the child, received ${describeValue(id)}.`);
   }
   const named = id === "" ? label : `${label} (${JSON.stringify(id)})`;
   if (typeof start !== "function") {
     throw bad(
       named,
-      `start must be a function (parent: Pid) => Pid | null | Promise<Pid | null> that starts the child linked to parent, received ${describeReceived(start)}.`,
+      `start must be a function (parent: Pid) => Pid | null | Promise<Pid | null> that starts the child linked to parent, received ${describeValue(start)}.`,
     );
   }
   if (!RESTART_TYPES.includes(restart as RestartType)) {
-    throw bad(named, `restart must be "permanent", "transient" or "temporary", received ${describeReceived(restart)}.`);
+    throw bad(named, `restart must be "permanent", "transient" or "temporary", received ${describeValue(restart)}.`);
   }
   if (!CHILD_TYPES.includes(type as ChildType)) {
-    throw bad(named, `type must be "worker" or "supervisor", received ${describeReceived(type)}.`);
+    throw bad(named, `type must be "worker" or "supervisor", received ${describeValue(type)}.`);
   }
   const shutdown = fields["shutdown"] ?? (type === "supervisor" ? "infinity" : DEFAULT_WORKER_SHUTDOWN_MS);
   if (shutdown !== "brutal_kill" && shutdown !== "infinity") {
@@ -177,7 +165,7 @@ export function resolveChildSpec(spec: unknown, label: string, requireId = true)
       const hint = shutdown === 0 ? ' (to kill at once, use "brutal_kill")' : "";
       throw bad(
         named,
-        `shutdown must be a finite number of ms > 0, "brutal_kill" or "infinity", received ${describeReceived(shutdown)}${hint}.`,
+        `shutdown must be a finite number of ms > 0, "brutal_kill" or "infinity", received ${describeValue(shutdown)}${hint}.`,
       );
     }
   }

@@ -11,6 +11,7 @@ import { attachProcess, endProcess } from "./process-hooks.js";
 import type { ProcessHooks, ProcessSlot } from "./process-hooks.js";
 import { defaultRuntime } from "./runtime.js";
 import type { Runtime } from "./runtime.js";
+import { isThenable } from "./thenable.js";
 
 /**
  * Options of a {@link Process}.
@@ -51,14 +52,6 @@ const yieldToEventLoop: (fn: () => void) => void =
     : (fn) => {
         setTimeout(fn, 0);
       };
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
-}
 
 /**
  * A lightweight process: subclass it and implement {@link Process.handleMessage}.

@@ -3,6 +3,7 @@
  * (and resolves `{ via, key }` destinations); a duplicate registry groups them (rooms, topics, presence).
  * Entries vanish the moment their process ends, through one Runtime.watch per registered pid.
  */
+import { describeValue } from "../errors/describe.js";
 import { AlreadyRegisteredError } from "./already-registered-error.js";
 import { RuntimeError, RuntimeErrorCode } from "./errors.js";
 import type { NameResolver, ViaName } from "./name.js";
@@ -435,17 +436,7 @@ function alreadyRegistered(key: unknown, holder: Pid, pid: Pid): AlreadyRegister
 /** Longest description {@link describe} gives, so a huge key cannot flood an error message. */
 const MAX_DESCRIPTION = 200;
 
-/** A short, safe description of any value for error messages. */
+/** A value as registry errors show it (a key or pid up to 200 characters); see {@link describeValue}. */
 function describe(value: unknown): string {
-  let text: string;
-  if (value instanceof Pid) text = value.toString();
-  else if (typeof value === "function") text = "a function";
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-  }
-  return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text;
+  return describeValue(value, MAX_DESCRIPTION);
 }

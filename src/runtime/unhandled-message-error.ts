@@ -2,9 +2,9 @@
  * The error a GenServer exits with when a call, cast or continue reaches a callback its class did not
  * write: its own class, so the message it could not handle travels with the exit reason.
  */
+import { describeValue } from "../errors/describe.js";
 import { RuntimeError } from "./errors.js";
 import type { RuntimeErrorCode } from "./errors.js";
-import { formatExitReason } from "./exit-reason.js";
 
 /** The codes an {@link UnhandledMessageError} can carry. */
 export type UnhandledMessageCode =
@@ -44,9 +44,12 @@ export class UnhandledMessageError extends RuntimeError {
   }
 }
 
+/** Longest {@link describeMessage}: a request is shown whole up to here, so its shape can be read. */
+const MESSAGE_PREVIEW_CHARS = 1000;
+
 /**
- * A short form of a request or message for error texts: strings quoted, functions by name, other
- * values as `formatExitReason` writes them (JSON when possible, cut at 1000 characters).
+ * A request or message as GenServer error texts show it: {@link describeValue} (strings quoted, functions
+ * by name, errors by name and message, other values as JSON), cut at 1000 characters.
  *
  * @example
  * ```ts
@@ -55,7 +58,5 @@ export class UnhandledMessageError extends RuntimeError {
  * ```
  */
 export function describeMessage(message: unknown): string {
-  if (typeof message === "string") return formatExitReason(JSON.stringify(message));
-  if (typeof message === "function") return message.name === "" ? "a function" : `the function ${message.name}`;
-  return formatExitReason(message);
+  return describeValue(message, MESSAGE_PREVIEW_CHARS);
 }

@@ -3,6 +3,7 @@
  * writes what `:erlang.term_to_binary/1` and `binary_to_term/2` do. The writer is here; the hardened
  * reader is etf-reader.ts; the JS side of each term is described in etf-term.ts.
  */
+import { describeValue } from "../../errors/describe.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { readTerm, unreadable } from "./etf-reader.js";
 import { ErlangAtom, ErlangTuple, MAX_ATOM_CHARS, Tag, type ErlangTerm } from "./etf-term.js";
@@ -54,7 +55,7 @@ export function decodeTerm(bytes: Uint8Array, options: DecodeTermOptions = {}): 
     maxBytes: limit(options.maxBytes, "maxBytes", DEFAULT_MAX_BYTES),
     maxTerms: limit(options.maxTerms, "maxTerms", DEFAULT_MAX_TERMS),
   };
-  if (!(bytes instanceof Uint8Array)) throw unreadable(`expected a Uint8Array, got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array)) throw unreadable(`expected a Uint8Array, got ${describeValue(bytes)}`);
   try {
     return readTerm(bytes, limits);
   } catch (err) {
@@ -96,7 +97,7 @@ export function encodeTerm(value: unknown, options: EncodeTermOptions = {}): Uin
 function limit(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new ServerError(ServerErrorCode.BAD_OPTION, `Term codec option ${name} must be a positive integer; got ${describe(value)}.`);
+    throw new ServerError(ServerErrorCode.BAD_OPTION, `Term codec option ${name} must be a positive integer; got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -138,7 +139,7 @@ class TermWriter {
       case "object":
         return this.#object(value, depth);
       default:
-        throw unencodable(`${describe(value)} has no Erlang term`);
+        throw unencodable(`${describeValue(value)} has no Erlang term`);
     }
   }
 
@@ -149,7 +150,7 @@ class TermWriter {
     if (Array.isArray(value)) return this.#list(value, depth);
     if (value instanceof Map) return this.#map([...(value as Map<unknown, unknown>)], depth);
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw unencodable(`${describe(value)} is not a plain object`);
+    if (proto !== Object.prototype && proto !== null) throw unencodable(`${describeValue(value)} is not a plain object`);
     const entries = Object.entries(value)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => [Buffer.from(k, "utf8"), v] as const)
@@ -276,13 +277,5 @@ function allBytes(items: readonly unknown[]): boolean {
   return true;
 }
 
-/** Names a value for an error message. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object" || typeof value === "function") {
-    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === "string" && name !== "" ? `a ${name}` : `a ${typeof value}`;
-  }
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${String(value)}`;
-}
+/** How token errors show a value they received: the shared {@link describeValue}. */
+export { describeValue as describe };

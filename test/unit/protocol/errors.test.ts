@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FenixError } from "../../../src/errors/fenix-error.js";
-import { ProtocolError, ProtocolErrorCode, describeReceived, truncate } from "../../../src/protocol/errors.js";
+import { ProtocolError, ProtocolErrorCode } from "../../../src/protocol/errors.js";
 import { V1JsonSerializer } from "../../../src/protocol/v1-json.js";
 import { V2JsonSerializer } from "../../../src/protocol/v2-json.js";
 import { hex } from "./hex.js";
@@ -62,37 +62,5 @@ describe("ProtocolError", () => {
     const error = thrown(fn);
     expect(error.code).toBe(code);
     expect(error.closeCode).toBe(closeCode);
-  });
-});
-
-describe("describeReceived", () => {
-  it.each([
-    [undefined, "nothing"],
-    [null, "null"],
-    [7, "7"],
-    [true, "true"],
-    ["hi", '"hi"'],
-    [[1, "a"], '[1,"a"]'],
-    [{ a: 1 }, '{"a":1}'],
-    [new Uint8Array(3), "3 bytes"],
-    [10n, "[object BigInt]"],
-  ])("describes %o as %s", (value, expected) => {
-    expect(describeReceived(value)).toBe(expected);
-  });
-
-  it("cuts long values to 80 characters", () => {
-    const described = describeReceived("x".repeat(200));
-    expect(described).toHaveLength(80);
-    expect(described.endsWith("…")).toBe(true);
-  });
-});
-
-describe("truncate", () => {
-  it("keeps texts of up to 80 characters whole", () => {
-    expect(truncate("y".repeat(80))).toBe("y".repeat(80));
-  });
-
-  it("cuts longer texts to 79 characters and an ellipsis", () => {
-    expect(truncate("y".repeat(81))).toBe(`${"y".repeat(79)}…`);
   });
 });
