@@ -5,19 +5,8 @@
  * room has had no client here for a while; the directory keeps the last messages of the most recently
  * stopped rooms, a bounded number of them, for the room's next server.
  */
-import {
-  AlreadyStartedError,
-  DynamicSupervisor,
-  FenixError,
-  GenServer,
-  Registry,
-  RuntimeErrorCode,
-  runtimeOf,
-  type ChildSpec,
-  type Pid,
-  type PubSub,
-  type Runtime,
-} from "../../src/index.js";
+import { AlreadyStartedError, DynamicSupervisor, FenixError, GenServer, Registry, RuntimeErrorCode, type ChildSpec, type Pid, type PubSub, type Runtime } from "../../src/index.js";
+import { runtimeOf } from "../../src/runtime/index.js";
 import type { ChatMessage } from "./chat-message.js";
 import { RoomServer, type RoomArchive, type RoomArgs, type RoomNotice, type RoomRequest } from "./room-server.js";
 
@@ -133,12 +122,12 @@ export class RoomDirectory {
   async history(room: string): Promise<ChatMessage[]> {
     const request: RoomRequest = { type: "history" };
     try {
-      return await GenServer.call<ChatMessage[]>(await this.serverOf(room), request, 5_000);
+      return await GenServer.call(GenServer.typed<RoomServer>(await this.serverOf(room)), request, 5_000);
     } catch (err) {
       // The server stopped idle between the lookup and the call: its messages are in the archive, and
       // the next server (started now) takes them.
       if (!(err instanceof FenixError) || !(err.code === RuntimeErrorCode.CALLEE_EXITED || err.code === RuntimeErrorCode.NOPROC)) throw err;
-      return GenServer.call<ChatMessage[]>(await this.serverOf(room), request, 5_000);
+      return GenServer.call(GenServer.typed<RoomServer>(await this.serverOf(room)), request, 5_000);
     }
   }
 

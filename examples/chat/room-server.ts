@@ -6,7 +6,7 @@
  * shows the same recent conversation. A room server with no client on this node for `idleMs` stops, and
  * leaves its messages to the directory's archive, where the next server of the room picks them up.
  */
-import { GenServer, shutdown, type From, type PubSub } from "../../src/index.js";
+import { GenServer, shutdown, type Call, type From, type PubSub } from "../../src/index.js";
 import { isChatMessage, type ChatMessage } from "./chat-message.js";
 
 /** How many messages a room remembers. */
@@ -17,6 +17,9 @@ export type RoomRequest = { readonly type: "history" };
 
 /** What a room server is told: a client of this node left the room (sent by the channel as it ends). */
 export type RoomNotice = { readonly type: "left" };
+
+/** The call a room server answers: its history, oldest first. */
+export type RoomCall = Call<RoomRequest, ChatMessage[]>;
 
 /**
  * Where room servers leave their messages when they stop idle, and where a new one finds them: the
@@ -57,13 +60,13 @@ const SYNC_TIMEOUT = Symbol("sync timeout");
 const IDLE_CHECK = Symbol("idle check");
 
 /** Keeps the last {@link HISTORY_LENGTH} messages of one room, oldest first. */
-export class RoomServer extends GenServer<RoomArgs> {
+export class RoomServer extends GenServer<RoomArgs, RoomCall, RoomNotice> {
   #messages: ChatMessage[] = [];
   #pubsub!: PubSub;
   #room = "";
   #syncTopic = "";
   /** History calls that arrived while the first sync ran; answered when it ends. */
-  #waiting: From[] | null = null;
+  #waiting: From<ChatMessage[]>[] | null = null;
   #archive!: RoomArchive;
   #clients!: () => number;
   #idleMs = 0;
@@ -91,8 +94,8 @@ export class RoomServer extends GenServer<RoomArgs> {
     }
   }
 
-  override handleCall(request: unknown, from: From): unknown {
-    if ((request as RoomRequest).type !== "history") return super.handleCall(request, from);
+  override handleCall(request: RoomRequest, from: From<ChatMessage[]>) {
+    if (request.type !== "history") return super.handleCall(request, from);
     // A history call is a join (or a reader): the room is in use now.
     this.#lastUsed = this.runtime.clock.now();
     if (this.#waiting === null) return this.#messages.slice();
@@ -100,8 +103,8 @@ export class RoomServer extends GenServer<RoomArgs> {
     return this.noReply();
   }
 
-  override handleCast(notice: unknown): void {
-    if ((notice as RoomNotice | null)?.type !== "left") return super.handleCast(notice) as void;
+  override handleCast(notice: RoomNotice) {
+    if (notice?.type !== "left") return super.handleCast(notice);
     // The last client may have left just now: the idle time counts from here, not from the last check.
     this.#lastUsed = this.runtime.clock.now();
   }

@@ -19,8 +19,11 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
  * @remarks
  * Replies after the caller has given up (timeout, callee exit) are dropped and `reply` returns false.
  * A handle may be kept and answered later, from any code — that is how a server defers a reply.
+ *
+ * @typeParam Reply - what `reply` takes: in a GenServer with declared calls, one of their replies
+ *   (`handleCall`'s `from` is a `From<…>` of them); `unknown` when not stated.
  */
-export class From {
+export class From<Reply = unknown> {
   #settle: ((value: unknown) => void) | null;
   /** The process the call was sent to. */
   readonly callee: Pid;
@@ -37,7 +40,7 @@ export class From {
   }
 
   /** Sends the reply. @returns false if the caller no longer waits (answered, timed out, or the callee exited). */
-  reply(value: unknown): boolean {
+  reply(value: Reply): boolean {
     const settle = this.#settle;
     if (settle === null) return false;
     this.#settle = null;

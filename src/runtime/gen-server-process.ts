@@ -19,10 +19,19 @@ import { describeMessage } from "./unhandled-message-error.js";
 /** What `handleInfo` receives when an idle timeout fires (`GenServer.TIMEOUT`). */
 export const IDLE_TIMEOUT: unique symbol = Symbol("fenix.GenServer.timeout");
 
+declare const noReplyBrand: unique symbol;
+/**
+ * The type of the `this.noReply()` sentinel.
+ *
+ * @remarks A branded type rather than the symbol's own `unique symbol` type, which TypeScript widens to
+ * `symbol` in an inferred return type: a `handleCall` whose only return is `this.noReply()` would not
+ * match the declared replies of a typed server.
+ */
+export interface NoReply {
+  readonly [noReplyBrand]: "NoReply";
+}
 /** What a `handleCall` returns to reply later through its `From` (`this.noReply()`). */
-export const NO_REPLY: unique symbol = Symbol("fenix.GenServer.noReply");
-/** The type of the `this.noReply()` sentinel. */
-export type NoReply = typeof NO_REPLY;
+export const NO_REPLY = Symbol("fenix.GenServer.noReply") as unknown as NoReply;
 
 /** What an `init` returns to start nothing (`this.ignore()`). */
 export const IGNORE: unique symbol = Symbol("fenix.GenServer.ignore");

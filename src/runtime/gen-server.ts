@@ -22,8 +22,20 @@ import {
 } from "./gen-server-process.js";
 import { GenServerProcess, type Ignore, type NoReply } from "./gen-server-process.js";
 import { startGenServer } from "./gen-server-start.js";
+import { SERVER_PROTOCOL } from "./gen-server-types.js";
+import type {
+  Call,
+  CallResult,
+  CastAt,
+  InfoAt,
+  ReplyAt,
+  RequestAt,
+  ServerName,
+  ServerPid,
+  ServerProtocol,
+} from "./gen-server-types.js";
 import { describeDestination, isDestination, resolveDestination } from "./name.js";
-import type { Destination } from "./name.js";
+import type { Destination, ViaName } from "./name.js";
 import { Pid } from "./pid.js";
 import { defaultRuntime, runtimeOf } from "./runtime.js";
 import type { Runtime } from "./runtime.js";
@@ -44,8 +56,9 @@ export type { Ignore, NoReply } from "./gen-server-process.js";
 export type InitArgs<S> = S extends GenServer<infer A> ? A : never;
 
 /**
- * What starting a server of class `S` resolves with: its pid, or `Pid | null` when its `init` may return
- * `this.ignore()` (read from the return type of `S`'s own `init`).
+ * What starting a server of class `S` resolves with: its pid (a {@link ServerPid}, which carries the
+ * server's message types), or `ServerPid<S> | null` when its `init` may return `this.ignore()` (read
+ * from the return type of `S`'s own `init`).
  *
  * @example
  * ```ts
@@ -58,8 +71,8 @@ export type InitArgs<S> = S extends GenServer<infer A> ? A : never;
  * ```
  */
 export type StartResult<S extends GenServer<never>> = [Extract<Awaited<ReturnType<S["init"]>>, Ignore>] extends [never]
-  ? Pid
-  : Pid | null;
+  ? ServerPid<S>
+  : ServerPid<S> | null;
 
 /** The pid `destination` names now (undefined when nothing is registered), after checking its shape. */
 function resolve(destination: unknown, api: string): Pid | undefined {
@@ -128,33 +141,51 @@ function runtimeFor(pid: Pid | undefined, runtime: Runtime | undefined): Runtime
  * `this.cast`, `this.call` (throws `FENIX_ERR_RUNTIME_CALL_SELF` for a call to itself), `this.sendAfter`,
  * `this.cancelTimer`.
  *
+ * **Types.** The type arguments after `A` declare the server's messages: its calls (a union of
+ * {@link Call}`<Request, Reply>`), what it is cast and what else it receives. `start` then resolves with
+ * a {@link ServerPid} that carries them, and {@link GenServer.call}, {@link GenServer.cast} and
+ * {@link GenServer.send} to it check the request or message and infer the reply; `handleCall` must
+ * return one of the declared replies, `from.reply` takes one. Left out, they are `unknown`: anything may
+ * be sent, and replies are `unknown` unless stated as `GenServer.call<T>`. The checks are compile-time
+ * only; at run time a server still receives whatever is sent to it.
+ *
  * @typeParam A - the type of the `args` passed to `init`.
+ * @typeParam Calls - the calls it answers: a union of `Call<Request, Reply>`.
+ * @typeParam Casts - the messages `handleCast` takes.
+ * @typeParam Infos - the messages `handleInfo` takes (include `typeof GenServer.TIMEOUT`, DOWN or EXIT
+ *   messages when the server gets them), also what `this.sendAfter` sends.
  *
  * @example
  * ```ts
- * class Counter extends GenServer<{ start: number }> {
+ * type CounterCall = Call<"get", number> | Call<{ type: "add"; n: number }, number>;
+ *
+ * class Counter extends GenServer<{ start: number }, CounterCall, "inc"> {
  *   #count = 0;
  *   override init(args: { start: number }) {
  *     this.#count = args.start;
  *   }
- *   override handleCall(request: unknown) {
+ *   override handleCall(request: CounterCall["request"]) {
  *     if (request === "get") return this.#count;
- *     throw new Error(`unknown call ${String(request)}`);
+ *     return (this.#count += request.n);
  *   }
- *   override handleCast(message: unknown) {
+ *   override handleCast(message: "inc") {
  *     if (message === "inc") this.#count++;
  *   }
  * }
  * const runtime = new Runtime();
- * const pid = await GenServer.start(Counter, { start: 1 }, { runtime });
+ * const pid = await GenServer.start(Counter, { start: 1 }, { runtime }); // ServerPid<Counter>
  * GenServer.cast(pid, "inc");
- * await GenServer.call<number>(pid, "get"); // 2
+ * await GenServer.call(pid, "get"); // 2, a number
+ * await GenServer.call(pid, { type: "add", n: 3 }); // 5
  * await GenServer.stop(pid);
  * ```
  */
-export abstract class GenServer<A = undefined> {
+export abstract class GenServer<A = undefined, Calls extends Call = Call, Casts = unknown, Infos = unknown> {
   /** What `handleInfo` receives when an idle timeout set with `this.idleTimeout(ms)` fires. */
   static readonly TIMEOUT: typeof IDLE_TIMEOUT = IDLE_TIMEOUT;
+
+  /** The server's message types, for the compiler only: never set. */
+  declare readonly [SERVER_PROTOCOL]?: ServerProtocol<Calls, Casts, Infos>;
 
   readonly #process: GenServerProcess;
 
@@ -193,10 +224,12 @@ export abstract class GenServer<A = undefined> {
    * Answers a call: the returned value (or what a returned promise resolves to) is the reply.
    *
    * @remarks
-   * Return `this.noReply()` to reply later through `from.reply(value)`. Default: crashes the server with
-   * `FENIX_ERR_RUNTIME_UNHANDLED_CALL`.
+   * Return `this.noReply()` to reply later through `from.reply(value)`. With declared calls, the request
+   * is one of their requests and the reply must be one of their replies (the compiler cannot tie each
+   * reply to its request here; callers do get the exact reply of theirs). Default: crashes the server
+   * with `FENIX_ERR_RUNTIME_UNHANDLED_CALL`.
    */
-  handleCall(request: unknown, _from: From): unknown {
+  handleCall(request: Calls["request"], _from: From<Calls["reply"]>): CallResult<Calls["reply"]> {
     throw new UnhandledMessageError(
       RuntimeErrorCode.UNHANDLED_CALL,
       request,
@@ -205,7 +238,7 @@ export abstract class GenServer<A = undefined> {
   }
 
   /** Handles a cast. Default: crashes the server with `FENIX_ERR_RUNTIME_UNHANDLED_CAST`. */
-  handleCast(message: unknown): void | PromiseLike<void> {
+  handleCast(message: Casts): void | PromiseLike<void> {
     throw new UnhandledMessageError(
       RuntimeErrorCode.UNHANDLED_CAST,
       message,
@@ -217,7 +250,7 @@ export abstract class GenServer<A = undefined> {
    * Handles any other message: plain sends, timers, DOWN, EXIT (when trapping, except from the parent)
    * and {@link GenServer.TIMEOUT}. Default: ignores it.
    */
-  handleInfo(_message: unknown): void | PromiseLike<void> {
+  handleInfo(_message: Infos): void | PromiseLike<void> {
     // Stray messages are expected (late timers, DOWNs of forgotten monitors): ignore them.
   }
 
@@ -269,29 +302,39 @@ export abstract class GenServer<A = undefined> {
     this.#process.trapExits = value;
   }
 
-  /** Sends `message` (to `handleInfo` if the target is a GenServer); false if nobody is there. */
-  protected send(destination: Destination, message: unknown): boolean {
+  /**
+   * Sends `message` (to `handleInfo` if the target is a GenServer); false if nobody is there. Checked
+   * as {@link GenServer.send} is.
+   */
+  protected send<D extends Destination>(destination: D, message: InfoAt<D>): boolean {
     return GenServer.send(destination, message, this.#process.runtime);
   }
 
-  /** Casts `message` to another server; false if nobody is there. */
-  protected cast(destination: Destination, message: unknown): boolean {
+  /** Casts `message` to another server; false if nobody is there. Checked as {@link GenServer.cast} is. */
+  protected cast<D extends Destination>(destination: D, message: CastAt<D>): boolean {
     return GenServer.cast(destination, message, this.#process.runtime);
   }
 
   /**
-   * Calls another server and resolves with its reply (see {@link GenServer.call}).
+   * Calls another server and resolves with its reply (see {@link GenServer.call}, also for the types).
    *
    * @throws RuntimeError `FENIX_ERR_RUNTIME_CALL_SELF` when `destination` is this server.
    */
-  protected call<T = unknown>(destination: Destination, request: unknown, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS): Promise<T> {
+  protected call<T = unknown, D extends Destination = Destination, const Q extends RequestAt<D> = RequestAt<D>>(
+    destination: D,
+    request: Q,
+    timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS,
+  ): Promise<ReplyAt<D, Q, T>> {
     const pid = resolve(destination, "call");
     if (pid === this.#process.pid) throw callSelf("call", destination, "Handle the request directly instead.");
-    return GenServer.call<T>(destination, request, timeoutMs, this.#process.runtime);
+    return GenServer.call<ReplyAt<D, Q, T>>(destination, request, timeoutMs, this.#process.runtime);
   }
 
-  /** Sends `message` to this server after `ms` of the runtime's clock (it arrives at `handleInfo`). */
-  protected sendAfter(message: unknown, ms: number): TimerHandle {
+  /**
+   * Sends `message` to this server after `ms` of the runtime's clock (it arrives at `handleInfo`, so it
+   * is one of the server's declared `Infos`).
+   */
+  protected sendAfter(message: Infos, ms: number): TimerHandle {
     return this.#process.runtime.sendAfter(this.#process.pid, message, ms);
   }
 
@@ -396,9 +439,46 @@ export abstract class GenServer<A = undefined> {
   }
 
   /**
+   * States that `destination` — a pid or a name such as `registry.via(key)` — is a server of class `S`,
+   * so calls, casts and sends to it are checked against the message types `S` declares. Returns its
+   * argument unchanged.
+   *
+   * @remarks
+   * For pids and names the compiler cannot trace to a start: a name, or a pid read from a registry or a
+   * supervisor. Nothing is checked at run time beyond the shape of `destination`, so it is an assertion,
+   * as a cast would be: state the class the process really runs.
+   *
+   * @throws RuntimeError `FENIX_ERR_RUNTIME_BAD_ARGUMENT` when `destination` is not a pid or `{ via, key }`.
+   *
+   * @example
+   * ```ts
+   * const names = new Registry<string>({ keys: "unique", runtime });
+   * const visits = GenServer.typed<Counter>(names.via("visits")); // ServerName<Counter>
+   * const count = await GenServer.call(visits, "get"); // number
+   * ```
+   */
+  static typed<S extends GenServer<never>>(destination: Pid): ServerPid<S>;
+  static typed<S extends GenServer<never>>(destination: ViaName): ServerName<S>;
+  static typed<S extends GenServer<never>>(destination: Destination): ServerPid<S> | ServerName<S>;
+  static typed(destination: Destination): Destination {
+    if (!isDestination(destination)) {
+      throw new RuntimeError(
+        RuntimeErrorCode.BAD_ARGUMENT,
+        `GenServer.typed: destination must be a Pid or a name { via, key } such as registry.via(key), received ${describeMessage(destination)}.`,
+      );
+    }
+    return destination;
+  }
+
+  /**
    * Calls the server at `destination` and resolves with its reply.
    *
    * @remarks
+   * To a {@link ServerPid} or {@link ServerName} (what `start` and {@link GenServer.typed} give), the
+   * request must be one the server declares, and the reply type is inferred from it. To a plain pid or
+   * name, any request goes and the reply is `unknown`, or `T` when given: `GenServer.call<T>(…)` states
+   * the reply type without checking anything, as it always did.
+   *
    * Rejects with `FENIX_ERR_RUNTIME_NOPROC` (nobody there), `FENIX_ERR_RUNTIME_CALL_TIMEOUT` (no reply
    * within `timeoutMs` of the runtime's clock; a later reply is dropped) or
    * `FENIX_ERR_RUNTIME_CALLEE_EXITED` (the server ended first; `reason` says why). The runtime is
@@ -410,20 +490,30 @@ export abstract class GenServer<A = undefined> {
    *
    * @example
    * ```ts
-   * const count = await GenServer.call<number>(pid, "get", 1_000);
+   * const counter = await GenServer.start(Counter, { start: 0 }); // ServerPid<Counter>
+   * const count = await GenServer.call(counter, "get", 1_000); // number
+   * const other = await GenServer.call<number>(somePid, "get"); // untyped: stated, not checked
    * ```
    */
-  static call<T = unknown>(destination: Destination, request: unknown, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS, runtime?: Runtime): Promise<T> {
+  static call<T = unknown, D extends Destination = Destination, const Q extends RequestAt<D> = RequestAt<D>>(
+    destination: D,
+    request: Q,
+    timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS,
+    runtime?: Runtime,
+  ): Promise<ReplyAt<D, Q, T>> {
     const pid = resolve(destination, "GenServer.call");
     assertTimeout(timeoutMs, "GenServer.call: timeoutMs");
     if (pid !== undefined && pid === currentServer()) {
       throw callSelf("GenServer.call", destination, "Handle the request directly instead.");
     }
-    return call<T>(runtimeFor(pid, runtime), destination, request, timeoutMs);
+    return call<ReplyAt<D, Q, T>>(runtimeFor(pid, runtime), destination, request, timeoutMs);
   }
 
   /**
    * Sends `message` to the server's `handleCast` and returns at once.
+   *
+   * @remarks To a {@link ServerPid} or {@link ServerName}, `message` must be one of the server's declared
+   * casts; to a plain pid or name, anything goes.
    *
    * @returns false if no live process is at `destination` (the cast is dropped).
    *
@@ -432,13 +522,16 @@ export abstract class GenServer<A = undefined> {
    * GenServer.cast(pid, "inc");
    * ```
    */
-  static cast(destination: Destination, message: unknown, runtime?: Runtime): boolean {
+  static cast<D extends Destination>(destination: D, message: CastAt<D>, runtime?: Runtime): boolean {
     const pid = resolve(destination, "GenServer.cast");
     return pid !== undefined && runtimeFor(pid, runtime).send(pid, new CastMessage(message));
   }
 
   /**
    * Sends `message` as it is (a GenServer handles it in `handleInfo`).
+   *
+   * @remarks To a {@link ServerPid} or {@link ServerName}, `message` must be one of the server's declared
+   * `Infos`; to a plain pid or name, anything goes.
    *
    * @returns false if no live process is at `destination` (the message is dropped).
    *
@@ -447,7 +540,7 @@ export abstract class GenServer<A = undefined> {
    * GenServer.send(pid, { type: "tick" });
    * ```
    */
-  static send(destination: Destination, message: unknown, runtime?: Runtime): boolean {
+  static send<D extends Destination>(destination: D, message: InfoAt<D>, runtime?: Runtime): boolean {
     const pid = resolve(destination, "GenServer.send");
     return pid !== undefined && runtimeFor(pid, runtime).send(pid, message);
   }

@@ -35,6 +35,7 @@ export { describeDestination, resolveDestination } from "./name.js";
 export type { Destination, NameRegistrar, NameResolver, ViaName } from "./name.js";
 export { GenServer } from "./gen-server.js";
 export type { Ignore, InitArgs, NoReply, StartResult } from "./gen-server.js";
+export type { Call, CallResult, CastOf, InfoOf, ReplyOf, RequestOf, ServerName, ServerPid } from "./gen-server-types.js";
 export type { GenServerOptions } from "./gen-server-options.js";
 export { AlreadyStartedError } from "./already-started-error.js";
 export { InitFailedError } from "./init-failed-error.js";
