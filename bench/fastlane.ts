@@ -4,18 +4,9 @@
  * dispatch itself. The end-to-end benchmarks against other servers come with `bench/` scenarios later.
  */
 import { performance } from "node:perf_hooks";
-import {
-  FastlaneSubscription,
-  fastlaneDispatcher,
-  Process,
-  TelemetryEvent,
-  onTelemetry,
-  PubSub,
-  Runtime,
-  V2JsonSerializer,
-  type FastlaneTarget,
-  type Serializer,
-} from "../src/index.js";
+import { Process, TelemetryEvent, onTelemetry, PubSub, Runtime } from "../src/index.js";
+import { FastlaneSubscription, fastlaneDispatcher, type FastlaneTarget } from "../src/server/fastlane.js";
+import { V2JsonSerializer, type Serializer } from "../src/protocol/index.js";
 
 class Idle extends Process {
   protected handleMessage(): void {}

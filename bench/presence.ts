@@ -6,7 +6,9 @@
  * measured over the last tenth of the fill, so a cost that grows with the size shows.
  */
 import { performance } from "node:perf_hooks";
-import { Presence, PresenceState, Process, PubSub, replicaId, Runtime, Supervisor } from "../src/index.js";
+import { Presence, Process, PubSub, Runtime, Supervisor } from "../src/index.js";
+import { replicaId } from "../src/presence/index.js";
+import { PresenceCrdt } from "../src/presence/index.js";
 
 class Owner extends Process {
   protected handleMessage(): void {}
@@ -39,8 +41,8 @@ async function trackCost(label: string, total: number, topicOf: (i: number) => s
 }
 
 function mergeCost(total: number, batch: number): void {
-  const a = new PresenceState({ replica: replicaId("a", 1) });
-  const b = new PresenceState({ replica: replicaId("b", 1) });
+  const a = new PresenceCrdt({ replica: replicaId("a", 1) });
+  const b = new PresenceCrdt({ replica: replicaId("b", 1) });
   a.replicaUp(b.replica);
   b.replicaUp(a.replica);
   const windows: string[] = [];
@@ -49,7 +51,7 @@ function mergeCost(total: number, batch: number): void {
     let ms = 0;
     for (let done = 0; done < step; done += batch) {
       for (let i = 0; i < batch; i++) a.join(`pid${start + done + i}`, "room:big", `user${start + done + i}`, { online_at: 1 });
-      const delta = JSON.parse(JSON.stringify(a.extractDelta())) as Parameters<PresenceState["merge"]>[0];
+      const delta = JSON.parse(JSON.stringify(a.extractDelta())) as Parameters<PresenceCrdt["merge"]>[0];
       const t0 = performance.now();
       const changes = b.merge(delta);
       ms += performance.now() - t0;

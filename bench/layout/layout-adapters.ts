@@ -5,7 +5,7 @@
  * sequence numbers; the real adapter (the bus, with both) runs beside them in the experiment.
  */
 import { createClient } from "@redis/client";
-import type { AdapterHost, PubSubAdapter } from "../../src/index.js";
+import type { AdapterHost, PubSubAdapter } from "../../src/pubsub/index.js";
 import { decodeNodeFrameHeader } from "../../src/pubsub/node-frame.js";
 
 /** Which layout, and (per topic) the topics this node subscribes to. */

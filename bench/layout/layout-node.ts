@@ -6,7 +6,8 @@
  * `probe <n>` (median SUBSCRIBE time in µs; answers `PROBE <µs>`). Prints `READY` once linked.
  */
 import { createInterface } from "node:readline";
-import { Process, PubSub, Runtime, type PubSubAdapter } from "../../src/index.js";
+import { Process, PubSub, Runtime } from "../../src/index.js";
+import { type PubSubAdapter } from "../../src/pubsub/index.js";
 import { RedisAdapter } from "../../src/pubsub/redis/index.js";
 import { LayoutAdapter } from "./layout-adapters.js";
 

@@ -12,18 +12,9 @@ import { hostname } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import {
-  Endpoint,
-  Presence,
-  PubSub,
-  Runtime,
-  consoleLogger,
-  startCluster,
-  type Logger,
-  type PubSubAdapter,
-  type SocketOptions,
-  type TrackerOptions,
-} from "../../src/index.js";
+import { Endpoint, Presence, PubSub, Runtime, consoleLogger, startCluster, type Logger, type SocketOptions } from "../../src/index.js";
+import { type PubSubAdapter } from "../../src/pubsub/index.js";
+import { type TrackerOptions } from "../../src/presence/index.js";
 import { RedisAdapter, type RedisAdapterOptions } from "../../src/pubsub/redis/index.js";
 import { dashboardRequest, enableDashboard, localOnly, localOrToken, type Dashboard } from "../../src/dashboard/index.js";
 import { enableMetrics, type Metrics } from "../../src/metrics/index.js";

@@ -5,6 +5,7 @@
  */
 import type { JsonObject } from "../protocol/message.js";
 import { Reserved } from "../protocol/reserved.js";
+import type { ClientClock, ClientTimerHandle } from "./clock.js";
 import type { ClientMessage, OutgoingMessage } from "./codec.js";
 import { isBytes } from "./codec.js";
 import { ClientError, ClientErrorCode } from "./errors.js";
@@ -21,11 +22,18 @@ export type ChannelParams = JsonObject | (() => JsonObject);
 /** The response of an ok join reply: `E["join"]["reply"]` when the event map declares it. */
 export type JoinReply<E extends EventMap> = E extends { join: { reply: infer R } } ? R : ServerPayload;
 
+/** The join params of a channel of map `E`: the contract's `join.params` (or a function re-read on every join), else any object. */
+export type JoinParamsOf<E extends EventMap> = E extends { join: { params: infer P } } ? P | (() => P) : ChannelParams;
+
 /** What the socket offers its channels (internal). */
 export interface ChannelHost {
   readonly timeoutMs: number;
+  /** The socket's clock: every timer of the channel and its pushes. */
+  readonly clock: ClientClock;
   rejoinAfterMs(tries: number): number;
   isConnected(): boolean;
+  /** The refusal that stopped the socket, if it is stopped by one. */
+  refusal(): ClientError | null;
   makeRef(): string;
   send(message: OutgoingMessage): void;
   register(link: ChannelLink): void;
@@ -41,6 +49,8 @@ export interface ChannelLink {
   handle(message: ClientMessage): void;
   socketOpened(): void;
   connectionLost(): void;
+  /** The server refused the connection: joins and pushes waiting on it fail with `error`. */
+  socketRefused(error: ClientError): void;
   /** Another channel object of the same topic is joining: this one leaves. */
   displaced(): void;
 }
@@ -83,8 +93,8 @@ export class Channel<E extends EventMap = UntypedEvents> {
   #everJoined = false;
   #joinRef: string | null = null;
   #joinTimeoutMs: number;
-  #joinTimer: ReturnType<typeof setTimeout> | undefined;
-  #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+  #joinTimer: ClientTimerHandle | undefined;
+  #rejoinTimer: ClientTimerHandle | undefined;
   #rejoinTries = 0;
   #firstJoin: { resolve: (response: JoinReply<E>) => void; reject: (error: ClientError) => void } | undefined;
   #buffer: OutgoingPush<unknown>[] = [];
@@ -115,6 +125,7 @@ export class Channel<E extends EventMap = UntypedEvents> {
       handle: (message) => this.#handle(message),
       socketOpened: () => this.#socketOpened(),
       connectionLost: () => this.#connectionLost(),
+      socketRefused: (error) => this.#socketRefused(error),
       displaced: () => void this.leave(),
     };
   }
@@ -149,6 +160,8 @@ export class Channel<E extends EventMap = UntypedEvents> {
     if (this.#state !== "closed") {
       return rejected(new ClientError(ClientErrorCode.BAD_STATE, `join() on "${this.topic}" while it is ${this.#state}; join once, or after leave().`, { topic: this.topic }));
     }
+    const refusal = this.#host.refusal();
+    if (refusal !== null) return rejected(this.#refusedError(refusal));
     this.#joinTimeoutMs = timeoutMs;
     this.#rejoinTries = 0;
     const promise = new Promise<JoinReply<E>>((resolve, reject) => {
@@ -191,7 +204,7 @@ export class Channel<E extends EventMap = UntypedEvents> {
     if (this.#state === "closed" || this.#state === "leaving") {
       return rejected(new ClientError(ClientErrorCode.CHANNEL_CLOSED, `push("${event}") on "${this.topic}", which is ${this.#state}.`, details));
     }
-    const push = new OutgoingPush<unknown>(this.topic, event, body as JsonObject, timeout, (p) => this.#forget(p));
+    const push = new OutgoingPush<unknown>(this.topic, event, body as JsonObject, timeout, this.#host.clock, (p) => this.#forget(p));
     if (this.#state === "joined" && this.#host.isConnected()) this.#send(push);
     else this.#buffer.push(push);
     return push.promise as Promise<PushReply<E, K>>;
@@ -230,12 +243,12 @@ export class Channel<E extends EventMap = UntypedEvents> {
     return new Promise<void>((resolve) => {
       const ref = this.#host.makeRef();
       const done = (): void => {
-        clearTimeout(timer);
+        this.#host.clock.clearTimeout(timer);
         this.#control.delete(ref);
         if (this.#state === "leaving") this.#close();
         resolve();
       };
-      const timer = setTimeout(done, validTimeout(timeoutMs) ? timeoutMs : this.#host.timeoutMs);
+      const timer = this.#host.clock.setTimeout(done, validTimeout(timeoutMs) ? timeoutMs : this.#host.timeoutMs);
       this.#control.set(ref, done);
       this.#leaveWaiter = done;
       this.#host.send({ joinRef, ref, topic: this.topic, event: Reserved.LEAVE, payload: {} });
@@ -278,7 +291,7 @@ export class Channel<E extends EventMap = UntypedEvents> {
     this.#joinRef = null;
     if (this.#host.isConnected()) this.#sendJoin();
     const timeoutMs = this.#joinTimeoutMs;
-    this.#joinTimer = setTimeout(() => this.#joinTimedOut(timeoutMs), timeoutMs);
+    this.#joinTimer = this.#host.clock.setTimeout(() => this.#joinTimedOut(timeoutMs), timeoutMs);
   }
 
   #sendJoin(): void {
@@ -290,7 +303,7 @@ export class Channel<E extends EventMap = UntypedEvents> {
 
   #joinReplied(ref: string, status: string, response: unknown): void {
     if (ref !== this.#joinRef || this.#state !== "joining") return;
-    clearTimeout(this.#joinTimer);
+    this.#host.clock.clearTimeout(this.#joinTimer);
     this.#joinTimer = undefined;
     if (status === "ok") {
       this.#state = "joined";
@@ -337,12 +350,12 @@ export class Channel<E extends EventMap = UntypedEvents> {
   }
 
   #scheduleRejoin(): void {
-    clearTimeout(this.#rejoinTimer);
+    this.#host.clock.clearTimeout(this.#rejoinTimer);
     this.#rejoinTimer = undefined;
     // Without a connection, the socket's next open rejoins at once.
     if (!this.#host.isConnected()) return;
     this.#rejoinTries += 1;
-    this.#rejoinTimer = setTimeout(() => {
+    this.#rejoinTimer = this.#host.clock.setTimeout(() => {
       this.#rejoinTimer = undefined;
       if (this.#state === "errored") this.#attemptJoin();
     }, this.#host.rejoinAfterMs(this.#rejoinTries));
@@ -375,7 +388,7 @@ export class Channel<E extends EventMap = UntypedEvents> {
         return;
       }
       if (this.#state !== "joined" && this.#state !== "joining") return;
-      clearTimeout(this.#joinTimer);
+      this.#host.clock.clearTimeout(this.#joinTimer);
       this.#joinTimer = undefined;
       this.#joinRef = null;
       this.#state = "errored";
@@ -397,13 +410,31 @@ export class Channel<E extends EventMap = UntypedEvents> {
     if (this.#state === "errored" || (this.#state === "joining" && this.#joinRef === null)) this.#attemptJoin();
   }
 
+  /** The socket was refused: a join waiting for it fails now (not with a later timeout), and so do pushes. */
+  #socketRefused(refusal: ClientError): void {
+    if (this.#state !== "joining" && this.#state !== "errored" && this.#state !== "joined") return;
+    this.#clearTimers();
+    if (this.#joinRef !== null) this.#control.delete(this.#joinRef);
+    this.#joinRef = null;
+    this.#state = "errored";
+    const error = this.#refusedError(refusal);
+    this.#rejectFirstJoin(error);
+    this.#failInflight(ClientErrorCode.CONNECT_REFUSED, "had its connection refused");
+    for (const push of this.#buffer.splice(0)) push.fail(error);
+    emit(this.#onError, error);
+  }
+
+  #refusedError(refusal: ClientError): ClientError {
+    return new ClientError(ClientErrorCode.CONNECT_REFUSED, `"${this.topic}" cannot join: ${refusal.message}`, { topic: this.topic, response: refusal.response });
+  }
+
   #connectionLost(): void {
     if (this.#state === "leaving") {
       this.#leaveWaiter?.();
       return;
     }
     if (this.#state !== "joined" && this.#state !== "joining" && this.#state !== "errored") return;
-    clearTimeout(this.#rejoinTimer);
+    this.#host.clock.clearTimeout(this.#rejoinTimer);
     this.#rejoinTimer = undefined;
     const wasActive = this.#state !== "errored";
     if (this.#joinRef !== null) this.#control.delete(this.#joinRef);
@@ -464,8 +495,8 @@ export class Channel<E extends EventMap = UntypedEvents> {
   }
 
   #clearTimers(): void {
-    clearTimeout(this.#joinTimer);
-    clearTimeout(this.#rejoinTimer);
+    this.#host.clock.clearTimeout(this.#joinTimer);
+    this.#host.clock.clearTimeout(this.#rejoinTimer);
     this.#joinTimer = undefined;
     this.#rejoinTimer = undefined;
   }

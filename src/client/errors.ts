@@ -26,6 +26,12 @@ export const ClientErrorCode = {
   CHANNEL_CLOSED: "FENIX_ERR_CLIENT_CHANNEL_CLOSED",
   /** The transport failed (connection refused, handshake refused, network error); reported on `socket.onError`. */
   TRANSPORT_ERROR: "FENIX_ERR_CLIENT_TRANSPORT_ERROR",
+  /**
+   * The server's `connect` refused the connection with a reason (`refuse(reason)`), found in
+   * `response.reason`. The socket stops reconnecting unless `reconnectAfterRefusalMs` says otherwise; joins
+   * waiting on it reject with this code.
+   */
+  CONNECT_REFUSED: "FENIX_ERR_CLIENT_CONNECT_REFUSED",
 } as const;
 
 /** One of the {@link ClientErrorCode} values. */

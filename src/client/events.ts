@@ -3,6 +3,7 @@
  * and the events it receives, so that `push` and `on` are checked at compile time. An untyped channel
  * accepts any event.
  */
+import type { ChannelContract } from "../protocol/contract.js";
 import type { JsonObject } from "../protocol/message.js";
 
 /** What a push may carry: a JSON object, or bytes (sent as a binary frame). */
@@ -12,22 +13,21 @@ export type ClientPayload = JsonObject | ArrayBuffer | Uint8Array;
 export type ServerPayload = JsonObject | Uint8Array;
 
 /**
- * The shape of an event map: `pushes` names the events the client pushes (each with `payload` and `reply`),
- * `events` the events the server sends, each with its payload type.
+ * The shape of an event map: the channel contract shared with the server (`Channel<Assigns, Contract>`).
+ * `pushes` names the events the client pushes (each with `payload` and `reply`), `events` the events the
+ * server sends, each with its payload type, and `join` the join params and join reply.
  *
  * @example
  * ```ts
  * interface ChatEvents {
+ *   join: { params: { name: string }; reply: { history: string[] } };
  *   pushes: { new_msg: { payload: { body: string }; reply: {} } };
  *   events: { new_msg: { name: string; body: string; at: number } };
  * }
- * const channel = socket.channel<ChatEvents>("room:lobby");
+ * const channel = socket.channel<ChatEvents>("room:lobby", { name: "ada" });
  * ```
  */
-export interface EventMap {
-  readonly pushes?: object;
-  readonly events?: object;
-}
+export type EventMap = ChannelContract;
 
 /** The event map of an untyped channel: any event, JSON or bytes both ways. */
 export interface UntypedEvents {

@@ -5,8 +5,10 @@
  */
 export { Socket, VSN, defaultReconnectAfterMs, defaultRejoinAfterMs, serializeParams } from "./socket.js";
 export type { SocketOptions, SocketParams, SocketState } from "./socket.js";
+export { systemClock } from "./clock.js";
+export type { ClientClock, ClientTimerHandle } from "./clock.js";
 export { Channel } from "./channel.js";
-export type { ChannelParams, ChannelState, JoinReply } from "./channel.js";
+export type { ChannelParams, ChannelState, JoinParamsOf, JoinReply } from "./channel.js";
 export type { PushOptions } from "./push.js";
 export type { ClientMessage } from "./codec.js";
 export { ClientError, ClientErrorCode } from "./errors.js";
@@ -31,10 +33,10 @@ export { Presence, listPresences, syncDiff, syncState } from "./presence.js";
 export type {
   PresenceChannel,
   PresenceDiff,
-  PresenceEntry,
+  PresenceGroup,
   PresenceJoinCallback,
   PresenceLeaveCallback,
-  PresenceMeta,
-  PresenceOptions,
-  PresenceState,
+  PresenceMetaPayload,
+  PresenceSyncOptions,
+  Presences,
 } from "./presence.js";

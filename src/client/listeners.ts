@@ -2,6 +2,7 @@
  * Callback sets of the socket and its channels: subscribing returns an unsubscribe function, and a
  * callback that throws does not break the client (its error is rethrown from a fresh task).
  */
+import { nextTask } from "./clock.js";
 
 /** A callback. */
 export type Listener<A extends unknown[]> = (...args: A) => void;
@@ -28,8 +29,8 @@ export function call<A extends unknown[]>(listener: Listener<A>, ...args: A): vo
   try {
     listener(...args);
   } catch (error) {
-    setTimeout(() => {
+    nextTask(() => {
       throw error;
-    }, 0);
+    });
   }
 }

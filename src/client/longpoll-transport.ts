@@ -4,6 +4,8 @@
  * server's frames; frames to the server go in ndjson POSTs. Built on the global `fetch` and
  * `AbortController` only, so it runs in browsers and in Node 20 alike.
  */
+import { REFUSED_CLOSE_CODE } from "../protocol/reserved.js";
+import { cancelTask, nextTask, systemClock, type ClientClock, type ClientTimerHandle } from "./clock.js";
 import type { ClientTransport, TransportClose, TransportFactory, TransportOptions } from "./transport.js";
 
 /** Most lines in one POST: the server handles at most the first 100 lines of a batch. */
@@ -58,13 +60,15 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /** One outcome of a request: the parsed body, or why there is none. */
-type Outcome = { readonly ok: true; readonly body: { status: number; token?: unknown; messages?: unknown } } | { readonly ok: false; readonly error: LongPollTransportError };
+type Outcome =
+  | { readonly ok: true; readonly body: { status: number; token?: unknown; messages?: unknown; reason?: unknown } }
+  | { readonly ok: false; readonly error: LongPollTransportError };
 
 /** Reports an exception thrown by the owner's callback the way an event handler's would be: uncaught, later. */
 function rethrowLater(error: unknown): void {
-  setTimeout(() => {
+  nextTask(() => {
     throw error;
-  }, 0);
+  });
 }
 
 type State = "connecting" | "open" | "closed";
@@ -79,31 +83,34 @@ class LongPollTransport implements ClientTransport {
   readonly #endpoint: string;
   readonly #authToken: string | undefined;
   readonly #timeoutMs: number;
+  readonly #clock: ClientClock;
   #state: State = "connecting";
   #token: string | null = null;
   /**
    * Requests in flight with their timeout timers; a request whose controller is no longer here is not ours
    * anymore (we closed).
    */
-  readonly #requests = new Map<AbortController, ReturnType<typeof setTimeout> | undefined>();
+  readonly #requests = new Map<AbortController, ClientTimerHandle | undefined>();
   /** Pending deliveries of received frames, one macrotask each. */
-  readonly #deliveries = new Set<ReturnType<typeof setTimeout>>();
-  #startTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #deliveries = new Set<ReturnType<typeof nextTask>>();
+  /** The first poll, in the next task (not a wait: see {@link nextTask}). */
+  #startTimer: ReturnType<typeof nextTask> | undefined;
   /** Lines waiting to be posted. */
   #outbox: string[] = [];
   /** The timer that collects the frames sent in one tick before posting them. */
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushTimer: ReturnType<typeof nextTask> | undefined;
   #posting = false;
 
   constructor(options: TransportOptions) {
     this.#endpoint = toLongPollUrl(options.url);
     this.#authToken = options.authToken;
     this.#timeoutMs = options.timeoutMs;
+    this.#clock = options.clock ?? systemClock;
     // The owner sets the callbacks right after creating us (and may close us before the first poll).
-    this.#startTimer = setTimeout(() => {
+    this.#startTimer = nextTask(() => {
       this.#startTimer = undefined;
-      this.#poll();
-    }, 0);
+      void this.#poll();
+    });
   }
 
   send(data: string | ArrayBuffer | Uint8Array): void {
@@ -116,10 +123,10 @@ class LongPollTransport implements ClientTransport {
     }
     this.#outbox.push(line);
     if (!this.#posting && this.#flushTimer === undefined) {
-      this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = nextTask(() => {
         this.#flushTimer = undefined;
-        this.#postNext();
-      }, 0);
+        void this.#postNext();
+      });
     }
   }
 
@@ -161,10 +168,10 @@ class LongPollTransport implements ClientTransport {
         if (typeof token === "string") this.#token = token;
         for (const message of messages) {
           // Each frame in its own macrotask, as WebSocket messages arrive, so promise callbacks settle in between.
-          const timer = setTimeout(() => {
+          const timer = nextTask(() => {
             this.#deliveries.delete(timer);
             this.#call(() => this.onmessage(message));
-          }, 0);
+          });
           this.#deliveries.add(timer);
         }
         void this.#poll();
@@ -174,6 +181,11 @@ class LongPollTransport implements ClientTransport {
         void this.#poll();
         return;
       case 403:
+        // Refused by `connect` with a reason: closed as a WebSocket would be (4403 and the reason).
+        if (typeof outcome.body.reason === "string" && this.#token === null) {
+          this.#stop();
+          return this.#emitClose({ code: REFUSED_CLOSE_CODE, reason: outcome.body.reason, wasClean: true });
+        }
         return this.#fail(403, 1008, "forbidden");
       case 500:
         return this.#fail(500, 1011, "internal server error");
@@ -207,7 +219,7 @@ class LongPollTransport implements ClientTransport {
     let timedOut = false;
     const timer =
       Number.isFinite(this.#timeoutMs) && this.#timeoutMs > 0
-        ? setTimeout(() => {
+        ? this.#clock.setTimeout(() => {
             timedOut = true;
             controller.abort();
           }, this.#timeoutMs)
@@ -224,7 +236,7 @@ class LongPollTransport implements ClientTransport {
         ? { ok: false, error: new LongPollTransportError("timeout", method, `LongPoll ${method} timed out after ${this.#timeoutMs} ms`) }
         : { ok: false, error: new LongPollTransportError("network", method, `LongPoll ${method} failed`, error) };
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
     }
     if (!this.#requests.delete(controller)) return null;
     return outcome;
@@ -261,14 +273,14 @@ class LongPollTransport implements ClientTransport {
     const requests = [...this.#requests];
     this.#requests.clear(); // no longer ours before they are aborted
     for (const [controller, timer] of requests) {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
       controller.abort();
     }
-    for (const timer of this.#deliveries) clearTimeout(timer);
+    for (const timer of this.#deliveries) cancelTask(timer);
     this.#deliveries.clear();
-    if (this.#startTimer !== undefined) clearTimeout(this.#startTimer);
+    cancelTask(this.#startTimer);
     this.#startTimer = undefined;
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    cancelTask(this.#flushTimer);
     this.#flushTimer = undefined;
     this.#outbox = [];
     this.#posting = false;
@@ -299,6 +311,6 @@ class LongPollTransport implements ClientTransport {
  * closes with 3410 `session_gone`, a refused connect with 1008 `forbidden`, any other failure (server
  * error, network error, timeout, bad answer, refused POST) with 1011; `onerror` comes first with the
  * status number or a {@link LongPollTransportError}. `timeoutMs` bounds every request, so it must exceed the
- * server's poll window (10 s by default).
+ * server's poll window (10 s by default); it is a timer of `options.clock` (the socket's `clock`).
  */
 export const longPollTransport: TransportFactory = (options) => new LongPollTransport(options);

@@ -7,48 +7,28 @@
  * as `__proto__` or `constructor` are ordinary keys.
  */
 
-/** One meta of a presence, as tracked on the server: `phx_ref` plus the app's fields. */
-export interface PresenceMeta {
-  /** The server's unique id of this meta; the only thing the sync compares. */
-  phx_ref: string;
-  /** The ref this meta replaced, on updates (ignored by the sync). */
-  phx_ref_prev?: string;
-  [field: string]: unknown;
-}
+import type { PresenceDiff, PresenceGroup, PresenceMetaPayload, Presences } from "../protocol/presence.js";
 
-/** The presence of one key: its metas (one per tracked process), and any fields the server's `fetch` added. */
-export interface PresenceEntry<M extends PresenceMeta = PresenceMeta> {
-  metas: M[];
-  [field: string]: unknown;
-}
-
-/** Presences by key (a prototype-less object). */
-export type PresenceState<M extends PresenceMeta = PresenceMeta> = Record<string, PresenceEntry<M>>;
-
-/** A `presence_diff` payload. */
-export interface PresenceDiff<M extends PresenceMeta = PresenceMeta> {
-  joins: PresenceState<M>;
-  leaves: PresenceState<M>;
-}
+export type { PresenceDiff, PresenceGroup, PresenceMetaPayload, Presences } from "../protocol/presence.js";
 
 /**
  * Called for each key with joined metas: `current` is the key's presence before the join (undefined when
  * it was absent), `joined` the presence with the joined metas only.
  */
-export type PresenceJoinCallback<M extends PresenceMeta = PresenceMeta> = (
+export type PresenceJoinCallback<M extends PresenceMetaPayload = PresenceMetaPayload> = (
   key: string,
-  current: PresenceEntry<M> | undefined,
-  joined: PresenceEntry<M>,
+  current: PresenceGroup<M> | undefined,
+  joined: PresenceGroup<M>,
 ) => void;
 
 /**
  * Called for each key with left metas: `current` is the key's presence with those metas removed (no
  * metas left means the key is gone), `left` the presence with the left metas.
  */
-export type PresenceLeaveCallback<M extends PresenceMeta = PresenceMeta> = (
+export type PresenceLeaveCallback<M extends PresenceMetaPayload = PresenceMetaPayload> = (
   key: string,
-  current: PresenceEntry<M>,
-  left: PresenceEntry<M>,
+  current: PresenceGroup<M>,
+  left: PresenceGroup<M>,
 ) => void;
 
 /** What Presence needs of a channel: event listeners and the ref of its current join (null before one). */
@@ -58,7 +38,7 @@ export interface PresenceChannel {
 }
 
 /** Options of {@link Presence}. */
-export interface PresenceOptions {
+export interface PresenceSyncOptions {
   /** The event names of the full state and of the diffs. @defaultValue `presence_state` / `presence_diff` */
   events?: { state?: string; diff?: string };
 }
@@ -82,7 +62,7 @@ function keysOf(obj: object): string[] {
 }
 
 /** The refs of a list of metas, for membership checks. */
-function refsOf(metas: readonly PresenceMeta[]): Set<unknown> {
+function refsOf(metas: readonly PresenceMetaPayload[]): Set<unknown> {
   return new Set(metas.map((m) => m.phx_ref));
 }
 
@@ -92,22 +72,22 @@ function refsOf(metas: readonly PresenceMeta[]): Set<unknown> {
  * Returns the new state; the arguments are not modified. `onJoin` / `onLeave` are called as in
  * {@link syncDiff}.
  */
-export function syncState<M extends PresenceMeta>(
-  state: PresenceState<M>,
-  newState: PresenceState<M>,
+export function syncState<M extends PresenceMetaPayload>(
+  state: Presences<M>,
+  newState: Presences<M>,
   onJoin?: PresenceJoinCallback<M>,
   onLeave?: PresenceLeaveCallback<M>,
-): PresenceState<M> {
+): Presences<M> {
   const current = nullProto(cloneJson(state));
   const incoming = nullProto(cloneJson(newState));
-  const joins = Object.create(null) as PresenceState<M>;
-  const leaves = Object.create(null) as PresenceState<M>;
+  const joins = Object.create(null) as Presences<M>;
+  const leaves = Object.create(null) as Presences<M>;
 
   for (const key of keysOf(current)) {
-    if (!incoming[key]) leaves[key] = current[key] as PresenceEntry<M>;
+    if (!incoming[key]) leaves[key] = current[key] as PresenceGroup<M>;
   }
   for (const key of keysOf(incoming)) {
-    const next = incoming[key] as PresenceEntry<M>;
+    const next = incoming[key] as PresenceGroup<M>;
     const prev = current[key];
     if (!prev) {
       joins[key] = next;
@@ -129,28 +109,28 @@ export function syncState<M extends PresenceMeta>(
  * Then leaves: the listed metas (by `phx_ref`) are removed, `onLeave(key, remaining, left)`, and a key with
  * no metas left is deleted. Returns the new state; the arguments are not modified.
  */
-export function syncDiff<M extends PresenceMeta>(
-  state: PresenceState<M>,
+export function syncDiff<M extends PresenceMetaPayload>(
+  state: Presences<M>,
   diff: PresenceDiff<M>,
   onJoin?: PresenceJoinCallback<M>,
   onLeave?: PresenceLeaveCallback<M>,
-): PresenceState<M> {
+): Presences<M> {
   return applyDiff(nullProto(cloneJson(state)), diff, onJoin, onLeave);
 }
 
 /** {@link syncDiff} on a state that is already a private prototype-less copy (modified in place). */
-function applyDiff<M extends PresenceMeta>(
-  state: PresenceState<M>,
+function applyDiff<M extends PresenceMetaPayload>(
+  state: Presences<M>,
   diff: PresenceDiff<M>,
   onJoin?: PresenceJoinCallback<M>,
   onLeave?: PresenceLeaveCallback<M>,
-): PresenceState<M> {
+): Presences<M> {
   const copy = cloneJson(diff);
   const joins = copy.joins ?? {};
   const leaves = copy.leaves ?? {};
 
   for (const key of keysOf(joins)) {
-    const joined = joins[key] as PresenceEntry<M>;
+    const joined = joins[key] as PresenceGroup<M>;
     const previous = state[key];
     const entry = cloneJson(joined);
     if (previous) {
@@ -161,7 +141,7 @@ function applyDiff<M extends PresenceMeta>(
     onJoin?.(key, previous, joined);
   }
   for (const key of keysOf(leaves)) {
-    const left = leaves[key] as PresenceEntry<M>;
+    const left = leaves[key] as PresenceGroup<M>;
     const entry = state[key];
     if (!entry) continue;
     const leftRefs = refsOf(left.metas);
@@ -176,12 +156,12 @@ function applyDiff<M extends PresenceMeta>(
  * The presences of a state as a list, in key order: each `chooser(key, presence)`, or the presences
  * themselves without a chooser.
  */
-export function listPresences<M extends PresenceMeta, T = PresenceEntry<M>>(
-  state: PresenceState<M>,
-  chooser?: (key: string, presence: PresenceEntry<M>) => T,
+export function listPresences<M extends PresenceMetaPayload, T = PresenceGroup<M>>(
+  state: Presences<M>,
+  chooser?: (key: string, presence: PresenceGroup<M>) => T,
 ): T[] {
-  const choose = chooser ?? ((_key: string, presence: PresenceEntry<M>) => presence as unknown as T);
-  return keysOf(state).map((key) => choose(key, state[key] as PresenceEntry<M>));
+  const choose = chooser ?? ((_key: string, presence: PresenceGroup<M>) => presence as unknown as T);
+  return keysOf(state).map((key) => choose(key, state[key] as PresenceGroup<M>));
 }
 
 /**
@@ -198,8 +178,8 @@ export function listPresences<M extends PresenceMeta, T = PresenceEntry<M>>(
  * presence.onSync(() => render(presence.list((id, { metas: [first] }) => `${id}: ${first?.name}`)));
  * ```
  */
-export class Presence<M extends PresenceMeta = PresenceMeta> {
-  #state: PresenceState<M> = Object.create(null) as PresenceState<M>;
+export class Presence<M extends PresenceMetaPayload = PresenceMetaPayload> {
+  #state: Presences<M> = Object.create(null) as Presences<M>;
   #pending: PresenceDiff<M>[] = [];
   #joinRef: string | null = null;
   readonly #channel: PresenceChannel;
@@ -207,14 +187,14 @@ export class Presence<M extends PresenceMeta = PresenceMeta> {
   #onLeave: PresenceLeaveCallback<M> = () => {};
   #onSync: () => void = () => {};
 
-  constructor(channel: PresenceChannel, options: PresenceOptions = {}) {
+  constructor(channel: PresenceChannel, options: PresenceSyncOptions = {}) {
     this.#channel = channel;
     const stateEvent = options.events?.state ?? "presence_state";
     const diffEvent = options.events?.diff ?? "presence_diff";
 
     channel.on(stateEvent, (payload) => {
       this.#joinRef = channel.joinRef();
-      this.#state = syncState(this.#state, payload as PresenceState<M>, this.#onJoin, this.#onLeave);
+      this.#state = syncState(this.#state, payload as Presences<M>, this.#onJoin, this.#onLeave);
       const queued = this.#pending;
       this.#pending = [];
       for (const diff of queued) this.#state = syncDiff(this.#state, diff, this.#onJoin, this.#onLeave);
@@ -248,12 +228,12 @@ export class Presence<M extends PresenceMeta = PresenceMeta> {
   }
 
   /** The presences in key order: `chooser(key, presence)` for each, or the presences themselves. */
-  list<T = PresenceEntry<M>>(chooser?: (key: string, presence: PresenceEntry<M>) => T): T[] {
+  list<T = PresenceGroup<M>>(chooser?: (key: string, presence: PresenceGroup<M>) => T): T[] {
     return listPresences(this.#state, chooser);
   }
 
   /** The current presences by key (a prototype-less object; treat it as read-only). */
-  get state(): PresenceState<M> {
+  get state(): Presences<M> {
     return this.#state;
   }
 

@@ -3,6 +3,7 @@
  * made, even while it waits in the channel's buffer), and how a reply, a timeout or a lost connection
  * settles it. A push nobody awaits never causes an unhandled rejection.
  */
+import type { ClientClock, ClientTimerHandle } from "./clock.js";
 import { ClientError, ClientErrorCode } from "./errors.js";
 import type { ClientPayload } from "./events.js";
 
@@ -23,20 +24,22 @@ export class OutgoingPush<R> {
   ref: string | null = null;
   #resolve!: (value: R) => void;
   #reject!: (error: ClientError) => void;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #clock: ClientClock;
+  #timer: ClientTimerHandle | undefined;
   #settled = false;
 
-  constructor(topic: string, event: string, payload: ClientPayload, timeoutMs: number, onTimeout: (push: OutgoingPush<R>) => void) {
+  constructor(topic: string, event: string, payload: ClientPayload, timeoutMs: number, clock: ClientClock, onTimeout: (push: OutgoingPush<R>) => void) {
     this.topic = topic;
     this.event = event;
     this.payload = payload;
+    this.#clock = clock;
     this.promise = new Promise<R>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
     // Marks the promise handled: a caller who awaits it still sees the rejection, one who does not is not hurt.
     this.promise.catch(() => {});
-    this.#timer = setTimeout(() => {
+    this.#timer = clock.setTimeout(() => {
       this.#timer = undefined;
       onTimeout(this);
       this.fail(new ClientError(ClientErrorCode.PUSH_TIMEOUT, `No reply to "${event}" on "${topic}" within ${timeoutMs} ms.`, { topic, event }));
@@ -72,7 +75,7 @@ export class OutgoingPush<R> {
   #finish(): boolean {
     if (this.#settled) return false;
     this.#settled = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     return true;
   }

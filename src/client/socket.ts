@@ -3,8 +3,9 @@
  * heartbeats, reconnected on the official client's backoff, optionally falling back from WebSocket to
  * LongPoll, and shared by the channels it creates.
  */
-import { Reserved } from "../protocol/reserved.js";
-import { Channel, type ChannelHost, type ChannelLink, type ChannelParams } from "./channel.js";
+import { REFUSED_CLOSE_CODE, Reserved } from "../protocol/reserved.js";
+import { Channel, type ChannelHost, type ChannelLink, type ChannelParams, type JoinParamsOf } from "./channel.js";
+import { systemClock, type ClientClock, type ClientTimerHandle } from "./clock.js";
 import { decodeMessage, encodeMessage, type ClientMessage, type OutgoingMessage } from "./codec.js";
 import { ClientError, ClientErrorCode } from "./errors.js";
 import type { EventMap, UntypedEvents } from "./events.js";
@@ -32,6 +33,13 @@ export interface SocketOptions {
   readonly heartbeatIntervalMs?: number;
   /** Delay before reconnect attempt `tries` (1, 2, …). @defaultValue 10, 50, 100, 150, 200, 250, 500, 1000, 2000, then 5000 ms */
   readonly reconnectAfterMs?: (tries: number) => number;
+  /**
+   * What to do when the server's `connect` refuses the connection with a reason
+   * (`FENIX_ERR_CLIENT_CONNECT_REFUSED`): `null` stops reconnecting until the next `connect()`; a function
+   * gives the delay before reconnect attempt `tries` (1, 2, …) after a refusal, to retry on a slower backoff.
+   * @defaultValue null (stop)
+   */
+  readonly reconnectAfterRefusalMs?: ((tries: number) => number) | null;
   /** Delay before channel rejoin attempt `tries` (1, 2, …). @defaultValue 1000, 2000, 5000, then 10000 ms */
   readonly rejoinAfterMs?: (tries: number) => number;
   /** The transport. @defaultValue {@link webSocketTransport} */
@@ -47,6 +55,27 @@ export interface SocketOptions {
   readonly sessionStorage?: StorageLike;
   /** Request timeout of the LongPoll transport, in ms. @defaultValue 20000 */
   readonly longPollTimeoutMs?: number;
+  /**
+   * The source of time of the socket, its channels, their pushes and its transports: heartbeats, push,
+   * join and leave timeouts, rejoin and reconnect backoff, the LongPoll fallback and request timeouts.
+   *
+   * @remarks
+   * Any object with `now()`, `setTimeout(fn, ms)` and `clearTimeout(handle)` ({@link ClientClock}). Tests
+   * pass a virtual clock (the server's `VirtualClock` fits) and move time with it instead of sleeping;
+   * network I/O is not affected.
+   *
+   * @defaultValue {@link systemClock}: `Date.now` and the global timers
+   *
+   * @example
+   * ```ts
+   * const clock = new VirtualClock();
+   * const socket = new Socket("ws://localhost:4000/socket", { clock, heartbeatIntervalMs: 1000 });
+   * socket.connect();
+   * // … once open:
+   * clock.advance(1000); // the first heartbeat goes out now
+   * ```
+   */
+  readonly clock?: ClientClock;
 }
 
 /** The protocol version this client speaks. */
@@ -100,6 +129,16 @@ function absoluteEndpoint(endpoint: string): string {
   throw new ClientError(ClientErrorCode.BAD_ARGUMENT, `The endpoint "${endpoint}" must be an absolute ws://, wss://, http:// or https:// URL (relative URLs need a page location).`);
 }
 
+/** The `clock` option checked: an object with `now`, `setTimeout` and `clearTimeout` functions. */
+function clientClock(clock: ClientClock | undefined): ClientClock {
+  if (clock === undefined) return systemClock;
+  const c = clock as Partial<Record<keyof ClientClock, unknown>> | null;
+  for (const method of ["now", "setTimeout", "clearTimeout"] as const) {
+    if (typeof c?.[method] !== "function") throw new ClientError(ClientErrorCode.BAD_ARGUMENT, `Socket option clock has no ${method}() method.`);
+  }
+  return clock;
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
@@ -142,6 +181,7 @@ export class Socket {
   readonly #fallbackMs: number | undefined;
   readonly #memory: FallbackMemory;
   readonly #longPollTimeoutMs: number;
+  readonly #clock: ClientClock;
   readonly #channels = new Set<ChannelLink>();
   readonly #host: ChannelHost;
   #state: SocketState = "closed";
@@ -149,22 +189,27 @@ export class Socket {
   #transport: ClientTransport | undefined;
   #open = false;
   #ref = 0;
-  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #reconnectTimer: ClientTimerHandle | undefined;
   #reconnectTries = 0;
-  #heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  #heartbeatTimer: ClientTimerHandle | undefined;
   #pendingHeartbeat: string | null = null;
   /** Set once the session fell back to LongPoll: every later connection uses it. */
   #fellBack = false;
   /** Whether the current attempt is a primary one that may still fall back. */
   #fallbackArmed = false;
-  #fallbackTimer: ReturnType<typeof setTimeout> | undefined;
+  #fallbackTimer: ClientTimerHandle | undefined;
   #healthPing: string | null = null;
   #primaryHealthy = false;
   #closeWaiters: (() => void)[] = [];
-  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeTimer: ClientTimerHandle | undefined;
   readonly #onOpen = new Set<Listener<[]>>();
   readonly #onClose = new Set<Listener<[TransportClose]>>();
   readonly #onError = new Set<Listener<[ClientError]>>();
+  readonly #reconnectAfterRefusalMs: ((tries: number) => number) | null;
+  /** The refusal that stopped the socket (until the next `connect()`): joins meanwhile reject with it. */
+  #refusal: ClientError | null = null;
+  /** Refusals in a row, for `reconnectAfterRefusalMs`. */
+  #refusalTries = 0;
   readonly #onMessage = new Set<Listener<[ClientMessage]>>();
 
   /**
@@ -182,13 +227,17 @@ export class Socket {
     this.#fallbackMs = options.longPollFallbackMs === undefined ? undefined : positive("longPollFallbackMs", options.longPollFallbackMs, 0);
     this.#reconnectAfterMs = options.reconnectAfterMs ?? defaultReconnectAfterMs;
     this.#rejoinAfterMs = options.rejoinAfterMs ?? defaultRejoinAfterMs;
+    this.#reconnectAfterRefusalMs = options.reconnectAfterRefusalMs ?? null;
     this.#primary = options.transport ?? webSocketTransport;
     this.#fallback = options.fallbackTransport ?? longPollTransport;
     this.#memory = new FallbackMemory(options.sessionStorage);
+    this.#clock = clientClock(options.clock);
     this.#host = {
       timeoutMs: this.#timeoutMs,
+      clock: this.#clock,
       rejoinAfterMs: (tries) => this.#rejoinAfterMs(tries),
       isConnected: () => this.#open,
+      refusal: () => this.#refusal,
       makeRef: () => this.#makeRef(),
       send: (message) => this.#send(message),
       register: (link) => {
@@ -220,6 +269,7 @@ export class Socket {
   connect(): void {
     if (this.#wantConnected) return;
     this.#wantConnected = true;
+    this.#refusal = null;
     this.#reconnectTries = 0;
     this.#openTransport();
   }
@@ -230,7 +280,7 @@ export class Socket {
    */
   disconnect(code = 1000, reason = ""): Promise<void> {
     this.#wantConnected = false;
-    clearTimeout(this.#reconnectTimer);
+    this.#clock.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     const transport = this.#transport;
     if (transport === undefined) {
@@ -242,7 +292,7 @@ export class Socket {
     return new Promise<void>((resolve) => {
       this.#closeWaiters.push(resolve);
       // A transport that never reports its close (a dead peer) is given up on after the default timeout.
-      this.#closeTimer ??= setTimeout(() => {
+      this.#closeTimer ??= this.#clock.setTimeout(() => {
         if (this.#transport === transport) this.#abandon(transport, { code, reason, wasClean: false });
       }, this.#timeoutMs);
       transport.close(code, reason);
@@ -253,8 +303,9 @@ export class Socket {
    * Creates a channel on `topic`; `params` (or the function, called on every join) is the join payload.
    * Declare the event map as `E` for typed pushes and events.
    */
-  channel<E extends EventMap = UntypedEvents>(topic: string, params?: ChannelParams): Channel<E> {
-    return new Channel<E>(this.#host, topic, params);
+  channel<E extends EventMap = UntypedEvents>(topic: string, params?: JoinParamsOf<E>): Channel<E> {
+    // The params travel as they are; a contract only types them.
+    return new Channel<E>(this.#host, topic, params as ChannelParams | undefined);
   }
 
   /** Calls `callback` every time the transport opens. Returns an unsubscribe function. */
@@ -302,14 +353,14 @@ export class Socket {
   }
 
   #openTransport(): void {
-    clearTimeout(this.#reconnectTimer);
+    this.#clock.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     this.#state = "connecting";
     const factory = this.#chooseFactory();
     let transport: ClientTransport;
     try {
       const token = typeof this.#authToken === "function" ? this.#authToken() : this.#authToken;
-      transport = factory({ url: this.#url(), ...(token === undefined ? {} : { authToken: token }), timeoutMs: this.#longPollTimeoutMs });
+      transport = factory({ url: this.#url(), ...(token === undefined ? {} : { authToken: token }), timeoutMs: this.#longPollTimeoutMs, clock: this.#clock });
     } catch (error) {
       this.#report(error);
       this.#scheduleReconnect();
@@ -351,6 +402,8 @@ export class Socket {
   }
 
   #received(data: string | ArrayBuffer): void {
+    // A refused WebSocket opens and closes without a message: only a served connection resets the refusals.
+    this.#refusalTries = 0;
     const message = decodeMessage(data);
     if (message === undefined) return;
     const { ref } = message;
@@ -360,7 +413,7 @@ export class Socket {
         this.#healthPing = null;
         this.#primaryHealthy = true;
         this.#fallbackArmed = false;
-        clearTimeout(this.#fallbackTimer);
+        this.#clock.clearTimeout(this.#fallbackTimer);
         this.#fallbackTimer = undefined;
       }
     }
@@ -387,14 +440,46 @@ export class Socket {
   #lost(event: TransportClose): void {
     this.#open = false;
     this.#stopTimers();
+    if (event.code === REFUSED_CLOSE_CODE) {
+      this.#refused(event);
+      return;
+    }
     for (const link of [...this.#channels]) link.connectionLost();
     emit(this.#onClose, event);
     if (this.#wantConnected) {
       this.#scheduleReconnect();
       return;
     }
+    this.#closedForGood();
+  }
+
+  /** The server's `connect` refused with a reason: reported as such, and reconnecting stops (or backs off as configured). */
+  #refused(event: TransportClose): void {
+    const error = new ClientError(ClientErrorCode.CONNECT_REFUSED, `${this.endpoint} refused the connection: ${event.reason}`, {
+      response: { reason: event.reason },
+    });
+    for (const link of [...this.#channels]) link.socketRefused(error);
+    emit(this.#onClose, event);
+    this.#report(error);
+    const retry = this.#reconnectAfterRefusalMs;
+    if (this.#wantConnected && retry !== null) {
+      this.#refusalTries += 1;
+      this.#state = "connecting";
+      this.#clock.clearTimeout(this.#reconnectTimer);
+      this.#reconnectTimer = this.#clock.setTimeout(() => {
+        this.#reconnectTimer = undefined;
+        if (this.#wantConnected && this.#transport === undefined) this.#openTransport();
+      }, retry(this.#refusalTries));
+      return;
+    }
+    this.#wantConnected = false;
+    this.#refusal = error;
+    this.#closedForGood();
+  }
+
+  #closedForGood(): void {
     this.#state = "closed";
-    clearTimeout(this.#closeTimer);
+    this.#clock.clearTimeout(this.#closeTimer);
     this.#closeTimer = undefined;
     const waiters = this.#closeWaiters;
     this.#closeWaiters = [];
@@ -408,24 +493,24 @@ export class Socket {
     }
     this.#state = "connecting";
     this.#reconnectTries += 1;
-    clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = setTimeout(() => {
+    this.#clock.clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = this.#clock.setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (this.#wantConnected && this.#transport === undefined) this.#openTransport();
     }, this.#reconnectAfterMs(this.#reconnectTries));
   }
 
   #startFallbackTimer(transport: ClientTransport): void {
-    clearTimeout(this.#fallbackTimer);
-    this.#fallbackTimer = setTimeout(() => {
+    this.#clock.clearTimeout(this.#fallbackTimer);
+    this.#fallbackTimer = this.#clock.setTimeout(() => {
       this.#fallbackTimer = undefined;
       if (this.#transport === transport && this.#fallbackArmed) this.#fallBack(transport);
-    }, this.#fallbackMs);
+    }, this.#fallbackMs ?? 0);
   }
 
   /** Gives up on the primary transport for the rest of the session and connects with the fallback at once. */
   #fallBack(transport: ClientTransport): void {
-    clearTimeout(this.#fallbackTimer);
+    this.#clock.clearTimeout(this.#fallbackTimer);
     this.#fallbackTimer = undefined;
     this.#fellBack = true;
     this.#fallbackArmed = false;
@@ -442,7 +527,7 @@ export class Socket {
   }
 
   #startHeartbeat(transport: ClientTransport): void {
-    clearTimeout(this.#heartbeatTimer);
+    this.#clock.clearTimeout(this.#heartbeatTimer);
     this.#pendingHeartbeat = null;
     const tick = (): void => {
       if (this.#transport !== transport) return;
@@ -454,14 +539,14 @@ export class Socket {
       }
       this.#pendingHeartbeat = this.#makeRef();
       this.#send({ joinRef: null, ref: this.#pendingHeartbeat, topic: Reserved.PHOENIX_TOPIC, event: Reserved.HEARTBEAT, payload: {} });
-      this.#heartbeatTimer = setTimeout(tick, this.#heartbeatIntervalMs);
+      this.#heartbeatTimer = this.#clock.setTimeout(tick, this.#heartbeatIntervalMs);
     };
-    this.#heartbeatTimer = setTimeout(tick, this.#heartbeatIntervalMs);
+    this.#heartbeatTimer = this.#clock.setTimeout(tick, this.#heartbeatIntervalMs);
   }
 
   #stopTimers(): void {
-    clearTimeout(this.#heartbeatTimer);
-    clearTimeout(this.#fallbackTimer);
+    this.#clock.clearTimeout(this.#heartbeatTimer);
+    this.#clock.clearTimeout(this.#fallbackTimer);
     this.#heartbeatTimer = undefined;
     this.#fallbackTimer = undefined;
     this.#pendingHeartbeat = null;

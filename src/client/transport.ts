@@ -4,6 +4,7 @@
  * what happens through the callbacks its owner sets right after creating it, and never throws from
  * `send` or `close`.
  */
+import type { ClientClock } from "./clock.js";
 
 /** Why a transport closed, as a WebSocket close event says it. */
 export interface TransportClose {
@@ -43,6 +44,11 @@ export interface TransportOptions {
   readonly authToken?: string;
   /** Request timeout for transports that make requests (LongPoll), in ms. */
   readonly timeoutMs: number;
+  /**
+   * The clock of the transport's timers (the LongPoll request timeout): the socket passes its own `clock`.
+   * @defaultValue `systemClock`, the host's timers
+   */
+  readonly clock?: ClientClock;
 }
 
 /** Creates a transport for one connection attempt. */

@@ -3,6 +3,7 @@
  * package, loaded with a dynamic import only when `globalThis.WebSocket` is missing so that browser bundles
  * never pull it. The auth token travels in the subprotocols, as docs/protocol.md describes.
  */
+import { REFUSAL_SUBPROTOCOL } from "../protocol/reserved.js";
 import type { ClientTransport, TransportClose, TransportFactory, TransportOptions } from "./transport.js";
 
 /** The part of the WHATWG WebSocket that this transport uses (the browser's and `ws` both have it). */
@@ -68,7 +69,8 @@ class WebSocketTransport implements ClientTransport {
   #closed = false;
 
   constructor(options: TransportOptions) {
-    const protocols = options.authToken === undefined ? undefined : authTokenProtocols(options.authToken);
+    // `fenix.refusal` asks the server to say why it refuses a connection, in a close frame (4403).
+    const protocols = [...(options.authToken === undefined ? ["phoenix"] : authTokenProtocols(options.authToken)), REFUSAL_SUBPROTOCOL];
     const ctor = webSocketClass();
     if (typeof ctor === "function") this.#open(ctor, options.url, protocols);
     else
@@ -80,10 +82,10 @@ class WebSocketTransport implements ClientTransport {
       );
   }
 
-  #open(ctor: WebSocketConstructor, url: string, protocols: string[] | undefined): void {
+  #open(ctor: WebSocketConstructor, url: string, protocols: string[]): void {
     let ws: WebSocketLike;
     try {
-      ws = protocols === undefined ? new ctor(url) : new ctor(url, protocols);
+      ws = new ctor(url, protocols);
     } catch (error) {
       // Queue it: the owner sets its callbacks right after the factory returns.
       queueMicrotask(() => this.#fail(error));

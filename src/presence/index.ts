@@ -7,11 +7,11 @@ export { PresenceError, PresenceErrorCode } from "./errors.js";
 export { DEFAULT_MAX_DELTA_SIZES } from "./generations.js";
 export { isReplicaId, parseReplicaId, replicaId } from "./replica.js";
 export type { ReplicaId, ReplicaName } from "./replica.js";
-export { PresenceState } from "./state.js";
+export { PresenceCrdt } from "./state.js";
 export type {
   ExtractOptions,
   PresenceChanges,
-  PresenceStateOptions,
+  PresenceCrdtOptions,
   PresenceUpdate,
   ReplicaInfo,
   ReplicaKnowledge,

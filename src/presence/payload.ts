@@ -6,27 +6,9 @@
  * have no prototype, so a key such as `__proto__` is just a key.
  */
 
-/** A meta as clients see it: the tracked fields plus `phx_ref` (and `phx_ref_prev` after an update). */
-export interface PresenceMetaPayload {
-  readonly phx_ref: string;
-  readonly phx_ref_prev?: string;
-  readonly [field: string]: unknown;
-}
+import type { PresenceDiff, PresenceMetaPayload, Presences } from "../protocol/presence.js";
 
-/** One key's presence: its metas (one per tracking process, such as a browser tab), plus fetched fields. */
-export interface PresenceGroup {
-  metas: PresenceMetaPayload[];
-  [field: string]: unknown;
-}
-
-/** Presences of a topic by key, as in `presence_state` and each side of `presence_diff`. */
-export type Presences = Record<string, PresenceGroup>;
-
-/** The `presence_diff` payload. */
-export interface PresenceDiff {
-  readonly joins: Presences;
-  readonly leaves: Presences;
-}
+export type { PresenceDiff, PresenceGroup, PresenceMetaPayload, Presences } from "../protocol/presence.js";
 
 /**
  * A hook that enriches presences before they are sent, for example with the user record of each key:

@@ -12,9 +12,9 @@
  * and unites the observed sets — a join of a lattice, hence commutative, associative and idempotent.
  *
  * Replicas. Data about a replica is taken in only once that replica is known (see {@link
- * PresenceState.replicaUp}): a tracker marks a replica up when it hears from it directly, which keeps
+ * PresenceCrdt.replicaUp}): a tracker marks a replica up when it hears from it directly, which keeps
  * entries of long-gone replicas from coming back through third parties. Entries of a replica marked down
- * stay in the state but are hidden from every read and diff; {@link PresenceState.removeDown} drops them
+ * stay in the state but are hidden from every read and diff; {@link PresenceCrdt.removeDown} drops them
  * for good and ignores that replica version from then on.
  */
 import { clockOf, type VersionVector } from "./clock.js";
@@ -27,8 +27,8 @@ import { assertReplicaId, describe, type ReplicaId } from "./replica.js";
 import { CounterSet } from "./counter-set.js";
 import { decodeWire, encodeFragment, type PresenceWire } from "./wire.js";
 
-/** Options of a {@link PresenceState}. */
-export interface PresenceStateOptions {
+/** Options of a {@link PresenceCrdt}. */
+export interface PresenceCrdtOptions {
   /** The id of this replica ({@link replicaId}); new at every start of the node. */
   readonly replica: ReplicaId;
   /**
@@ -44,7 +44,7 @@ export interface PresenceChanges {
   readonly leaves: readonly PresenceEntry[];
 }
 
-/** The result of {@link PresenceState.update}: the new entry and the one it replaced. */
+/** The result of {@link PresenceCrdt.update}: the new entry and the one it replaced. */
 export interface PresenceUpdate {
   /** The entry with the new meta and a new dot (its `ref` is the new `phx_ref`). */
   readonly joined: PresenceEntry;
@@ -55,7 +55,7 @@ export interface PresenceUpdate {
 /** Whether a known remote replica's entries are shown (`"up"`) or hidden (`"down"`). */
 export type ReplicaStatus = "up" | "down";
 
-/** What a state knows of a replica: see {@link PresenceState.status}. */
+/** What a state knows of a replica: see {@link PresenceCrdt.status}. */
 export type ReplicaKnowledge = ReplicaStatus | "self" | "removed" | "unknown";
 
 /** A known remote replica and its status. */
@@ -64,7 +64,7 @@ export interface ReplicaInfo {
   readonly status: ReplicaStatus;
 }
 
-/** Options of {@link PresenceState.extract}. */
+/** Options of {@link PresenceCrdt.extract}. */
 export interface ExtractOptions {
   /** Only these replicas' parts (default: every known replica, this one included). */
   readonly replicas?: Iterable<ReplicaId>;
@@ -77,8 +77,8 @@ const NO_CHANGE: PresenceChanges = Object.freeze({ joins: Object.freeze([]), lea
  *
  * @example
  * ```ts
- * const a = new PresenceState({ replica: replicaId("node-a", 1) });
- * const b = new PresenceState({ replica: replicaId("node-b", 7) });
+ * const a = new PresenceCrdt({ replica: replicaId("node-a", 1) });
+ * const b = new PresenceCrdt({ replica: replicaId("node-b", 7) });
  * a.replicaUp(b.replica);
  * b.replicaUp(a.replica);
  *
@@ -88,7 +88,7 @@ const NO_CHANGE: PresenceChanges = Object.freeze({ joins: Object.freeze([]), lea
  * b.get("room:lobby").map((e) => e.key);     // ["alice"]
  * ```
  */
-export class PresenceState {
+export class PresenceCrdt {
   /** This replica's id. */
   readonly replica: ReplicaId;
   /** Per known replica (this one included): observed counters and live entries. */
@@ -111,7 +111,7 @@ export class PresenceState {
   /**
    * @throws PresenceError `FENIX_ERR_PRESENCE_BAD_ARGUMENT` for a malformed replica id or size caps.
    */
-  constructor(options: PresenceStateOptions) {
+  constructor(options: PresenceCrdtOptions) {
     assertReplicaId(options?.replica, "options.replica");
     const caps = options.maxDeltaSizes ?? DEFAULT_MAX_DELTA_SIZES;
     if (!Array.isArray(caps) || !caps.every((cap) => Number.isSafeInteger(cap) && cap > 0)) {

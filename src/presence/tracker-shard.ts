@@ -14,7 +14,7 @@ import type { TimerHandle } from "../runtime/clock.js";
 import { lacking, nonDominated, type VersionVector } from "./clock.js";
 import type { PresenceEntry, PresenceMeta } from "./entry.js";
 import { parseReplicaId, replicaId, type ReplicaId } from "./replica.js";
-import { PresenceState, type PresenceChanges, type PresenceUpdate } from "./state.js";
+import { PresenceCrdt, type PresenceChanges, type PresenceUpdate } from "./state.js";
 import { shardTopic, type ResolvedTrackerOptions } from "./tracker-options.js";
 import type { PresenceWire } from "./wire.js";
 
@@ -57,7 +57,7 @@ interface Peer {
 
 /** @internal */
 export class TrackerShard extends Process {
-  readonly state: PresenceState;
+  readonly state: PresenceCrdt;
   readonly #pubsub: PubSub;
   readonly #options: ResolvedTrackerOptions;
   readonly #topic: string;
@@ -80,7 +80,7 @@ export class TrackerShard extends Process {
     this.#options = init.options;
     this.#onChanges = init.onChanges;
     this.#topic = shardTopic(init.options.name, init.index);
-    this.state = new PresenceState({
+    this.state = new PresenceCrdt({
       replica: replicaId(init.pubsub.nodeName, newVersion(this.runtime.clock.now())),
       maxDeltaSizes: init.options.maxDeltaSizes,
     });

@@ -80,3 +80,13 @@ export const BinaryKind = {
 
 /** One of the {@link BinaryKind} values. */
 export type BinaryKind = (typeof BinaryKind)[keyof typeof BinaryKind];
+
+/**
+ * The WebSocket subprotocol a client offers beside `phoenix` to be told why `connect` refused it: the
+ * server then upgrades and closes at once with {@link REFUSED_CLOSE_CODE} and the reason (browsers cannot
+ * read the body of a refused upgrade). `fenix/client` offers it.
+ */
+export const REFUSAL_SUBPROTOCOL = "fenix.refusal";
+
+/** The close code of a connection refused with a reason (in the range left to applications). */
+export const REFUSED_CLOSE_CODE = 4403;

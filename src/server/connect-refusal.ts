@@ -4,14 +4,7 @@
  * (`fenix/client` does), else in the body of the HTTP 403; over LongPoll in the poll answer.
  */
 
-/** The close code of a WebSocket refused with a reason (in the range left to applications). */
-export const REFUSED_CLOSE_CODE = 4403;
-
-/**
- * The WebSocket subprotocol a client offers (beside `phoenix`) to be told a refusal's reason in a close
- * frame: browsers cannot read the body of a refused upgrade.
- */
-export const REFUSAL_SUBPROTOCOL = "fenix.refusal";
+export { REFUSAL_SUBPROTOCOL, REFUSED_CLOSE_CODE } from "../protocol/reserved.js";
 
 /** The longest reason sent (UTF-8 bytes; a WebSocket close reason holds at most 123). */
 export const MAX_REFUSAL_REASON_BYTES = 120;

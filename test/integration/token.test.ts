@@ -9,21 +9,8 @@
 import { LongPoll } from "phoenix";
 import WebSocket from "ws";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  Channel,
-  Endpoint,
-  ErlangAtom,
-  ErlangTuple,
-  ok,
-  silentLogger,
-  Socket,
-  Token,
-  type ChannelRoute,
-  type ConnectInfo,
-  type ErlangTerm,
-  type Params,
-  type TokenResult,
-} from "../../src/index.js";
+import { Channel, Endpoint, ok, silentLogger, Socket, Token, type ChannelRoute, type ConnectInfo, type Params, type TokenResult } from "../../src/index.js";
+import { ErlangAtom, ErlangTuple, type ErlangTerm } from "../../src/server/token/etf-term.js";
 import { requireErlang, runErlang } from "../support/erlang.js";
 import { closeAllClients, connectSocket, createSocket, join, Recorder } from "../support/phoenix-client.js";
 

@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { AddressInfo } from "node:net";
 import mqtt, { type MqttClient } from "mqtt";
-import { Endpoint, MemoryAdapter, MemoryBus, PubSub, Runtime, silentLogger } from "../../src/index.js";
+import { Endpoint, PubSub, Runtime, silentLogger } from "../../src/index.js";
+import { MemoryAdapter, MemoryBus } from "../../src/pubsub/index.js";
 import { enableMqtt, type MqttServer } from "../../src/mqtt/index.js";
 import { Recorder } from "../support/phoenix-client.js";
 

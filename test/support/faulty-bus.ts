@@ -4,7 +4,8 @@
  * healed. Delays run on a VirtualClock, so a test decides when messages arrive. Faults are drawn from a
  * seeded generator: a failing run can be replayed.
  */
-import type { AdapterHost, PubSubAdapter, VirtualClock } from "../../src/index.js";
+import type { VirtualClock } from "../../src/index.js";
+import type { AdapterHost, PubSubAdapter } from "../../src/pubsub/index.js";
 
 /** How often each fault happens, per message and receiving node. */
 export interface Faults {

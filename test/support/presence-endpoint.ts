@@ -4,21 +4,8 @@
  * push `presence_state`, and answer an `away` push by updating their meta. Several can share a bus as
  * nodes of one cluster.
  */
-import {
-  Channel,
-  Endpoint,
-  MemoryAdapter,
-  ok,
-  Presence,
-  PubSub,
-  reply,
-  Runtime,
-  silentLogger,
-  Socket,
-  type ChannelRoute,
-  type MemoryBus,
-  type Params,
-} from "../../src/index.js";
+import { Channel, Endpoint, ok, Presence, PubSub, reply, Runtime, silentLogger, Socket, type ChannelRoute, type Params } from "../../src/index.js";
+import { MemoryAdapter, type MemoryBus } from "../../src/pubsub/index.js";
 
 /** A started presence endpoint. */
 export interface PresenceEndpoint {

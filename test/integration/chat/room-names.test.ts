@@ -5,7 +5,8 @@
 // official client, and as pure code.
 import type { Channel } from "phoenix";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryAdapter, MemoryBus, Presence, PubSub, Runtime, VirtualClock, silentLogger, type JsonObject, type Presences } from "../../../src/index.js";
+import { Presence, PubSub, Runtime, VirtualClock, silentLogger, type JsonObject, type Presences } from "../../../src/index.js";
+import { MemoryAdapter, MemoryBus } from "../../../src/pubsub/index.js";
 import { channelTest, type ChannelTest, type TestJoinResult } from "../../../src/testing/index.js";
 import { chatSocket } from "../../../examples/chat/chat-socket.js";
 import { RoomDirectory } from "../../../examples/chat/room-directory.js";

@@ -2,9 +2,9 @@
 // reply, timeout, unknown event, buffered before the join), broadcasts, binary payloads both ways,
 // crash → automatic rejoin, leave, and no unhandled rejections.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ClientError, ClientErrorCode, type Channel, type Socket } from "../../../src/client/index.js";
+import { ClientError, ClientErrorCode, type Channel, type ClientMessage, type Socket } from "../../../src/client/index.js";
 import { startTestEndpoint, type TestEndpoint } from "../../support/test-endpoint.js";
-import { Recorder, channel, closeAll, connectSocket, createSocket, nextJoin, until } from "./helpers.js";
+import { FAST, Recorder, advanceBackoff, channel, clock, closeAll, connectSocket, createSocket, nextJoin, nextTurn, until } from "./helpers.js";
 
 let server: TestEndpoint;
 let socket: Socket;
@@ -71,14 +71,18 @@ describe("join", () => {
   });
 
   it("rejects with JOIN_TIMEOUT, then rejoins by itself", async () => {
-    // The first join takes 300 ms against a 100 ms timeout; after the timeout the client retries with a
-    // longer wait (rejoins use the same timeout, so give the retry a fast join).
+    // The first join takes 150 ms against a 100 ms timeout, which runs out at once on the client's clock;
+    // the retry, after the rejoin backoff, gets a fast join.
     let attempt = 0;
-    const ch = channel(socket, "slow:t", () => ({ ms: ++attempt === 1 ? 300 : 10 }));
+    const ch = channel(socket, "slow:t", () => ({ ms: ++attempt === 1 ? 150 : 10 }));
     const rejoined = nextJoin(ch);
-    const error = await rejection(ch.join(100));
+    const joining = ch.join(100);
+    clock.advance(100);
+    const error = await rejection(joining);
     expect(error.code).toBe(ClientErrorCode.JOIN_TIMEOUT);
     expect(["errored", "joining"]).toContain(ch.state);
+    await advanceBackoff();
+    expect(attempt).toBe(2);
     expect(await rejoined).toEqual({ slow: true });
     expect(ch.state).toBe("joined");
   });
@@ -117,11 +121,21 @@ describe("push", () => {
   });
 
   it("rejects with PUSH_TIMEOUT when no reply comes, and ignores a late one", async () => {
-    const error = await rejection(ch.push("noreply", {}, { timeout: 50 }));
+    const replies = new Recorder<ClientMessage>();
+    socket.onMessage((message) => {
+      if (message.topic === "echo:p" && message.event === "phx_reply") replies.record(message);
+    });
+    const noReply = ch.push("noreply", {}, { timeout: 50 });
+    clock.advance(50);
+    const error = await rejection(noReply);
     expect(error.code).toBe(ClientErrorCode.PUSH_TIMEOUT);
-    const late = await rejection(ch.push("slow", { ms: 150 }, { timeout: 50 }));
+    // The server answers after 150 ms; the client gives up after 50 ms of its clock, before that.
+    const slow = ch.push("slow", { ms: 150 }, { timeout: 50 });
+    clock.advance(50);
+    const late = await rejection(slow);
     expect(late.code).toBe(ClientErrorCode.PUSH_TIMEOUT);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The late reply arrives and is ignored.
+    expect((await replies.waitFor(1))[0]?.payload).toEqual({ status: "ok", response: { slept: 150 } });
     await expect(ch.push("ping", { after: true })).resolves.toEqual({ after: true });
   });
 
@@ -188,6 +202,7 @@ describe("crash and rejoin", () => {
     expect((await rejection(crash)).code).toBe(ClientErrorCode.CHANNEL_ERRORED);
     expect((await rejection(pending)).code).toBe(ClientErrorCode.CHANNEL_ERRORED);
     expect(errors.values[0]?.code).toBe(ClientErrorCode.CHANNEL_ERRORED);
+    await advanceBackoff();
     await rejoined;
     expect(ch.state).toBe("joined");
     expect(ch.joinRef()).not.toBe(firstRef);
@@ -249,8 +264,13 @@ describe("failures nobody awaits", () => {
       void channel(socket, "echo:none").push("x", {});
       const lonely = createSocket(server.socketUrl);
       void lonely.channel("echo:z").push("x", {});
+      clock.advance(20); // the noreply push times out
+      await advanceBackoff("the rejoin after the crash to be scheduled");
       await until(() => ch.state === "joined", "a rejoin after the crash");
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Every timeout still pending runs out, and the replies in flight arrive, before looking.
+      clock.advance(FAST.timeoutMs!);
+      await ch.push("ping", {});
+      await nextTurn();
       await ch.leave();
     } finally {
       process.off("unhandledRejection", onUnhandled);

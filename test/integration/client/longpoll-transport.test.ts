@@ -4,20 +4,31 @@
  * POST, one POST at a time), broadcasts, a forced disconnect (3410), a refused connect (403 → 1008), binary
  * frames as base64 lines, timeouts, and a close that leaves no request or timer behind. A few answers a
  * Fenix server never gives (500, unknown statuses, bodies that are not JSON) come from a scripted HTTP
- * server.
+ * server. The transports' request timeouts run on a virtual clock; the requests are real.
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LongPollTransportError, longPollTransport, toLongPollUrl } from "../../../src/client/longpoll-transport.js";
 import type { ClientTransport, TransportClose } from "../../../src/client/transport.js";
+import { VirtualClock } from "../../../src/index.js";
 import { encodeClientPush } from "../../../src/protocol/index.js";
 import type { FenixError } from "../../../src/index.js";
 import { startTestEndpoint, type TestEndpoint } from "../../support/test-endpoint.js";
 
-const WINDOW_MS = 300;
+/**
+ * The server's poll window. Long enough that a loaded machine never makes the client miss the server's
+ * grace period for a new session (0.5 × the window) between the opening GET and the next one; no test
+ * waits for it to run out.
+ */
+const WINDOW_MS = 2_000;
 const WAIT_MS = 3_000;
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * One turn of the host's timer queue: the transport's zero-delay tasks (first poll, flush, deliveries)
+ * scheduled before it have run by then.
+ */
+const turn = () => delay(0);
 
 // ---- fetch recorder: every request the transport makes, with a gate to hold POSTs ---------------------
 
@@ -78,7 +89,7 @@ class Probe {
   opens = 0;
 
   constructor(url: string, options: { authToken?: string; timeoutMs?: number } = {}) {
-    this.transport = longPollTransport({ url, timeoutMs: options.timeoutMs ?? 5_000, ...(options.authToken === undefined ? {} : { authToken: options.authToken }) });
+    this.transport = longPollTransport({ url, timeoutMs: options.timeoutMs ?? 5_000, clock, ...(options.authToken === undefined ? {} : { authToken: options.authToken }) });
     this.transport.onopen = () => {
       this.opens++;
       this.events.push("open");
@@ -140,10 +151,13 @@ class Probe {
 let probes: Probe[];
 let server: TestEndpoint;
 let clientErrors: FenixError[];
+/** The clock of the probes' transports (their request timeouts). */
+let clock: VirtualClock;
 
 beforeEach(async () => {
   installFetchRecorder();
   probes = [];
+  clock = new VirtualClock();
   server = await startTestEndpoint({}, { longpoll: { windowMs: WINDOW_MS } });
   clientErrors = [];
   server.endpoint.on("clientError", (error) => clientErrors.push(error));
@@ -232,9 +246,9 @@ describe("a LongPoll session", () => {
     probe.sendFrame("1", "2", "echo:gate", "ping", { n: 2 });
     await probe.until("first POST", () => posts().length === before + 1);
     probe.sendFrame("1", "3", "echo:gate", "ping", { n: 3 });
-    await delay(20);
+    await turn();
     probe.sendFrame("1", "4", "echo:gate", "ping", { n: 4 });
-    await delay(50);
+    await turn();
     expect(posts().length).toBe(before + 1); // still only the first one
 
     postGate = null;
@@ -319,7 +333,8 @@ describe("failures", () => {
     expect(probe.events.slice(-2)).toEqual(["error", "close"]);
     const count = requests.length;
     probe.transport.send(JSON.stringify(["1", "9", "echo:gone", "ping", {}]));
-    await delay(100);
+    await probe.until("every request settled", () => requests.every((r) => r.done));
+    await turn();
     expect(requests.length).toBe(count); // nothing after the close
   });
 
@@ -342,8 +357,12 @@ describe("failures", () => {
   });
 
   it("closes with 1011 when a request times out", async () => {
-    const probe = new Probe(url(), { timeoutMs: 100 }); // shorter than the server's 300 ms poll window
+    const probe = new Probe(url(), { timeoutMs: 100 }); // shorter than the server's poll window
     await probe.opened();
+    await probe.until("a parked GET", () => gets().length === 2 && !gets()[1]!.done);
+    clock.advance(99);
+    expect(probe.closes).toEqual([]);
+    clock.advance(1);
     await probe.closed();
     expect(probe.errors).toHaveLength(1);
     expect(probe.errors[0]).toBeInstanceOf(LongPollTransportError);
@@ -436,54 +455,27 @@ describe("answers from a scripted server", () => {
 });
 
 describe("close()", () => {
-  /** Runs `body` while recording the timers the transport creates (by the caller's stack) and which are still pending. */
-  async function withTimerTracking(body: (pending: () => number) => Promise<void>): Promise<void> {
-    const realSet = globalThis.setTimeout;
-    const realClear = globalThis.clearTimeout;
-    const live = new Set<unknown>();
-    globalThis.setTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-      // Ours when the transport called setTimeout itself (not fetch's own timers further down its stack).
-      const ours = new Error().stack?.split("\n")[2]?.includes("longpoll-transport") ?? false;
-      const handle = realSet(() => {
-        live.delete(handle);
-        callback(...args);
-      }, ms);
-      if (ours) live.add(handle);
-      return handle;
-    }) as typeof setTimeout;
-    globalThis.clearTimeout = ((handle: Parameters<typeof clearTimeout>[0]) => {
-      live.delete(handle);
-      realClear(handle);
-    }) as typeof clearTimeout;
-    try {
-      await body(() => live.size);
-    } finally {
-      globalThis.setTimeout = realSet;
-      globalThis.clearTimeout = realClear;
-    }
-  }
-
   it("aborts the requests, cancels timers and queued frames, and fires onclose once", async () => {
-    await withTimerTracking(async (pendingTimers) => {
-      const probe = new Probe(url());
-      await probe.join("echo:close");
-      await delay(20); // a GET is parked on the server now
-      expect(pendingTimers()).toBeGreaterThan(0); // its timeout timer, at least
+    const probe = new Probe(url());
+    await probe.join("echo:close");
+    await probe.until("a parked GET", () => gets().some((g) => !g.done)); // a GET is parked on the server now
+    expect(clock.pendingTimers()).toBeGreaterThan(0); // its timeout timer, at least
 
-      probe.sendFrame("1", "2", "echo:close", "ping"); // waits for its tick: cancelled by the close
-      const count = requests.length;
-      probe.transport.close();
-      probe.transport.close(4000, "again"); // no second onclose
-      expect(probe.closes).toEqual([{ code: 1000, reason: "", wasClean: true }]);
-      expect(probe.errors).toEqual([]);
-      expect(pendingTimers()).toBe(0);
-      for (const request of requests) expect(request.done || request.signal?.aborted).toBe(true);
+    probe.sendFrame("1", "2", "echo:close", "ping"); // waits for its tick: cancelled by the close
+    const count = requests.length;
+    probe.transport.close();
+    probe.transport.close(4000, "again"); // no second onclose
+    expect(probe.closes).toEqual([{ code: 1000, reason: "", wasClean: true }]);
+    expect(probe.errors).toEqual([]);
+    expect(clock.pendingTimers()).toBe(0);
+    for (const request of requests) expect(request.done || request.signal?.aborted).toBe(true);
 
-      await delay(WINDOW_MS + 100);
-      expect(requests.length).toBe(count); // the frame was never posted, no poll followed
-      expect(probe.closes).toHaveLength(1);
-      expect(probe.events.at(-1)).toBe("close");
-    });
+    // The aborted requests end without an answer that could start another poll.
+    await probe.until("every request settled", () => requests.every((r) => r.done));
+    await turn();
+    expect(requests.length).toBe(count); // the frame was never posted, no poll followed
+    expect(probe.closes).toHaveLength(1);
+    expect(probe.events.at(-1)).toBe("close");
   });
 
   it("cancels the deliveries of messages already received", async () => {
@@ -506,7 +498,7 @@ describe("close()", () => {
     getGate = null;
     release();
     await probe.closed();
-    await delay(100);
+    await turn(); // the deliveries queued behind the first one would have run by now
     const batch = gets().find((g) => g.answer !== undefined && (JSON.parse(g.answer) as { messages?: unknown[] }).messages?.length === 40);
     expect(batch).toBeDefined(); // one answer brought the 40 replies…
     expect(seen).toHaveLength(1); // …and the close cancelled the 39 after the first
@@ -514,25 +506,23 @@ describe("close()", () => {
   });
 
   it("before the first poll: no request at all", async () => {
-    await withTimerTracking(async (pendingTimers) => {
-      const probe = new Probe(url());
-      probe.transport.close();
-      expect(pendingTimers()).toBe(0);
-      await delay(50);
-      expect(requests).toHaveLength(0);
-      expect(probe.events).toEqual(["close"]);
-    });
+    const probe = new Probe(url());
+    probe.transport.close();
+    expect(clock.pendingTimers()).toBe(0);
+    await turn(); // the first poll would have started by now
+    expect(requests).toHaveLength(0);
+    expect(probe.events).toEqual(["close"]);
   });
 
   it("drops frames sent before open or after close", async () => {
     const probe = new Probe(url());
     probe.sendFrame("1", "1", "echo:early", "phx_join");
     await probe.opened();
-    await delay(50);
+    await turn();
     expect(posts()).toHaveLength(0);
     probe.transport.close();
     probe.sendFrame("1", "2", "echo:early", "phx_join");
-    await delay(50);
+    await turn();
     expect(posts()).toHaveLength(0);
   });
 });

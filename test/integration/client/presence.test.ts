@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Presence as ClientPresence } from "../../../src/client/index.js";
 import { startPresenceEndpoint, type PresenceEndpoint } from "../../support/presence-endpoint.js";
-import { closeAll, createSocket } from "./helpers.js";
+import { advanceBackoff, closeAll, createSocket } from "./helpers.js";
 
 let server: PresenceEndpoint;
 
@@ -47,6 +47,7 @@ describe("fenix/client Presence", () => {
     const syncsBefore = ann.syncs();
 
     server.endpoint.disconnect("user:ann");
+    await advanceBackoff();
     // The channel rejoins by itself; the new presence_state is synced (diffs before it are held back).
     await vi.waitUntil(() => ann.syncs() > syncsBefore && ann.channel.state === "joined", { timeout: 3_000 });
     await vi.waitUntil(() => ann.seen().join() === "ann×1,bob×1", { timeout: 3_000 });

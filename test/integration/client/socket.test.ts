@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DynamicSupervisor, Supervisor, type Pid } from "../../../src/index.js";
 import { ClientError, ClientErrorCode, FALLBACK_KEY, webSocketTransport, type TransportClose, type TransportFactory } from "../../../src/client/index.js";
 import { startTestEndpoint, type TestEndpoint } from "../../support/test-endpoint.js";
-import { Recorder, channel, closeAll, connectSocket, createSocket, nextJoin, nextOpen, until } from "./helpers.js";
+import { BACKOFF_MS, Recorder, advanceBackoff, channel, clock, closeAll, connectSocket, createSocket, nextJoin, nextOpen, until } from "./helpers.js";
 
 let server: TestEndpoint;
 
@@ -52,7 +52,9 @@ describe("connect and disconnect", () => {
     expect(closes.values).toHaveLength(1);
     expect(closes.values[0]?.code).toBe(1000);
     offClose();
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Well past the reconnect backoff: no timer is left to reconnect.
+    expect(clock.pendingTimers()).toBe(0);
+    clock.advance(3 * BACKOFF_MS);
     expect(socket.state).toBe("closed");
     await until(() => server.endpoint.connectionCount === 0, "the server to see the close");
   });
@@ -67,6 +69,7 @@ describe("connect and disconnect", () => {
     });
     const rejoined = nextJoin(ch);
     server.endpoint.disconnect("user_socket:u1");
+    await advanceBackoff();
     await rejoined;
     expect(await ch.push("connect_params", {})).toMatchObject({ params: { n: "2" } });
   });
@@ -78,6 +81,8 @@ describe("connect and disconnect", () => {
     socket.onError(errors.record);
     socket.onClose(closes.record);
     socket.connect();
+    await closes.waitFor(1);
+    await advanceBackoff();
     await closes.waitFor(2);
     expect(errors.values[0]).toBeInstanceOf(ClientError);
     expect(errors.values[0]?.code).toBe(ClientErrorCode.TRANSPORT_ERROR);
@@ -109,6 +114,8 @@ describe("authToken", () => {
     socket.onError(errors.record);
     socket.onOpen(opens.record);
     socket.connect();
+    await errors.waitFor(1);
+    await advanceBackoff();
     await errors.waitFor(2);
     expect(opens.values).toHaveLength(0);
   });
@@ -126,6 +133,7 @@ describe("reconnect", () => {
     const rejoined = nextJoin(ch);
     const inFlight = ch.push("noreply", {});
     server.endpoint.disconnect("user_socket:x");
+    await advanceBackoff();
     await rejoined;
     expect(closes.values[0]?.code).toBe(1001);
     expect(chErrors.values[0]?.code).toBe(ClientErrorCode.DISCONNECTED);
@@ -150,6 +158,7 @@ describe("reconnect", () => {
     // which pushes each one back (so the client sees every delivery).
     const offline = [ch.push("push", { event: "offline", payload: { n: 1 } }), ch.push("push", { event: "offline", payload: { n: 2 } })];
     server = await startTestEndpoint({ port });
+    await advanceBackoff();
     await expect(Promise.all(offline)).resolves.toEqual([{}, {}]);
     expect(ch.state).toBe("joined");
     await seen.waitFor(2);
@@ -163,14 +172,26 @@ describe("reconnect", () => {
     await ch.join();
     // Heartbeats get answered: nothing happens for a few periods.
     const closes = new Recorder<TransportClose>();
+    const heartbeatReplies = new Recorder<unknown>();
     socket.onClose(closes.record);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.onMessage((message) => {
+      if (message.topic === "phoenix" && message.event === "phx_reply") heartbeatReplies.record(message.ref);
+    });
+    for (let period = 1; period <= 4; period++) {
+      clock.advance(50);
+      await heartbeatReplies.waitFor(period);
+    }
     expect(closes.values).toHaveLength(0);
     const [pid] = await socketProcesses(server);
     server.endpoint.runtime.suspend(pid!);
+    const rejoined = nextJoin(ch);
+    clock.advance(50); // a heartbeat the suspended connection cannot answer…
+    expect(closes.values).toHaveLength(0);
+    clock.advance(50); // …is still unanswered when the next one is due
     await closes.waitFor(1);
     expect(closes.values[0]).toMatchObject({ code: 1000, reason: "heartbeat timeout" });
-    await nextJoin(ch);
+    await advanceBackoff();
+    await rejoined;
     expect(socket.isConnected()).toBe(true);
     server.endpoint.runtime.resume(pid!);
   });

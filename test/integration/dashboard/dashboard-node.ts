@@ -5,23 +5,8 @@
  * closed by `closeClients()`.
  */
 import { vi } from "vitest";
-import {
-  Channel,
-  Endpoint,
-  MemoryAdapter,
-  PubSub,
-  Runtime,
-  Socket,
-  error,
-  ok,
-  reply,
-  silentLogger,
-  type ChannelRoute,
-  type JsonObject,
-  type ChildSpec,
-  type MemoryBus,
-  type Payload,
-} from "../../../src/index.js";
+import { Channel, Endpoint, PubSub, Runtime, Socket, error, ok, reply, silentLogger, type ChannelRoute, type JsonObject, type ChildSpec, type Payload } from "../../../src/index.js";
+import { MemoryAdapter, type MemoryBus } from "../../../src/pubsub/index.js";
 import { Socket as ClientSocket, type Channel as ClientChannel, type SocketOptions as ClientOptions } from "../../../src/client/index.js";
 import { enableDashboard, type Dashboard, type DashboardOptions, type DashboardView } from "../../../src/dashboard/index.js";
 

@@ -4,7 +4,7 @@
 // three silent intervals.
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientError } from "../../../src/client/index.js";
-import { MemoryBus } from "../../../src/index.js";
+import { MemoryBus } from "../../../src/pubsub/index.js";
 import type { DashboardView, SocketRow } from "../../../src/dashboard/index.js";
 import { closeClients, connectAdmin, connectClient, startDashboardNode, until, type DashboardNode } from "./dashboard-node.js";
 

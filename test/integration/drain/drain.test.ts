@@ -8,20 +8,8 @@
 import { LongPoll, type Socket } from "phoenix";
 import WebSocket from "ws";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  Channel,
-  Endpoint,
-  MemoryAdapter,
-  MemoryBus,
-  ok,
-  onTelemetry,
-  PubSub,
-  Runtime,
-  silentLogger,
-  Socket as ServerSocket,
-  TelemetryEvent,
-  type ChannelRoute,
-} from "../../../src/index.js";
+import { Channel, Endpoint, ok, onTelemetry, PubSub, Runtime, silentLogger, Socket as ServerSocket, TelemetryEvent, type ChannelRoute } from "../../../src/index.js";
+import { MemoryAdapter, MemoryBus } from "../../../src/pubsub/index.js";
 import { longpoll } from "../../support/longpoll-client.js";
 import { closeAllClients, createSocket, join } from "../../support/phoenix-client.js";
 

@@ -2,7 +2,8 @@
 // secretKeyBase). A session opened on node A is polled and posted to through node B, which relays the
 // requests to A over PubSub.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DynamicSupervisor, MemoryAdapter, MemoryBus, PubSub, Runtime, Supervisor } from "../../../src/index.js";
+import { DynamicSupervisor, PubSub, Runtime, Supervisor } from "../../../src/index.js";
+import { MemoryAdapter, MemoryBus } from "../../../src/pubsub/index.js";
 import { frame, longpoll, openSession, pollFrames } from "../../support/longpoll-client.js";
 import { startTestEndpoint, type TestEndpoint } from "../../support/test-endpoint.js";
 

@@ -2,7 +2,8 @@
 // `token` wins), POST batches (100-line cap, base64 binary lines, non-ndjson bodies), bad input, the
 // session timeout and a forced disconnect.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DynamicSupervisor, encodeClientPush, Supervisor, type FenixError, type Pid } from "../../../src/index.js";
+import { DynamicSupervisor, Supervisor, type FenixError, type Pid } from "../../../src/index.js";
+import { encodeClientPush } from "../../../src/protocol/index.js";
 import { frame, longpoll, openSession, pollFrames } from "../../support/longpoll-client.js";
 import { startTestEndpoint, type TestEndpoint } from "../../support/test-endpoint.js";
 

@@ -2,7 +2,7 @@
 // other node counted as remote, and the presence totals of this node's view as users come and go.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { enableMetrics, type Metrics } from "../../../src/metrics/index.js";
-import { MemoryBus } from "../../../src/index.js";
+import { MemoryBus } from "../../../src/pubsub/index.js";
 import { closeAllClients, connectSocket, join, recordEvent } from "../../support/phoenix-client.js";
 import { startPresenceEndpoint, type PresenceEndpoint } from "../../support/presence-endpoint.js";
 import { parseExposition, valueOf, type Sample } from "./exposition.js";

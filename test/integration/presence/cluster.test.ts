@@ -3,7 +3,8 @@
 // once the network heals, every node's diffs add up to exactly what it lists, a silent node's presences
 // go after downPeriodMs and come back when it does, and a restarted node replaces its old replica.
 import { afterEach, describe, expect, it } from "vitest";
-import { Process, PubSub, Runtime, Supervisor, Tracker, VirtualClock, type Pid, type TopicChanges } from "../../../src/index.js";
+import { Process, PubSub, Runtime, Supervisor, VirtualClock, type Pid } from "../../../src/index.js";
+import { Tracker, type TopicChanges } from "../../../src/presence/index.js";
 import { FaultyBus } from "../../support/faulty-bus.js";
 
 class Owner extends Process {

@@ -2,7 +2,7 @@
 // node sees, through presence_diff, the people who join and leave on the other node.
 import { Presence as ClientPresence } from "phoenix";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MemoryBus } from "../../../src/index.js";
+import { MemoryBus } from "../../../src/pubsub/index.js";
 import { startPresenceEndpoint } from "../../support/presence-endpoint.js";
 import { closeAllClients, connectSocket, join, Recorder } from "../../support/phoenix-client.js";
 

@@ -2,7 +2,7 @@
 // checked through a real client — 7-bit, 16-bit and 64-bit lengths at their edges, multi-byte text, binary
 // frames — and frames written in one turn (a burst of broadcasts) arrive whole and in order.
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeServerFrame, encodeClientPush } from "../../../src/index.js";
+import { decodeServerFrame, encodeClientPush } from "../../../src/protocol/index.js";
 import { closeRawResources, joinEcho, RawClient, serveRaw } from "../../support/raw-client.js";
 
 afterEach(closeRawResources);

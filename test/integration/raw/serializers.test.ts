@@ -1,7 +1,7 @@
 // The wire formats over real sockets: V1 objects for clients that send no vsn (no join_ref, keys in the order
 // topic/event/payload/ref) and V2 binary frames (kinds 0, 1 and 2), checked byte by byte.
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeServerFrame } from "../../../src/index.js";
+import { decodeServerFrame } from "../../../src/protocol/index.js";
 import { closeRawResources, joinEcho, play, RawClient, serveRaw } from "../../support/raw-client.js";
 import { hex, toHex } from "../../unit/protocol/hex.js";
 

@@ -1,8 +1,10 @@
 // The LongPoll fallback rules (§4.6 of the protocol reference), with fake transports: fall back on an
 // error before open or when the health check does not pass in time, stay on the primary once it passed,
-// remember the fallback for the session, and go straight to the fallback when it is remembered.
-import { afterEach, describe, expect, it } from "vitest";
+// remember the fallback for the session, and go straight to the fallback when it is remembered. The
+// sockets' timers run on a virtual clock.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FALLBACK_KEY, Socket, type ClientTransport, type StorageLike, type TransportFactory, type TransportOptions } from "../../../src/client/index.js";
+import { VirtualClock } from "../../../src/index.js";
 
 class FakeTransport implements ClientTransport {
   onopen: () => void = () => {};
@@ -59,13 +61,16 @@ function memoryStorage(): StorageLike & { map: Map<string, string> } {
 }
 
 const sockets: Socket[] = [];
+let clock: VirtualClock;
 function socketWith(options: ConstructorParameters<typeof Socket>[1]): Socket {
-  const socket = new Socket("ws://example.test/socket", { reconnectAfterMs: () => 5, ...options });
+  const socket = new Socket("ws://example.test/socket", { reconnectAfterMs: () => 5, clock, ...options });
   sockets.push(socket);
   return socket;
 }
 
-const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+beforeEach(() => {
+  clock = new VirtualClock();
+});
 
 afterEach(async () => {
   await Promise.all(sockets.splice(0).map((s) => s.disconnect()));
@@ -100,7 +105,9 @@ describe("longPollFallbackMs", () => {
     f.ws[0]!.onopen();
     expect(socket.isConnected()).toBe(true);
     expect(f.ws[0]!.sent).toHaveLength(1); // the health-check ping
-    await tick(60);
+    clock.advance(29);
+    expect(f.ws[0]!.closed).toBe(false);
+    clock.advance(31);
     expect(f.ws[0]!.closed).toBe(true);
     expect(f.lp).toHaveLength(1);
     f.lp[0]!.onopen();
@@ -114,12 +121,12 @@ describe("longPollFallbackMs", () => {
     socket.connect();
     f.ws[0]!.onopen();
     f.ws[0]!.answerHeartbeats();
-    await tick(60);
+    clock.advance(60);
     expect(f.lp).toHaveLength(0);
     expect(f.ws[0]!.closed).toBe(false);
     // A lost connection reconnects over WebSocket.
     f.ws[0]!.onclose({ code: 1006, reason: "", wasClean: false });
-    await tick(20);
+    clock.advance(20);
     expect(f.ws).toHaveLength(2);
     expect(f.lp).toHaveLength(0);
     expect(storage.map.size).toBe(0);
@@ -141,7 +148,7 @@ describe("longPollFallbackMs", () => {
     socket.connect();
     f.ws[0]!.onerror(new Error("refused"));
     f.ws[0]!.onclose({ code: 1006, reason: "", wasClean: false });
-    await tick(20);
+    clock.advance(20);
     expect(f.ws.length).toBeGreaterThanOrEqual(2);
     expect(f.lp).toHaveLength(0);
   });
@@ -150,6 +157,6 @@ describe("longPollFallbackMs", () => {
     const f = fakes();
     const socket = socketWith({ transport: f.primary, authToken: "tok", params: { a: 1, b: null, c: { d: "x y" } }, longPollTimeoutMs: 1234 });
     socket.connect();
-    expect(f.ws[0]!.options).toEqual({ url: "ws://example.test/socket/websocket?a=1&c%5Bd%5D=x%20y&vsn=2.0.0", authToken: "tok", timeoutMs: 1234 });
+    expect(f.ws[0]!.options).toEqual({ url: "ws://example.test/socket/websocket?a=1&c%5Bd%5D=x%20y&vsn=2.0.0", authToken: "tok", timeoutMs: 1234, clock });
   });
 });

@@ -14,8 +14,8 @@ import {
   syncState,
   type PresenceChannel,
   type PresenceDiff,
-  type PresenceMeta,
-  type PresenceState,
+  type PresenceMetaPayload,
+  type Presences,
 } from "../../../src/client/presence.js";
 
 /** A channel as Presence sees it: listeners by event, a join ref the test sets. */
@@ -195,11 +195,11 @@ describe("Presence against the official client", () => {
 });
 
 describe("syncState / syncDiff", () => {
-  const state = () => JSON.parse(obj([["u1", entry("a", "b")], ["u2", entry("c")]])) as PresenceState;
+  const state = () => JSON.parse(obj([["u1", entry("a", "b")], ["u2", entry("c")]])) as Presences;
 
   it("give the official results and callbacks, without modifying their arguments", () => {
     const current = state();
-    const next = JSON.parse(obj([["u1", entry("b", "x")], ["u3", entry("y")]])) as PresenceState;
+    const next = JSON.parse(obj([["u1", entry("b", "x")], ["u3", entry("y")]])) as Presences;
     const before = JSON.stringify([current, next]);
     const ours: unknown[] = [];
     const theirs: unknown[] = [];
@@ -227,7 +227,7 @@ describe("syncState / syncDiff", () => {
   });
 
   it("are typed by meta", () => {
-    interface UserMeta extends PresenceMeta {
+    interface UserMeta extends PresenceMetaPayload {
       name: string;
     }
     const s = syncDiff<UserMeta>({}, { joins: { u1: { metas: [{ phx_ref: "a", name: "ada" }] } }, leaves: {} });
@@ -277,11 +277,11 @@ describe("random sequences", () => {
   it("syncState and syncDiff give the official results for any state and input", () => {
     fc.assert(
       fc.property(presencesArb, presencesArb, presencesArb, presencesArb, (a, b, joins, leaves) => {
-        const state = syncState({}, JSON.parse(a) as PresenceState);
+        const state = syncState({}, JSON.parse(a) as Presences);
         const official = OfficialPresence.syncState({}, JSON.parse(a) as object);
         expect(JSON.stringify(state)).toBe(JSON.stringify(official));
 
-        const next = syncState(state, JSON.parse(b) as PresenceState);
+        const next = syncState(state, JSON.parse(b) as Presences);
         expect(JSON.stringify(next)).toBe(JSON.stringify(OfficialPresence.syncState(structuredClone(official), JSON.parse(b) as object)));
 
         const diff = `{"joins":${joins},"leaves":${leaves}}`;

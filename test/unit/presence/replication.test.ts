@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   PRESENCE_WIRE_VERSION,
   PresenceErrorCode,
-  PresenceState,
+  PresenceCrdt,
   type PresenceEntry,
   type PresenceWire,
 } from "../../../src/presence/index.js";
@@ -20,7 +20,7 @@ const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 describe("deltas", () => {
   it("extractDelta is null when nothing changed, and holds only what changed since the last one", () => {
-    const a = new PresenceState({ replica: A });
+    const a = new PresenceCrdt({ replica: A });
     expect(a.extractDelta()).toBeNull();
     a.join("p1", "room:1", "alice", { n: 1 });
     a.join("p1", "room:1", "bob", { n: 2 });
@@ -147,7 +147,7 @@ describe("full states", () => {
     expect(keys(diff.leaves)).toEqual(["alice"]);
     expect(visible(b)).toEqual(visible(a));
     // A state older than what b knows changes nothing.
-    const old = new PresenceState({ replica: C });
+    const old = new PresenceCrdt({ replica: C });
     old.replicaUp(A);
     expect(b.merge(old.extract())).toEqual({ joins: [], leaves: [] });
   });
@@ -228,7 +228,7 @@ describe("catch-up (extractFor) and delta generations", () => {
 
 describe("wire validation", () => {
   const good = (): PresenceWire => {
-    const a = new PresenceState({ replica: A });
+    const a = new PresenceCrdt({ replica: A });
     a.join("p", "room:1", "k", {});
     return a.extractDelta()!;
   };

@@ -5,7 +5,7 @@
  * operation on a topic of 10 — a scan of the topic would add thousands.
  */
 import { describe, expect, it } from "vitest";
-import { PresenceState, type PresenceWire } from "../../../src/presence/index.js";
+import { PresenceCrdt, type PresenceWire } from "../../../src/presence/index.js";
 import { IDS, cluster } from "./sim.js";
 
 type Proto = Record<PropertyKey, unknown>;
@@ -70,8 +70,8 @@ const SMALL = 10;
 const LARGE = 10_000;
 
 /** A replica with `n` presences of local owners in "room:big", its pending delta already extracted. */
-function localTopic(n: number): PresenceState {
-  const s = new PresenceState({ replica: A });
+function localTopic(n: number): PresenceCrdt {
+  const s = new PresenceCrdt({ replica: A });
   for (let i = 0; i < n; i++) s.join(`pid-${i}`, "room:big", `user-${i}`, { i });
   s.extractDelta();
   // Warm-up: the first small delta after a huge one restarts the generations.
@@ -81,7 +81,7 @@ function localTopic(n: number): PresenceState {
 }
 
 /** Replica b holding `n` presences of replica a in "room:big"; returns both. */
-function remoteTopic(n: number): [PresenceState, PresenceState] {
+function remoteTopic(n: number): [PresenceCrdt, PresenceCrdt] {
   const [a, b] = cluster(2);
   for (let i = 0; i < n; i++) a.join(`pid-${i}`, "room:big", `user-${i}`, { i });
   b.merge(a.extractDelta()!);
@@ -146,7 +146,7 @@ describe("a topic of 10,000 presences is not scanned by", () => {
   });
 
   it("merging a small delta (a join, a leave and an update) from the replica that owns the 10,000", () => {
-    const build = (n: number): [PresenceState, PresenceWire] => {
+    const build = (n: number): [PresenceCrdt, PresenceWire] => {
       const [a, b] = remoteTopic(n);
       a.join("new", "room:big", "newcomer", {});
       a.leave("pid-3", "room:big", "user-3");
@@ -161,7 +161,7 @@ describe("a topic of 10,000 presences is not scanned by", () => {
   });
 
   it("reads of a small topic next to the big one, and catch-up answers for a replica one delta behind", () => {
-    const build = (n: number): [PresenceState, PresenceState] => {
+    const build = (n: number): [PresenceCrdt, PresenceCrdt] => {
       const [a, b] = remoteTopic(n);
       a.join("p", "room:small", "solo", {});
       a.extractDelta();
@@ -173,8 +173,8 @@ describe("a topic of 10,000 presences is not scanned by", () => {
 });
 
 describe("1,000 topics of 10 presences", () => {
-  const manyTopics = (topics: number): PresenceState => {
-    const s = new PresenceState({ replica: B });
+  const manyTopics = (topics: number): PresenceCrdt => {
+    const s = new PresenceCrdt({ replica: B });
     for (let t = 0; t < topics; t++) for (let i = 0; i < 10; i++) s.join(`pid-${t}-${i}`, `room:${t}`, `user-${i}`, {});
     s.extractDelta();
     s.join("warm", "room:0", "warm", {});

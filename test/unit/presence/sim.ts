@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { expect } from "vitest";
 import type { PresenceChanges, PresenceEntry, PresenceWire, VersionVector } from "../../../src/presence/index.js";
-import { PresenceError, PresenceState, replicaId } from "../../../src/presence/index.js";
+import { PresenceError, PresenceCrdt, replicaId } from "../../../src/presence/index.js";
 
 /** Replica ids used by the tests. */
 export const IDS = [replicaId("node-a", 1), replicaId("node-b", 2), replicaId("node-c", 3), replicaId("node-d", 4)] as const;
@@ -18,25 +18,25 @@ export function line(entry: PresenceEntry): string {
 }
 
 /** What a replica shows, sorted. */
-export function visible(state: PresenceState): string[] {
+export function visible(state: PresenceCrdt): string[] {
   return state.entries().map(line).sort();
 }
 
 /** What a replica holds (all known replicas' parts, hidden ones too), without the sender field. */
-export function holdings(state: PresenceState): PresenceWire["parts"] {
+export function holdings(state: PresenceCrdt): PresenceWire["parts"] {
   return state.extract().parts;
 }
 
 type Tuple<N extends number, T, R extends T[] = []> = R["length"] extends N ? R : Tuple<N, T, [...R, T]>;
 
 /** A cluster of 2–4 replicas that all know each other as up. */
-export function cluster<N extends 2 | 3 | 4>(n: N, maxDeltaSizes?: readonly number[]): Tuple<N, PresenceState> {
-  return makeCluster(n, maxDeltaSizes) as Tuple<N, PresenceState>;
+export function cluster<N extends 2 | 3 | 4>(n: N, maxDeltaSizes?: readonly number[]): Tuple<N, PresenceCrdt> {
+  return makeCluster(n, maxDeltaSizes) as Tuple<N, PresenceCrdt>;
 }
 
 /** A cluster of `n` replicas that all know each other as up. */
-export function makeCluster(n: number, maxDeltaSizes?: readonly number[]): PresenceState[] {
-  const states = IDS.slice(0, n).map((replica) => new PresenceState({ replica, ...(maxDeltaSizes ? { maxDeltaSizes } : {}) }));
+export function makeCluster(n: number, maxDeltaSizes?: readonly number[]): PresenceCrdt[] {
+  const states = IDS.slice(0, n).map((replica) => new PresenceCrdt({ replica, ...(maxDeltaSizes ? { maxDeltaSizes } : {}) }));
   for (const a of states) for (const b of states) if (a !== b) a.replicaUp(b.replica);
   return states;
 }
@@ -104,7 +104,7 @@ export interface SimOptions {
  * checked against what the state shows after every step.
  */
 export class Sim {
-  readonly states: PresenceState[];
+  readonly states: PresenceCrdt[];
   /** Messages in flight, per destination. */
   readonly inbox: PresenceWire[][];
   /** Per replica: ref → rendered entry, built only from returned diffs. */
@@ -254,7 +254,7 @@ export function overTheWire(wire: PresenceWire): PresenceWire {
 }
 
 /** Every query agrees with `entries()` (rendered as `shown`). */
-export function checkQueries(state: PresenceState, shown: readonly string[]): void {
+export function checkQueries(state: PresenceCrdt, shown: readonly string[]): void {
   const topics = state.topics();
   expect(topics.flatMap((t) => state.get(t)).map(line).sort()).toEqual(shown);
   expect(state.size).toBe(shown.length);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import {
   PresenceErrorCode,
-  PresenceState,
+  PresenceCrdt,
   dotRef,
   isReplicaId,
   parseReplicaId,
@@ -52,7 +52,7 @@ describe("replica ids and refs", () => {
 
 describe("local operations", () => {
   it("join adds an entry with a new dot and returns it", () => {
-    const s = new PresenceState({ replica: A });
+    const s = new PresenceCrdt({ replica: A });
     const e1 = s.join("p1", "room:1", "alice", { n: 1 });
     const e2 = s.join("p2", "room:1", "bob", { n: 2 });
     expect(e1).toMatchObject({ topic: "room:1", pid: "p1", key: "alice", meta: { n: 1 }, tag: { replica: A, counter: 1 } });
@@ -64,7 +64,7 @@ describe("local operations", () => {
   });
 
   it("join of a tracked (pid, topic, key) throws ALREADY_TRACKED and changes nothing", () => {
-    const s = new PresenceState({ replica: A });
+    const s = new PresenceCrdt({ replica: A });
     s.join("p1", "room:1", "alice", {});
     const before = s.clock();
     expect(code(() => s.join("p1", "room:1", "alice", {}))).toBe(PresenceErrorCode.ALREADY_TRACKED);
@@ -76,7 +76,7 @@ describe("local operations", () => {
   });
 
   it("leave removes one entry and returns it; leaving again returns undefined", () => {
-    const s = new PresenceState({ replica: A });
+    const s = new PresenceCrdt({ replica: A });
     const alice = s.join("p1", "room:1", "alice", {});
     s.join("p1", "room:1", "bob", {});
     expect(s.leave("p1", "room:1", "alice")).toBe(alice);
@@ -86,7 +86,7 @@ describe("local operations", () => {
   });
 
   it("a leave takes a counter too, so the clock shows the change", () => {
-    const s = new PresenceState({ replica: A });
+    const s = new PresenceCrdt({ replica: A });
     s.join("p1", "room:1", "alice", {});
     s.leave("p1", "room:1", "alice");
     expect(s.clock()).toEqual({ [A]: 2 });
@@ -95,7 +95,7 @@ describe("local operations", () => {
   });
 
   it("leaveAll removes every entry of an owner, on every topic, and nothing else", () => {
-    const s = new PresenceState({ replica: A });
+    const s = new PresenceCrdt({ replica: A });
     const a1 = s.join("p1", "room:1", "alice", {});
     const a2 = s.join("p1", "room:2", "alice", {});
     s.join("p2", "room:1", "bob", {});
@@ -107,7 +107,7 @@ describe("local operations", () => {
   });
 
   it("update replaces the meta with a new dot and returns both entries", () => {
-    const s = new PresenceState({ replica: A });
+    const s = new PresenceCrdt({ replica: A });
     const old = s.join("p1", "room:1", "alice", { status: "away" });
     const changed = s.update("p1", "room:1", "alice", (current) => ({ status: "busy", phx_ref_prev: current.ref }));
     expect(changed?.left).toBe(old);
@@ -119,7 +119,7 @@ describe("local operations", () => {
   });
 
   it("rejects malformed arguments with BAD_ARGUMENT", () => {
-    const s = new PresenceState({ replica: A });
+    const s = new PresenceCrdt({ replica: A });
     const any = s as unknown as Record<string, (...args: unknown[]) => unknown>;
     expect(code(() => any.join!.call(s, "", "room", "k", {}))).toBe(PresenceErrorCode.BAD_ARGUMENT);
     expect(code(() => any.join!.call(s, "p", "", "k", {}))).toBe(PresenceErrorCode.BAD_ARGUMENT);
@@ -130,13 +130,13 @@ describe("local operations", () => {
     expect(code(() => any.update!.call(s, "p", "room", "k", () => "x"))).toBe(PresenceErrorCode.BAD_ARGUMENT);
     expect(s.has("p", "room", "k")).toBe(true);
     expect(code(() => any.leaveAll!.call(s, ""))).toBe(PresenceErrorCode.BAD_ARGUMENT);
-    expect(code(() => new PresenceState({ replica: "nohash" }))).toBe(PresenceErrorCode.BAD_ARGUMENT);
-    expect(code(() => new PresenceState({ replica: A, maxDeltaSizes: [0] }))).toBe(PresenceErrorCode.BAD_ARGUMENT);
+    expect(code(() => new PresenceCrdt({ replica: "nohash" }))).toBe(PresenceErrorCode.BAD_ARGUMENT);
+    expect(code(() => new PresenceCrdt({ replica: A, maxDeltaSizes: [0] }))).toBe(PresenceErrorCode.BAD_ARGUMENT);
     expect(code(() => s.extractFor(null as never))).toBe(PresenceErrorCode.BAD_ARGUMENT);
   });
 
   it("the empty string is a valid key", () => {
-    const s = new PresenceState({ replica: A });
+    const s = new PresenceCrdt({ replica: A });
     s.join("p", "room", "", {});
     expect(keys(s.get("room"))).toEqual([""]);
   });
@@ -171,7 +171,7 @@ describe("queries", () => {
 
 describe("replica statuses", () => {
   it("knows itself, known, unknown and removed replicas", () => {
-    const s = new PresenceState({ replica: A });
+    const s = new PresenceCrdt({ replica: A });
     expect(s.status(A)).toBe("self");
     expect(s.status(B)).toBe("unknown");
     expect(s.replicaUp(B)).toEqual({ joins: [], leaves: [] });
@@ -248,7 +248,7 @@ describe("replica statuses", () => {
   });
 
   it("acting on the own replica throws SELF_REPLICA; a malformed id throws BAD_ARGUMENT", () => {
-    const s = new PresenceState({ replica: A });
+    const s = new PresenceCrdt({ replica: A });
     expect(code(() => s.replicaUp(A))).toBe(PresenceErrorCode.SELF_REPLICA);
     expect(code(() => s.replicaDown(A))).toBe(PresenceErrorCode.SELF_REPLICA);
     expect(code(() => s.removeDown(A))).toBe(PresenceErrorCode.SELF_REPLICA);
@@ -256,8 +256,8 @@ describe("replica statuses", () => {
   });
 
   it("data from a replica that is not known yet is ignored (it is taken in once known and re-sent)", () => {
-    const a = new PresenceState({ replica: A });
-    const b = new PresenceState({ replica: B });
+    const a = new PresenceCrdt({ replica: A });
+    const b = new PresenceCrdt({ replica: B });
     b.join("pb", "room:1", "bob", {});
     const delta = b.extractDelta()!;
     expect(a.merge(delta)).toEqual({ joins: [], leaves: [] });

@@ -6,7 +6,8 @@
 import { EventEmitter } from "node:events";
 import { deserialize, serialize } from "node:v8";
 import { describe, expect, it } from "vitest";
-import { IpcAdapter, IpcHub, PubSub, PubSubErrorCode, Runtime, type IpcMessage, type IpcPort } from "../../../src/index.js";
+import { PubSub, PubSubErrorCode, Runtime } from "../../../src/index.js";
+import { IpcAdapter, IpcHub, type IpcMessage, type IpcPort } from "../../../src/pubsub/index.js";
 import { adapterConformance } from "../../../src/testing/adapter.js";
 
 /** One end of an in-process IPC channel. */

@@ -1,6 +1,7 @@
 /** The in-memory adapter passes the adapter conformance suite, and refuses duplicate node names. */
 import { describe, expect, it } from "vitest";
-import { MemoryAdapter, MemoryBus, PubSub, PubSubErrorCode, Runtime } from "../../../src/index.js";
+import { PubSub, PubSubErrorCode, Runtime } from "../../../src/index.js";
+import { MemoryAdapter, MemoryBus } from "../../../src/pubsub/index.js";
 import { adapterConformance } from "../../../src/testing/adapter.js";
 
 describe("PubSub adapter conformance: memory", () => {

@@ -3,7 +3,8 @@
  * carry refused before anything is delivered, and frames this build cannot read reported, not thrown.
  */
 import { describe, expect, it } from "vitest";
-import { MemoryAdapter, MemoryBus, PubSub, PubSubErrorCode, Runtime, type AdapterHost, type PubSubAdapter } from "../../../src/index.js";
+import { PubSub, PubSubErrorCode, Runtime } from "../../../src/index.js";
+import { MemoryAdapter, MemoryBus, type AdapterHost, type PubSubAdapter } from "../../../src/pubsub/index.js";
 import { decodeNodeFrameHeader, decodeNodeMessage, encodeNodeFrame } from "../../../src/pubsub/node-frame.js";
 import { Inbox } from "../../../src/testing/adapter.js";
 

@@ -50,7 +50,8 @@ describe("PubSub API", () => {
 
 describe("PubSub under a supervisor", () => {
   it("stops, adapter included, when its supervisor shuts down, and not when only its watcher crashes", async () => {
-    const { MemoryAdapter, MemoryBus, Supervisor } = await import("../../../src/index.js");
+    const { Supervisor } = await import("../../../src/index.js");
+    const { MemoryAdapter, MemoryBus } = await import("../../../src/pubsub/index.js");
     const bus = new MemoryBus();
     const runtime = new Runtime({ node: "supervised" });
     const pubsub = new PubSub({ runtime, adapter: new MemoryAdapter(bus) });

@@ -4,7 +4,8 @@
  * on a runtime of its own (a virtual clock).
  */
 import { describe, expect, it } from "vitest";
-import { DynamicSupervisor, GenServer, Runtime, Supervisor, VirtualClock, runtimeOf, shutdown, type ChildSpec } from "../../../src/index.js";
+import { DynamicSupervisor, GenServer, Runtime, Supervisor, VirtualClock, shutdown, type ChildSpec } from "../../../src/index.js";
+import { runtimeOf } from "../../../src/runtime/index.js";
 
 class Ticker extends GenServer {
   override init() {}

@@ -157,5 +157,7 @@ describe("the same contract on both ends", () => {
 
     // @ts-expect-error wrong payload field on the client too
     void room.push("new_msg", { text: "hello" }).catch(() => {});
+    // @ts-expect-error the join params are checked on the client too
+    socket.channel<RoomContract>("room:other", { nam: "ada" });
   });
 });

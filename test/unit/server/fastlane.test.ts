@@ -3,19 +3,9 @@
  * intercepted events to the subscriber's process, the sender skipped, and encode failures contained.
  */
 import { describe, expect, it } from "vitest";
-import {
-  FASTLANE_DISPATCHER,
-  FastlaneSubscription,
-  InterceptedBroadcast,
-  PubSub,
-  Runtime,
-  ServerErrorCode,
-  fastlaneDispatcher,
-  V1JsonSerializer,
-  V2JsonSerializer,
-  type FastlaneTarget,
-  type Serializer,
-} from "../../../src/index.js";
+import { PubSub, Runtime, ServerErrorCode } from "../../../src/index.js";
+import { FASTLANE_DISPATCHER, FastlaneSubscription, InterceptedBroadcast, fastlaneDispatcher, type FastlaneTarget } from "../../../src/server/fastlane.js";
+import { V1JsonSerializer, V2JsonSerializer, type Serializer } from "../../../src/protocol/index.js";
 import { Collector } from "../../support/collector.js";
 
 class RecordingTarget implements FastlaneTarget {

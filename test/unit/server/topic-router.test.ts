@@ -1,6 +1,7 @@
 /** Topic routing: trailing-`*` prefix patterns, exact patterns, the bare `*`, first match wins. */
 import { describe, expect, it } from "vitest";
-import { compileTopicPattern, ServerErrorCode, TopicRouter } from "../../../src/index.js";
+import { ServerErrorCode } from "../../../src/index.js";
+import { compileTopicPattern, TopicRouter } from "../../../src/server/topic-pattern.js";
 
 describe("compileTopicPattern", () => {
   it.each([

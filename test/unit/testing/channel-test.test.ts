@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isShutdownReason } from "../../../src/index.js";
+import { isShutdownReason } from "../../../src/runtime/index.js";
 import {
   ConnectRefusedError,
   JoinRefusedError,

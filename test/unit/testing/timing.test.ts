@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Channel, GenServer, Socket, noReply, ok, reply, runtimeOf, type ChannelRoute, type Payload, type Pid } from "../../../src/index.js";
+import { Channel, GenServer, Socket, noReply, ok, reply, type ChannelRoute, type Payload, type Pid } from "../../../src/index.js";
+import { runtimeOf } from "../../../src/runtime/index.js";
 import { TestingError, TestingErrorCode, channelTest, type ChannelTest } from "../../../src/testing/index.js";
 import { UserSocket } from "./fixtures.js";
 

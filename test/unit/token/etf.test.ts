@@ -6,7 +6,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeTerm, encodeTerm, ErlangAtom, ErlangTuple, ServerError, ServerErrorCode, type ErlangTerm } from "../../../src/index.js";
+import { ServerError, ServerErrorCode } from "../../../src/index.js";
+import { decodeTerm, encodeTerm } from "../../../src/server/token/etf.js";
+import { ErlangAtom, ErlangTuple, type ErlangTerm } from "../../../src/server/token/etf-term.js";
 import { erlangBinary, requireErlang, runErlang } from "../../support/erlang.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);

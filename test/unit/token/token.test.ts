@@ -8,7 +8,9 @@
 import { createCipheriv } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeTerm, ErlangAtom, ErlangTuple, ServerErrorCode, Token, type TokenResult } from "../../../src/index.js";
+import { ServerErrorCode, Token, type TokenResult } from "../../../src/index.js";
+import { encodeTerm } from "../../../src/server/token/etf.js";
+import { ErlangAtom, ErlangTuple } from "../../../src/server/token/etf-term.js";
 import { deriveKey } from "../../../src/server/token/key-generator.js";
 import { hchacha20 } from "../../../src/server/token/message-encryptor.js";
 import { signMessage } from "../../../src/server/token/message-verifier.js";
