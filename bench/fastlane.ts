@@ -5,7 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { Process, TelemetryEvent, onTelemetry, PubSub, Runtime } from "../src/index.js";
-import { FastlaneSubscription, fastlaneDispatcher, type FastlaneTarget } from "../src/server/fastlane.js";
+import { FastlaneSubscription, fastlaneDispatcher, type FastlaneTarget } from "../src/server/channel/fastlane.js";
 import { V2JsonSerializer, type Serializer } from "../src/protocol/index.js";
 
 class Idle extends Process {

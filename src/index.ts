@@ -12,7 +12,7 @@
 export { FenixError } from "./errors/fenix-error.js";
 
 // ## Endpoint, sockets and channels
-export { Endpoint } from "./server/endpoint.js";
+export { Endpoint } from "./server/endpoint/endpoint.js";
 export type {
   ClientErrorListener,
   DrainOptions,
@@ -23,20 +23,20 @@ export type {
   SocketMountInfo,
   SocketOptions,
   UpgradeHandler,
-} from "./server/endpoint.js";
-export type { ClientErrorContext, EndpointApi } from "./server/endpoint-context.js";
-export type { ChannelInfo, ConnectionInfo } from "./server/connection-info.js";
-export { Socket } from "./server/socket.js";
-export type { SocketClass } from "./server/socket.js";
-export { ConnectRefusal, refuse } from "./server/connect-refusal.js";
-export type { ConnectInfo } from "./server/connect-info.js";
-export type { Params } from "./server/query-params.js";
-export { Channel } from "./server/channel.js";
-export type { ChannelClass } from "./server/channel.js";
-export type { ChannelRoute, RouteOptions, SlowConsumerPolicy } from "./server/channel-route.js";
-export { compileTopicPattern } from "./server/topic-pattern.js";
-export type { TopicPattern } from "./server/topic-pattern.js";
-export { error, noReply, ok, reply, stop } from "./server/results.js";
+} from "./server/endpoint/endpoint.js";
+export type { ClientErrorContext, EndpointApi } from "./server/endpoint/endpoint-context.js";
+export type { ChannelInfo, ConnectionInfo } from "./server/endpoint/connection-info.js";
+export { Socket } from "./server/socket/socket.js";
+export type { SocketClass } from "./server/socket/socket.js";
+export { ConnectRefusal, refuse } from "./server/socket/connect-refusal.js";
+export type { ConnectInfo } from "./server/socket/connect-info.js";
+export type { Params } from "./server/socket/query-params.js";
+export { Channel } from "./server/channel/channel.js";
+export type { ChannelClass } from "./server/channel/channel.js";
+export type { ChannelRoute, RouteOptions, SlowConsumerPolicy } from "./server/channel/channel-route.js";
+export { compileTopicPattern } from "./server/channel/topic-pattern.js";
+export type { TopicPattern } from "./server/channel/topic-pattern.js";
+export { error, noReply, ok, reply, stop } from "./server/channel/results.js";
 export type {
   HandleInResult,
   HandleResult,
@@ -48,18 +48,18 @@ export type {
   ReplyResult,
   StatusReply,
   StopResult,
-} from "./server/results.js";
-export { SocketRef } from "./server/socket-ref.js";
-export type { RateLimitOptions } from "./server/rate-limit.js";
-export type { CheckOrigin } from "./server/origin.js";
-export { CloseCode } from "./server/transport.js";
+} from "./server/channel/results.js";
+export { SocketRef } from "./server/channel/socket-ref.js";
+export type { RateLimitOptions } from "./server/socket/rate-limit.js";
+export type { CheckOrigin } from "./server/endpoint/origin.js";
+export { CloseCode } from "./server/socket/transport.js";
 export { ServerError, ServerErrorCode } from "./server/errors.js";
-export { consoleLogger, LogLevel, silentLogger } from "./server/logger.js";
-export type { Logger } from "./server/logger.js";
-export { logTelemetry } from "./server/telemetry-logger.js";
-export type { LogTelemetryOptions, TelemetryOwner } from "./server/telemetry-logger.js";
-export { startCluster } from "./server/cluster.js";
-export type { ClusterOptions, ClusterPrimary, Stoppable, WorkerContext, WorkerInfo } from "./server/cluster.js";
+export { consoleLogger, LogLevel, silentLogger } from "./server/endpoint/logger.js";
+export type { Logger } from "./server/endpoint/logger.js";
+export { logTelemetry } from "./server/endpoint/telemetry-logger.js";
+export type { LogTelemetryOptions, TelemetryOwner } from "./server/endpoint/telemetry-logger.js";
+export { startCluster } from "./server/endpoint/cluster.js";
+export type { ClusterOptions, ClusterPrimary, Stoppable, WorkerContext, WorkerInfo } from "./server/endpoint/cluster.js";
 export { Token } from "./server/token/token.js";
 export type {
   TokenFailure,
@@ -104,29 +104,29 @@ export type { BroadcastOptions, PubSubOptions, PubSubStatus, SubscribeOptions } 
 export { PubSubError, PubSubErrorCode } from "./pubsub/errors.js";
 
 // ## Processes (the whole runtime is in fenix/runtime)
-export { Pid, Ref } from "./runtime/pid.js";
-export { Runtime, defaultRuntime } from "./runtime/runtime.js";
-export type { RuntimeOptions } from "./runtime/runtime.js";
-export { Process } from "./runtime/process.js";
-export { GenServer } from "./runtime/gen-server.js";
-export type { Call, CallResult, ServerName, ServerPid } from "./runtime/gen-server-types.js";
-export type { GenServerOptions } from "./runtime/gen-server-options.js";
-export { CalleeExitedError, From, call } from "./runtime/call.js";
-export { AlreadyStartedError } from "./runtime/already-started-error.js";
-export { InitFailedError } from "./runtime/init-failed-error.js";
-export { Supervisor } from "./runtime/supervisor.js";
-export type { SupervisorOptions, SupervisorStrategy } from "./runtime/supervisor.js";
-export { DynamicSupervisor } from "./runtime/dynamic-supervisor.js";
-export type { DynamicSupervisorOptions } from "./runtime/dynamic-supervisor.js";
-export type { ChildSpec, RestartType } from "./runtime/child-spec.js";
-export { Registry } from "./runtime/registry.js";
-export type { RegistryOptions } from "./runtime/registry.js";
-export { Task } from "./runtime/task.js";
-export { formatExitReason, isCleanExit, isDownMessage, isExitMessage, shutdown } from "./runtime/exit-reason.js";
-export type { DownMessage, ExitMessage, ExitReason } from "./runtime/exit-reason.js";
-export { realClock } from "./runtime/clock.js";
-export type { Clock, TimerHandle } from "./runtime/clock.js";
-export { VirtualClock } from "./runtime/virtual-clock.js";
+export { Pid, Ref } from "./runtime/process/pid.js";
+export { Runtime, defaultRuntime } from "./runtime/process/runtime.js";
+export type { RuntimeOptions } from "./runtime/process/runtime.js";
+export { Process } from "./runtime/process/process.js";
+export { GenServer } from "./runtime/gen-server/gen-server.js";
+export type { Call, CallResult, ServerName, ServerPid } from "./runtime/gen-server/gen-server-types.js";
+export type { GenServerOptions } from "./runtime/gen-server/gen-server-options.js";
+export { CalleeExitedError, From, call } from "./runtime/gen-server/call.js";
+export { AlreadyStartedError } from "./runtime/gen-server/already-started-error.js";
+export { InitFailedError } from "./runtime/gen-server/init-failed-error.js";
+export { Supervisor } from "./runtime/supervisor/supervisor.js";
+export type { SupervisorOptions, SupervisorStrategy } from "./runtime/supervisor/supervisor.js";
+export { DynamicSupervisor } from "./runtime/supervisor/dynamic-supervisor.js";
+export type { DynamicSupervisorOptions } from "./runtime/supervisor/dynamic-supervisor.js";
+export type { ChildSpec, RestartType } from "./runtime/supervisor/child-spec.js";
+export { Registry } from "./runtime/registry/registry.js";
+export type { RegistryOptions } from "./runtime/registry/registry.js";
+export { Task } from "./runtime/process/task.js";
+export { formatExitReason, isCleanExit, isDownMessage, isExitMessage, shutdown } from "./runtime/process/exit-reason.js";
+export type { DownMessage, ExitMessage, ExitReason } from "./runtime/process/exit-reason.js";
+export { realClock } from "./runtime/clock/clock.js";
+export type { Clock, TimerHandle } from "./runtime/clock/clock.js";
+export { VirtualClock } from "./runtime/clock/virtual-clock.js";
 export { RuntimeError, RuntimeErrorCode } from "./runtime/errors.js";
 
 // ## Telemetry

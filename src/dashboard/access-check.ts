@@ -7,8 +7,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { isLoopback } from "../metrics/loopback.js";
-import type { ConnectInfo } from "../server/connect-info.js";
-import type { Params } from "../server/query-params.js";
+import type { ConnectInfo } from "../server/socket/connect-info.js";
+import type { Params } from "../server/socket/query-params.js";
 
 /** What a {@link DashboardCheck} is told about a request for the page or its socket. */
 export interface DashboardRequest {

@@ -7,11 +7,11 @@
  */
 import { isJsonObject, type JsonObject, type Payload } from "../protocol/message.js";
 import { isReservedEvent } from "../protocol/reserved.js";
-import type { TimerHandle } from "../runtime/clock.js";
-import type { ExitReason } from "../runtime/exit-reason.js";
-import { Channel, type ChannelClass } from "../server/channel.js";
-import { noReply, ok, reply, type HandleInResult, type JoinResult, type ReplyResult } from "../server/results.js";
-import type { SocketRef } from "../server/socket-ref.js";
+import type { TimerHandle } from "../runtime/clock/clock.js";
+import type { ExitReason } from "../runtime/process/exit-reason.js";
+import { Channel, type ChannelClass } from "../server/channel/channel.js";
+import { noReply, ok, reply, type HandleInResult, type JoinResult, type ReplyResult } from "../server/channel/results.js";
+import type { SocketRef } from "../server/channel/socket-ref.js";
 import { DashboardTopic, isDashboardTopic, parseReply, replyTopic, type Command } from "./control-messages.js";
 import type { DashboardContext } from "./dashboard-context.js";
 import { DashboardError, DashboardErrorCode } from "./errors.js";

@@ -2,7 +2,7 @@
  * What the dashboard's parts share: the endpoint it watches, its resolved options, the cluster view the
  * sampler keeps up to date and the channels read, and the way to log. One per `enableDashboard` call.
  */
-import type { Endpoint } from "../server/endpoint.js";
+import type { Endpoint } from "../server/endpoint/endpoint.js";
 import type { ClusterView, DashboardView } from "./cluster-view.js";
 import type { ResolvedDashboardOptions } from "./dashboard-options.js";
 

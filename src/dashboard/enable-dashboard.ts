@@ -4,12 +4,12 @@
  * endpoint's tree under a supervisor of its own that gives up rather than take the endpoint down.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Supervisor } from "../runtime/supervisor.js";
-import type { Endpoint } from "../server/endpoint.js";
+import { Supervisor } from "../runtime/supervisor/supervisor.js";
+import type { Endpoint } from "../server/endpoint/endpoint.js";
 import { ServerError, ServerErrorCode } from "../server/errors.js";
-import type { Params } from "../server/query-params.js";
-import { Socket, type ChannelRoute, type SocketClass } from "../server/socket.js";
-import type { ConnectInfo } from "../server/connect-info.js";
+import type { Params } from "../server/socket/query-params.js";
+import { Socket, type ChannelRoute, type SocketClass } from "../server/socket/socket.js";
+import type { ConnectInfo } from "../server/socket/connect-info.js";
 import { TelemetryEvent, publish } from "../telemetry/events.js";
 import { dashboardRequest, socketRequest, type DashboardRequest } from "./access-check.js";
 import { ClusterView, type DashboardView } from "./cluster-view.js";

@@ -4,7 +4,7 @@
  * sampler gathered, so the arithmetic is tested without processes. Every field is JSON (no `undefined`),
  * because snapshots travel between nodes over PubSub.
  */
-import type { ConnectionInfo } from "../server/connection-info.js";
+import type { ConnectionInfo } from "../server/endpoint/connection-info.js";
 import { summarize, type Distribution } from "./distribution.js";
 import type { ErrorCounts } from "./error-rates.js";
 import type { IntervalCounts } from "./telemetry-counters.js";

@@ -6,9 +6,9 @@
  * node — disconnect, suspend, resume, trace — whichever node the page is on.
  */
 import type { JsonObject } from "../protocol/message.js";
-import type { Pid } from "../runtime/pid.js";
-import { Process } from "../runtime/process.js";
-import type { ConnectionInfo } from "../server/connection-info.js";
+import type { Pid } from "../runtime/process/pid.js";
+import { Process } from "../runtime/process/process.js";
+import type { ConnectionInfo } from "../server/endpoint/connection-info.js";
 import {
   DashboardTopic,
   isDashboardTopic,

@@ -5,12 +5,12 @@
  * long restart or shutdown does not hold the walk up: past `timeoutMs` its children are left out; one
  * the dashboard suspended is not asked at all.
  */
-import { DynamicSupervisor } from "../runtime/dynamic-supervisor.js";
-import { DynamicSupervisorServer } from "../runtime/dynamic-supervisor-server.js";
-import type { Pid } from "../runtime/pid.js";
-import type { Runtime } from "../runtime/runtime.js";
-import { Supervisor } from "../runtime/supervisor.js";
-import { SupervisorServer } from "../runtime/supervisor-server.js";
+import { DynamicSupervisor } from "../runtime/supervisor/dynamic-supervisor.js";
+import { DynamicSupervisorServer } from "../runtime/supervisor/dynamic-supervisor-server.js";
+import type { Pid } from "../runtime/process/pid.js";
+import type { Runtime } from "../runtime/process/runtime.js";
+import { Supervisor } from "../runtime/supervisor/supervisor.js";
+import { SupervisorServer } from "../runtime/supervisor/supervisor-server.js";
 import type { TreeNode } from "./node-snapshot.js";
 
 /** What the walk needs besides the root. */

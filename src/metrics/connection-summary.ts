@@ -4,7 +4,7 @@
  * mailbox lengths of socket and channel processes (sum, max, 99th percentile) and outbound bytes per
  * transport (sum, max). Pure: data in, numbers out.
  */
-import type { ConnectionInfo } from "../server/connection-info.js";
+import type { ConnectionInfo } from "../server/endpoint/connection-info.js";
 
 /** Sum, maximum and 99th percentile of a set of queue lengths. */
 export interface QueueStats {

@@ -4,7 +4,7 @@
  * 405 for the rest). A check or a scrape that fails answers 500 and is logged with its code.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "../server/logger.js";
+import type { Logger } from "../server/endpoint/logger.js";
 import { MetricsError, MetricsErrorCode } from "./errors.js";
 import { isLoopback } from "./loopback.js";
 

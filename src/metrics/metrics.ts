@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Registry } from "prom-client";
-import type { Runtime } from "../runtime/runtime.js";
-import type { Logger } from "../server/logger.js";
+import type { Runtime } from "../runtime/process/runtime.js";
+import type { Logger } from "../server/endpoint/logger.js";
 import { MetricsError, MetricsErrorCode } from "./errors.js";
 import { DEFAULT_BUCKETS, Instruments } from "./instruments.js";
 import { createMetricsHandler, loopbackOnly, type MetricsCheck } from "./metrics-handler.js";

@@ -5,8 +5,8 @@
  * per scrape, not once per gauge.
  */
 import type { PubSubStatus } from "../pubsub/pubsub.js";
-import type { ConnectionInfo } from "../server/connection-info.js";
-import type { SocketMountInfo } from "../server/endpoint.js";
+import type { ConnectionInfo } from "../server/endpoint/connection-info.js";
+import type { SocketMountInfo } from "../server/endpoint/endpoint.js";
 import { summarizeConnections, type QueueStats } from "./connection-summary.js";
 import type { Instruments } from "./instruments.js";
 import type { PresenceTally } from "./presence-tally.js";

@@ -7,10 +7,10 @@
 import type { QoS } from "mqtt-packet";
 import type { PubSub } from "../pubsub/pubsub.js";
 import type { Dispatcher } from "../pubsub/subscriber.js";
-import type { Pid } from "../runtime/pid.js";
-import { Process } from "../runtime/process.js";
-import type { Runtime } from "../runtime/runtime.js";
-import type { TimerHandle } from "../runtime/clock.js";
+import type { Pid } from "../runtime/process/pid.js";
+import { Process } from "../runtime/process/process.js";
+import type { Runtime } from "../runtime/process/runtime.js";
+import type { TimerHandle } from "../runtime/clock/clock.js";
 import type { MqttMessage } from "./message.js";
 import { RetainedStore, type RetainedMessage } from "./retained-store.js";
 import { Session, type SessionOutput, type SessionSnapshot, type Subscription } from "./session/session.js";

@@ -7,7 +7,7 @@
  */
 import type { QoS } from "mqtt-packet";
 import type { PubSub } from "../pubsub/pubsub.js";
-import type { Pid } from "../runtime/pid.js";
+import type { Pid } from "../runtime/process/pid.js";
 import type { RetainedMessage, RetainedStore } from "./retained-store.js";
 import { SubscriptionTree } from "./subscription-tree.js";
 

@@ -5,12 +5,12 @@
  * owns the connection's life: its timers, its output, and how it ends.
  */
 import mqttPacket, { type Packet, type QoS } from "mqtt-packet";
-import { isExitMessage, isCleanExit } from "../runtime/exit-reason.js";
-import type { Pid } from "../runtime/pid.js";
-import { Process } from "../runtime/process.js";
-import type { TimerHandle } from "../runtime/clock.js";
-import type { ConnectionInfo } from "../server/connection-info.js";
-import type { ClientErrorContext } from "../server/endpoint-context.js";
+import { isExitMessage, isCleanExit } from "../runtime/process/exit-reason.js";
+import type { Pid } from "../runtime/process/pid.js";
+import { Process } from "../runtime/process/process.js";
+import type { TimerHandle } from "../runtime/clock/clock.js";
+import type { ConnectionInfo } from "../server/endpoint/connection-info.js";
+import type { ClientErrorContext } from "../server/endpoint/endpoint-context.js";
 import type { ChannelBridge, BridgeOwner } from "./bridge/channel-bridge.js";
 import type { BridgeFrame } from "./bridge/bridge-serializer.js";
 import type { SessionHolder } from "./broker.js";

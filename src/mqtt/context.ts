@@ -2,9 +2,9 @@
  * What every MQTT connection of one `enableMqtt` shares: the endpoint, the node's broker, the resolved
  * options, and the channel routes its topics bridge to.
  */
-import type { RouteTarget } from "../server/channel-route.js";
-import type { EndpointContext } from "../server/endpoint-context.js";
-import type { TopicRouter } from "../server/topic-pattern.js";
+import type { RouteTarget } from "../server/channel/channel-route.js";
+import type { EndpointContext } from "../server/endpoint/endpoint-context.js";
+import type { TopicRouter } from "../server/channel/topic-pattern.js";
 import type { Broker } from "./broker.js";
 import type { MqttBridgeRoute, MqttSettings } from "./options.js";
 

@@ -8,9 +8,9 @@ import { createServer, type AddressInfo, type Server as NetServer, type Socket a
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { Endpoint } from "../server/endpoint.js";
-import { channelRouter } from "../server/channel-route.js";
-import { endpointCore } from "../server/endpoint-core.js";
+import type { Endpoint } from "../server/endpoint/endpoint.js";
+import { channelRouter } from "../server/channel/channel-route.js";
+import { endpointCore } from "../server/endpoint/endpoint-core.js";
 import { Broker } from "./broker.js";
 import { MqttConnection } from "./connection.js";
 import type { MqttContext } from "./context.js";

@@ -3,7 +3,7 @@
  * and the topic mapping between MQTT topics (`room/lobby`) and channel topics (`room:lobby`).
  */
 import type { Payload, JsonObject } from "../protocol/message.js";
-import type { SocketClass } from "../server/socket.js";
+import type { SocketClass } from "../server/socket/socket.js";
 import { MqttError, MqttErrorCode } from "./errors.js";
 
 /** Who an MQTT client is, as `authorize` hooks and bridge callbacks see it. */

@@ -6,8 +6,8 @@
  */
 import { FASTLANE_DISPATCHER } from "../pubsub/subscriber.js";
 import type { PubSub } from "../pubsub/pubsub.js";
-import type { ChildSpec } from "../runtime/child-spec.js";
-import type { Pid } from "../runtime/pid.js";
+import type { ChildSpec } from "../runtime/supervisor/child-spec.js";
+import type { Pid } from "../runtime/process/pid.js";
 import type { PresenceEntry, PresenceMeta } from "./entry.js";
 import { TelemetryEvent, telemetryChannels, type PresenceDiffed } from "../telemetry/events.js";
 import { PresenceError, PresenceErrorCode } from "./errors.js";

@@ -8,9 +8,9 @@
  * costs no message round trip.
  */
 import type { PubSub } from "../pubsub/pubsub.js";
-import type { Pid } from "../runtime/pid.js";
-import { Process } from "../runtime/process.js";
-import type { TimerHandle } from "../runtime/clock.js";
+import type { Pid } from "../runtime/process/pid.js";
+import { Process } from "../runtime/process/process.js";
+import type { TimerHandle } from "../runtime/clock/clock.js";
 import { lacking, nonDominated, type VersionVector } from "./clock.js";
 import type { PresenceEntry, PresenceMeta } from "./entry.js";
 import { parseReplicaId, replicaId, type ReplicaId } from "./replica.js";

@@ -5,9 +5,9 @@
  * of the visible presences per topic, in the order the shards produced them.
  */
 import type { PubSub } from "../pubsub/pubsub.js";
-import type { ChildSpec } from "../runtime/child-spec.js";
-import type { Pid } from "../runtime/pid.js";
-import { Supervisor } from "../runtime/supervisor.js";
+import type { ChildSpec } from "../runtime/supervisor/child-spec.js";
+import type { Pid } from "../runtime/process/pid.js";
+import { Supervisor } from "../runtime/supervisor/supervisor.js";
 import type { PresenceEntry, PresenceMeta } from "./entry.js";
 import { PresenceError, PresenceErrorCode } from "./errors.js";
 import type { PresenceChanges, PresenceUpdate } from "./state.js";

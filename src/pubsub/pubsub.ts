@@ -3,11 +3,11 @@
  * others, with a named dispatcher choosing how each local subscriber receives a message.
  */
 import { FenixError } from "../errors/fenix-error.js";
-import { isDownMessage, isShutdownReason, type ExitReason } from "../runtime/exit-reason.js";
-import type { Pid, Ref } from "../runtime/pid.js";
-import type { ChildSpec } from "../runtime/child-spec.js";
-import { Process } from "../runtime/process.js";
-import { defaultRuntime, type Runtime } from "../runtime/runtime.js";
+import { isDownMessage, isShutdownReason, type ExitReason } from "../runtime/process/exit-reason.js";
+import type { Pid, Ref } from "../runtime/process/pid.js";
+import type { ChildSpec } from "../runtime/supervisor/child-spec.js";
+import { Process } from "../runtime/process/process.js";
+import { defaultRuntime, type Runtime } from "../runtime/process/runtime.js";
 import type { AdapterHost, PubSubAdapter } from "./adapter.js";
 import { TelemetryEvent, telemetryChannels, type PubSubErrored, type PubSubStatusChanged } from "../telemetry/events.js";
 import { PubSubError, PubSubErrorCode } from "./errors.js";

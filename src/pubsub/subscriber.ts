@@ -2,8 +2,8 @@
  * Subscriber entries and the Dispatcher seam: how one broadcast is handed to the local subscribers
  * of its topic.
  */
-import type { Pid } from "../runtime/pid.js";
-import type { Runtime } from "../runtime/runtime.js";
+import type { Pid } from "../runtime/process/pid.js";
+import type { Runtime } from "../runtime/process/runtime.js";
 
 /** One local subscription: the process and the metadata it subscribed with. */
 export interface Subscriber {

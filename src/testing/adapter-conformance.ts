@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { PubSubAdapter } from "../pubsub/adapter.js";
 import { PubSub } from "../pubsub/pubsub.js";
-import { Runtime } from "../runtime/runtime.js";
+import { Runtime } from "../runtime/process/runtime.js";
 import { Inbox } from "./inbox.js";
 
 /** One cluster of the suite: the nodes of one case share it. */

@@ -3,7 +3,7 @@
  * query string (bracket syntax for nesting, `vsn` last, as the official client sends it) parsed back by
  * the server's own parser — so every value arrives as a string.
  */
-import { parseQueryParams, type Params } from "../server/query-params.js";
+import { parseQueryParams, type Params } from "../server/socket/query-params.js";
 import { TestingError, TestingErrorCode } from "./errors.js";
 
 /** A value of the connect params: numbers and booleans arrive as strings, arrays as `k[]=…` items. */

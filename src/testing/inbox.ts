@@ -2,8 +2,8 @@
  * A process that keeps every message it receives, with promise-based waits: the subscriber the adapter
  * conformance suite (and any test of something that delivers to mailboxes) listens with.
  */
-import { Process } from "../runtime/process.js";
-import type { Runtime } from "../runtime/runtime.js";
+import { Process } from "../runtime/process/process.js";
+import type { Runtime } from "../runtime/process/runtime.js";
 
 /**
  * Records the messages sent to it, in arrival order.

@@ -2,7 +2,7 @@
  * The logger of a channel test: it keeps every line the server writes, so a test can assert on them and
  * a crash the test provokes on purpose does not print to the console; lines can be passed on as well.
  */
-import type { Logger } from "../server/logger.js";
+import type { Logger } from "../server/endpoint/logger.js";
 
 /** One log line written by the server during a channel test. */
 export interface LogRecord {

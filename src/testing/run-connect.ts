@@ -3,11 +3,11 @@
  * `connect(params, info)` and `id()`, with the same log lines and client errors on refusal — from params
  * and connect info the test gives instead of an HTTP request, and a refusal thrown as a typed error.
  */
-import type { ConnectInfo } from "../server/connect-info.js";
-import type { ClientErrorContext } from "../server/endpoint-context.js";
-import { runSocketConnect } from "../server/connect-pipeline.js";
+import type { ConnectInfo } from "../server/socket/connect-info.js";
+import type { ClientErrorContext } from "../server/endpoint/endpoint-context.js";
+import { runSocketConnect } from "../server/socket/connect-pipeline.js";
 import { ServerErrorCode } from "../server/errors.js";
-import type { Socket } from "../server/socket.js";
+import type { Socket } from "../server/socket/socket.js";
 import { connectParams, connectQuery, type ConnectParams } from "./connect-params.js";
 import { ConnectRefusedError } from "./errors.js";
 import type { TestEndpoint } from "./test-endpoint.js";

@@ -4,11 +4,11 @@
  * real time — while processes awaiting real I/O are waited for in real time, within a bound. On the real
  * clock: wait in real time, waking whenever a frame arrives.
  */
-import type { Pid } from "../runtime/pid.js";
-import type { Runtime } from "../runtime/runtime.js";
-import { VirtualClock } from "../runtime/virtual-clock.js";
-import { ChannelServer } from "../server/channel-server.js";
-import { SocketServer } from "../server/socket-server.js";
+import type { Pid } from "../runtime/process/pid.js";
+import type { Runtime } from "../runtime/process/runtime.js";
+import { VirtualClock } from "../runtime/clock/virtual-clock.js";
+import { ChannelServer } from "../server/channel/channel-server.js";
+import { SocketServer } from "../server/socket/socket-server.js";
 import { TestingError, TestingErrorCode } from "./errors.js";
 
 /** Event-loop turns in a row in which every busy process awaits a promise before the runtime counts as stalled. */

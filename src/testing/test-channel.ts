@@ -6,9 +6,9 @@
 import type { JsonObject, Message, Payload } from "../protocol/message.js";
 import { Reserved } from "../protocol/reserved.js";
 import type { PresenceGroup, Presences } from "../presence/payload.js";
-import type { Pid } from "../runtime/pid.js";
-import type { Channel } from "../server/channel.js";
-import type { ChannelServer } from "../server/channel-server.js";
+import type { Pid } from "../runtime/process/pid.js";
+import type { Channel } from "../server/channel/channel.js";
+import type { ChannelServer } from "../server/channel/channel-server.js";
 import { Arrivals, type Arrival } from "./arrivals.js";
 import { describeValue } from "./describe-value.js";
 import { TestingError, TestingErrorCode } from "./errors.js";

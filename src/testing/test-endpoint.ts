@@ -7,12 +7,12 @@ import type { FenixError } from "../errors/fenix-error.js";
 import type { Payload } from "../protocol/message.js";
 import { Presence } from "../presence/presence.js";
 import type { PubSub } from "../pubsub/pubsub.js";
-import type { Pid } from "../runtime/pid.js";
-import type { Runtime } from "../runtime/runtime.js";
-import { broadcastEvent, broadcastEventFrom, localBroadcastEvent } from "../server/channel-broadcast.js";
-import type { ClientErrorContext, EndpointContext } from "../server/endpoint-context.js";
-import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "../server/fastlane.js";
-import { logRecord, logTelemetry } from "../server/telemetry-logger.js";
+import type { Pid } from "../runtime/process/pid.js";
+import type { Runtime } from "../runtime/process/runtime.js";
+import { broadcastEvent, broadcastEventFrom, localBroadcastEvent } from "../server/channel/channel-broadcast.js";
+import type { ClientErrorContext, EndpointContext } from "../server/endpoint/endpoint-context.js";
+import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "../server/channel/fastlane.js";
+import { logRecord, logTelemetry } from "../server/endpoint/telemetry-logger.js";
 import type { LogCollector } from "./log-collector.js";
 
 /** A client error the server reported during a channel test (what an endpoint's `clientError` event carries). */

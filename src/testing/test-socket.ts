@@ -5,10 +5,10 @@
  */
 import type { JsonObject, Message, Payload } from "../protocol/message.js";
 import { Reserved } from "../protocol/reserved.js";
-import type { Pid } from "../runtime/pid.js";
-import { ChannelServer } from "../server/channel-server.js";
-import type { Socket } from "../server/socket.js";
-import type { SocketServer } from "../server/socket-server.js";
+import type { Pid } from "../runtime/process/pid.js";
+import { ChannelServer } from "../server/channel/channel-server.js";
+import type { Socket } from "../server/socket/socket.js";
+import type { SocketServer } from "../server/socket/socket-server.js";
 import { encodeClientFrame, type ServerMessage } from "./client-wire.js";
 import { describeValue } from "./describe-value.js";
 import { JoinRefusedError, TestingError, TestingErrorCode } from "./errors.js";

@@ -4,8 +4,8 @@
  * WebSocket's would. No port, no bytes on a network.
  */
 import type { Frame } from "../protocol/serializer.js";
-import type { AttachableTransport } from "../server/connect-pipeline.js";
-import type { TransportListener } from "../server/transport.js";
+import type { AttachableTransport } from "../server/socket/connect-pipeline.js";
+import type { TransportListener } from "../server/socket/transport.js";
 import { decodeServerMessage, type ServerMessage, type WireFrame } from "./client-wire.js";
 
 /** How the server closed a test connection. */

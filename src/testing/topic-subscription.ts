@@ -5,8 +5,8 @@
  */
 import type { Broadcast } from "../protocol/message.js";
 import type { PubSub } from "../pubsub/pubsub.js";
-import type { Pid } from "../runtime/pid.js";
-import { Process } from "../runtime/process.js";
+import type { Pid } from "../runtime/process/pid.js";
+import { Process } from "../runtime/process/process.js";
 import { Arrivals, type Arrival } from "./arrivals.js";
 import { TestingErrorCode } from "./errors.js";
 import type { EventMap, ServerEvent, ServerEventPayload, UntypedEvents } from "./event-map.js";

@@ -8,8 +8,8 @@ import type { FenixError } from "../../errors/fenix-error.js";
 import type { Frame } from "../../protocol/serializer.js";
 import type { JsonObject, Payload } from "../../protocol/message.js";
 import { Reserved } from "../../protocol/reserved.js";
-import type { AttachableTransport } from "../../server/connect-pipeline.js";
-import type { TransportListener } from "../../server/transport.js";
+import type { AttachableTransport } from "../../server/socket/connect-pipeline.js";
+import type { TransportListener } from "../../server/socket/transport.js";
 import { decodeBridgeFrame, encodeClientMessage, FrameKind, type BridgeFrame } from "./bridge-serializer.js";
 
 const decoder = new TextDecoder();

@@ -5,11 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import type { IConnectPacket, Packet } from "mqtt-packet";
-import { runSocketConnect } from "../../server/connect-pipeline.js";
-import type { ConnectInfo } from "../../server/connect-info.js";
-import type { Params } from "../../server/query-params.js";
-import type { Socket } from "../../server/socket.js";
-import { SocketServer } from "../../server/socket-server.js";
+import { runSocketConnect } from "../../server/socket/connect-pipeline.js";
+import type { ConnectInfo } from "../../server/socket/connect-info.js";
+import type { Params } from "../../server/socket/query-params.js";
+import type { Socket } from "../../server/socket/socket.js";
+import { SocketServer } from "../../server/socket/socket-server.js";
 import { ChannelBridge } from "../bridge/channel-bridge.js";
 import { BridgeSerializer } from "../bridge/bridge-serializer.js";
 import type { MqttConnection } from "../connection.js";

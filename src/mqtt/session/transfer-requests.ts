@@ -3,7 +3,7 @@
  * every other node answers with the session (the one keeping it) or with nothing, and the CONNACK waits
  * for all answers or a timeout, whichever comes first.
  */
-import type { Clock, TimerHandle } from "../../runtime/clock.js";
+import type { Clock, TimerHandle } from "../../runtime/clock/clock.js";
 import type { SessionSnapshot } from "./session.js";
 
 /** A node's answer to a transfer request: the session, or null when it keeps none. */

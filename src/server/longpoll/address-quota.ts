@@ -3,7 +3,7 @@
  * once, and how many sessions it may open per window. They bound what one peer can make the server hold
  * (body buffers, session processes) before it has proved anything.
  */
-import type { Clock } from "../../runtime/clock.js";
+import type { Clock } from "../../runtime/clock/clock.js";
 
 /** @internal The limits of an {@link AddressQuota}. */
 export interface AddressQuotaLimits {

@@ -7,10 +7,10 @@
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { connectSocket, isAccepted, originAllowed, startConnection, type SocketMount } from "../connect-pipeline.js";
-import type { ClientErrorContext, EndpointContext } from "../endpoint-context.js";
+import { connectSocket, isAccepted, originAllowed, startConnection, type SocketMount } from "../socket/connect-pipeline.js";
+import type { ClientErrorContext, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
-import { parseQueryParams } from "../query-params.js";
+import { parseQueryParams } from "../socket/query-params.js";
 import { AddressQuota } from "./address-quota.js";
 import { announcesMoreThan, readBody } from "./body-reader.js";
 import { answerAndClose } from "./closing-answer.js";

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { PubSub } from "../../pubsub/pubsub.js";
-import { Process } from "../../runtime/process.js";
-import type { Runtime } from "../../runtime/runtime.js";
+import { Process } from "../../runtime/process/process.js";
+import type { Runtime } from "../../runtime/process/runtime.js";
 
 /** The private topic a session listens on, on its own node. */
 export function sessionTopic(sessionId: string): string {

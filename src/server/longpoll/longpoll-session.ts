@@ -6,9 +6,9 @@
  * process (a SocketServer) sits behind the transport.
  */
 import type { PubSub } from "../../pubsub/pubsub.js";
-import type { TimerHandle } from "../../runtime/clock.js";
-import { Process } from "../../runtime/process.js";
-import type { Runtime } from "../../runtime/runtime.js";
+import type { TimerHandle } from "../../runtime/clock/clock.js";
+import { Process } from "../../runtime/process/process.js";
+import type { Runtime } from "../../runtime/process/runtime.js";
 import type { DeliveryStatus, LongPollTransport, PollResult } from "./longpoll-transport.js";
 import { isRelayRequest, sessionTopic, type RelayReply, type RelayRequest } from "./longpoll-relay.js";
 import { decodeLine } from "./ndjson-batch.js";

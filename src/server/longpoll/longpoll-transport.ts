@@ -3,10 +3,10 @@
  * text in a bounded buffer until the client's next GET takes them; inbound lines from POSTs are handed to
  * the socket's process, and each POST line waits until that process has handled it. Binary frames cannot travel in a JSON string, so they are dropped and reported.
  */
-import type { Clock, TimerHandle } from "../../runtime/clock.js";
+import type { Clock, TimerHandle } from "../../runtime/clock/clock.js";
 import type { Frame } from "../../protocol/serializer.js";
-import type { AttachableTransport } from "../connect-pipeline.js";
-import { CloseCode, type TransportListener } from "../transport.js";
+import type { AttachableTransport } from "../socket/connect-pipeline.js";
+import { CloseCode, type TransportListener } from "../socket/transport.js";
 
 /** What a poll found: frames to deliver, nothing within the window, or a session that has ended. */
 export type PollResult =

@@ -6,7 +6,7 @@ import type { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
 import type { Frame } from "../../protocol/serializer.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
-import { CloseCode, type Transport, type TransportListener } from "../transport.js";
+import { CloseCode, type Transport, type TransportListener } from "../socket/transport.js";
 import { dataFrame, FrameWriter, sharedFrame, textFrame } from "./frame-writer.js";
 
 /** Where a `ws` connection (and its TCP socket) keeps its transport, for the shared listeners. */

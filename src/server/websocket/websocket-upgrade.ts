@@ -7,12 +7,12 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocketServer } from "ws";
 import type { FenixError } from "../../errors/fenix-error.js";
-import { parseSubprotocols, PHOENIX_SUBPROTOCOL } from "../auth-token.js";
-import { connectSocket, isAccepted, originAllowed, startConnection, type SocketMount } from "../connect-pipeline.js";
-import type { ClientErrorContext, EndpointContext } from "../endpoint-context.js";
+import { parseSubprotocols, PHOENIX_SUBPROTOCOL } from "../socket/auth-token.js";
+import { connectSocket, isAccepted, originAllowed, startConnection, type SocketMount } from "../socket/connect-pipeline.js";
+import type { ClientErrorContext, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
-import { CloseCode } from "../transport.js";
-import { REFUSAL_SUBPROTOCOL, REFUSED_CLOSE_CODE } from "../connect-refusal.js";
+import { CloseCode } from "../socket/transport.js";
+import { REFUSAL_SUBPROTOCOL, REFUSED_CLOSE_CODE } from "../socket/connect-refusal.js";
 import { WebSocketTransport } from "./websocket-transport.js";
 
 /** @internal One socket mount's WebSocket settings, resolved. */

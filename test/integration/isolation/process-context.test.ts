@@ -1,9 +1,9 @@
 // Which process the running code works for: the context a drain runs in, and what it is inherited by.
 // (What the escaped-error listeners do with it is tested in a child process, in escaped-errors.test.ts.)
 import { describe, expect, it } from "vitest";
-import { currentProcess } from "../../../src/runtime/process-context.js";
-import { Process } from "../../../src/runtime/process.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
+import { currentProcess } from "../../../src/runtime/process/process-context.js";
+import { Process } from "../../../src/runtime/process/process.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
 
 type Seen = Process | undefined;
 

@@ -5,8 +5,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { enableMetrics } from "../../../src/metrics/index.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
-import { silentLogger } from "../../../src/server/logger.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { silentLogger } from "../../../src/server/endpoint/logger.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const page = readFileSync(join(root, "docs", "metrics.md"), "utf8");

@@ -4,7 +4,7 @@
  * answer), and a logger that records its lines.
  */
 import { expect } from "vitest";
-import type { Logger } from "../../../src/server/logger.js";
+import type { Logger } from "../../../src/server/endpoint/logger.js";
 import { parseExposition, valueOf, type Sample } from "./exposition.js";
 
 /** GETs `url` and parses the body; fails unless the answer is 200. */

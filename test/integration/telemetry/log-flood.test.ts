@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TelemetryEvent, VirtualClock, logTelemetry, onTelemetry, type Clock, type Logger, type TimerHandle } from "../../../src/index.js";
-import { endpointCore } from "../../../src/server/endpoint-core.js";
+import { endpointCore } from "../../../src/server/endpoint/endpoint-core.js";
 import { closeRawResources, RawClient, serveRaw } from "../../support/raw-client.js";
 import type { TestEndpoint } from "../../support/test-endpoint.js";
 

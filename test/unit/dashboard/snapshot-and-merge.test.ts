@@ -2,8 +2,8 @@
 // view that merges the nodes' snapshots: sums, maxima, P(e) from summed counts, topics across nodes,
 // the topology edges, silent nodes dropped after three periods, the chart history.
 import { describe, expect, it } from "vitest";
-import { Pid } from "../../../src/runtime/pid.js";
-import type { ConnectionInfo } from "../../../src/server/connection-info.js";
+import { Pid } from "../../../src/runtime/process/pid.js";
+import type { ConnectionInfo } from "../../../src/server/endpoint/connection-info.js";
 import { ClusterView, SILENT_PERIODS, mergeSnapshots } from "../../../src/dashboard/cluster-view.js";
 import { buildNodeSnapshot, type NodeSnapshot, type SnapshotInput } from "../../../src/dashboard/node-snapshot.js";
 import type { IntervalCounts } from "../../../src/dashboard/telemetry-counters.js";

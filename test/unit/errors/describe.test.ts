@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { DESCRIBE_MAX_CHARS, describeValue, truncate } from "../../../src/errors/describe.js";
 import { replicaId } from "../../../src/presence/replica.js";
 import { encodeNodeFrame } from "../../../src/pubsub/node-frame.js";
-import { resolveChildSpec } from "../../../src/runtime/child-spec.js";
+import { resolveChildSpec } from "../../../src/runtime/supervisor/child-spec.js";
 import { RuntimeError, RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import { Pid, Ref } from "../../../src/runtime/pid.js";
-import { Registry } from "../../../src/runtime/registry.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
+import { Pid, Ref } from "../../../src/runtime/process/pid.js";
+import { Registry } from "../../../src/runtime/registry/registry.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
 import { decodeTerm, encodeTerm } from "../../../src/server/token/etf.js";
 
 class Point {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { RealClock, assertDelay, realClock } from "../../../src/runtime/clock.js";
+import { RealClock, assertDelay, realClock } from "../../../src/runtime/clock/clock.js";
 import { RuntimeError, RuntimeErrorCode } from "../../../src/runtime/errors.js";
 
 describe("RealClock", () => {

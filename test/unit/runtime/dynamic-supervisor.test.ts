@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DynamicSupervisor } from "../../../src/runtime/dynamic-supervisor.js";
-import type { DynamicChildSpec } from "../../../src/runtime/dynamic-supervisor.js";
+import { DynamicSupervisor } from "../../../src/runtime/supervisor/dynamic-supervisor.js";
+import type { DynamicChildSpec } from "../../../src/runtime/supervisor/dynamic-supervisor.js";
 import { RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import type { Pid } from "../../../src/runtime/pid.js";
-import type { Runtime } from "../../../src/runtime/runtime.js";
-import { Supervisor } from "../../../src/runtime/supervisor.js";
+import type { Pid } from "../../../src/runtime/process/pid.js";
+import type { Runtime } from "../../../src/runtime/process/runtime.js";
+import { Supervisor } from "../../../src/runtime/supervisor/supervisor.js";
 import { Probe, settle } from "./probe.js";
 import { Worker, childPid, newRuntime, track, watchExit, workerAt } from "./supervisor-fixtures.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { FenixError } from "../../../src/errors/fenix-error.js";
 import { RuntimeError, RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 
 describe("RuntimeError", () => {
   it("is a FenixError with a stable code and a cause", () => {

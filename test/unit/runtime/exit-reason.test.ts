@@ -7,8 +7,8 @@ import {
   isExitMessage,
   isShutdownReason,
   shutdown,
-} from "../../../src/runtime/exit-reason.js";
-import { Pid, Ref } from "../../../src/runtime/pid.js";
+} from "../../../src/runtime/process/exit-reason.js";
+import { Pid, Ref } from "../../../src/runtime/process/pid.js";
 
 const pid = new Pid(3, "n1");
 const ref = new Ref(9);

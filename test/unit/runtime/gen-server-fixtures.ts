@@ -3,11 +3,11 @@
  * contract, nothing more), a runtime on a virtual clock that records crashes, and `rejectionOf` to read
  * a promise's rejection without a try/catch in every test.
  */
-import { AlreadyRegisteredError } from "../../../src/runtime/already-registered-error.js";
-import type { NameRegistrar, ViaName } from "../../../src/runtime/name.js";
-import type { Pid } from "../../../src/runtime/pid.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import { AlreadyRegisteredError } from "../../../src/runtime/registry/already-registered-error.js";
+import type { NameRegistrar, ViaName } from "../../../src/runtime/registry/name.js";
+import type { Pid } from "../../../src/runtime/process/pid.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 
 /** A unique-key registrar that forgets a name when its process ends, as the contract requires. */
 export class TestNames implements NameRegistrar {

@@ -1,14 +1,14 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { AlreadyStartedError } from "../../../src/runtime/already-started-error.js";
-import { CalleeExitedError } from "../../../src/runtime/call.js";
+import { AlreadyStartedError } from "../../../src/runtime/gen-server/already-started-error.js";
+import { CalleeExitedError } from "../../../src/runtime/gen-server/call.js";
 import { RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import { isExitMessage, shutdown } from "../../../src/runtime/exit-reason.js";
-import type { ExitReason } from "../../../src/runtime/exit-reason.js";
-import { GenServer } from "../../../src/runtime/gen-server.js";
-import { InitFailedError } from "../../../src/runtime/init-failed-error.js";
-import type { Pid } from "../../../src/runtime/pid.js";
-import { Registry } from "../../../src/runtime/registry.js";
-import { Supervisor } from "../../../src/runtime/supervisor.js";
+import { isExitMessage, shutdown } from "../../../src/runtime/process/exit-reason.js";
+import type { ExitReason } from "../../../src/runtime/process/exit-reason.js";
+import { GenServer } from "../../../src/runtime/gen-server/gen-server.js";
+import { InitFailedError } from "../../../src/runtime/gen-server/init-failed-error.js";
+import type { Pid } from "../../../src/runtime/process/pid.js";
+import { Registry } from "../../../src/runtime/registry/registry.js";
+import { Supervisor } from "../../../src/runtime/supervisor/supervisor.js";
 import { TestNames, rejectionOf, testRuntime, track } from "./gen-server-fixtures.js";
 import { Deferred, Probe, settle } from "./probe.js";
 

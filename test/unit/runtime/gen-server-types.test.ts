@@ -3,9 +3,9 @@
 // `cast` and `send` check what is sent and infer the reply. The `@ts-expect-error` lines must stay
 // errors. The run-time part checks that a typed server behaves as an untyped one does.
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { From } from "../../../src/runtime/call.js";
-import type { DownMessage } from "../../../src/runtime/exit-reason.js";
-import { GenServer } from "../../../src/runtime/gen-server.js";
+import type { From } from "../../../src/runtime/gen-server/call.js";
+import type { DownMessage } from "../../../src/runtime/process/exit-reason.js";
+import { GenServer } from "../../../src/runtime/gen-server/gen-server.js";
 import type {
   Call,
   CastOf,
@@ -15,10 +15,10 @@ import type {
   ServerName,
   ServerPid,
 } from "../../../src/runtime/index.js";
-import type { ViaName } from "../../../src/runtime/name.js";
-import type { Pid } from "../../../src/runtime/pid.js";
+import type { ViaName } from "../../../src/runtime/registry/name.js";
+import type { Pid } from "../../../src/runtime/process/pid.js";
 import { RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import type { Runtime } from "../../../src/runtime/runtime.js";
+import type { Runtime } from "../../../src/runtime/process/runtime.js";
 import { TestNames, rejectionOf, testRuntime } from "./gen-server-fixtures.js";
 
 type CounterCall =

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CalleeExitedError } from "../../../src/runtime/call.js";
-import type { From } from "../../../src/runtime/call.js";
+import { CalleeExitedError } from "../../../src/runtime/gen-server/call.js";
+import type { From } from "../../../src/runtime/gen-server/call.js";
 import { RuntimeError, RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import type { ExitReason } from "../../../src/runtime/exit-reason.js";
-import { GenServer } from "../../../src/runtime/gen-server.js";
-import type { Pid } from "../../../src/runtime/pid.js";
-import { UnhandledMessageError } from "../../../src/runtime/unhandled-message-error.js";
+import type { ExitReason } from "../../../src/runtime/process/exit-reason.js";
+import { GenServer } from "../../../src/runtime/gen-server/gen-server.js";
+import type { Pid } from "../../../src/runtime/process/pid.js";
+import { UnhandledMessageError } from "../../../src/runtime/gen-server/unhandled-message-error.js";
 import { TestNames, rejectionOf, testRuntime, track } from "./gen-server-fixtures.js";
 import { Deferred, Probe, settle } from "./probe.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Runtime } from "../../../src/runtime/runtime.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 import { Deferred, Probe, settle } from "./probe.js";
 
 function newRuntime(): Runtime {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ExitReason } from "../../../src/runtime/exit-reason.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import type { ExitReason } from "../../../src/runtime/process/exit-reason.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 import { Probe, settle } from "./probe.js";
 import { randomInt, seededRandom } from "./seeded-random.js";
 

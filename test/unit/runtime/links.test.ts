@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { shutdown } from "../../../src/runtime/exit-reason.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import { shutdown } from "../../../src/runtime/process/exit-reason.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 import { Probe, settle } from "./probe.js";
 
 function newRuntime(): Runtime {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Mailbox } from "../../../src/runtime/mailbox.js";
+import { Mailbox } from "../../../src/runtime/process/mailbox.js";
 import { randomInt, seededRandom } from "./seeded-random.js";
 
 describe("Mailbox", () => {

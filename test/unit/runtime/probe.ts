@@ -2,10 +2,10 @@
  * Test doubles for the runtime suites: `Probe`, a process that records what it handles and how it ended,
  * `settle()` to let microtasks and drains run, and `Deferred` to control when an async handler finishes.
  */
-import type { ExitReason } from "../../../src/runtime/exit-reason.js";
-import { Process } from "../../../src/runtime/process.js";
-import type { ProcessOptions } from "../../../src/runtime/process.js";
-import type { Runtime } from "../../../src/runtime/runtime.js";
+import type { ExitReason } from "../../../src/runtime/process/exit-reason.js";
+import { Process } from "../../../src/runtime/process/process.js";
+import type { ProcessOptions } from "../../../src/runtime/process/process.js";
+import type { Runtime } from "../../../src/runtime/process/runtime.js";
 
 /** What a Probe does with each message after recording it. */
 export type ProbeHandler = (message: unknown, probe: Probe) => void | PromiseLike<void>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Process } from "../../../src/runtime/process.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import { Process } from "../../../src/runtime/process/process.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 import { Deferred, Probe, settle } from "./probe.js";
 
 function newRuntime(onCrash?: (pid: unknown, reason: unknown) => void): Runtime {

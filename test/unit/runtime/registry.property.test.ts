@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RuntimeError, RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import { AlreadyRegisteredError } from "../../../src/runtime/already-registered-error.js";
-import { Registry } from "../../../src/runtime/registry.js";
-import type { RegistryKeys } from "../../../src/runtime/registry.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import { AlreadyRegisteredError } from "../../../src/runtime/registry/already-registered-error.js";
+import { Registry } from "../../../src/runtime/registry/registry.js";
+import type { RegistryKeys } from "../../../src/runtime/registry/registry.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 import { Probe } from "./probe.js";
 import { WatchCountingRuntime } from "./watch-counting-runtime.js";
 

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CallRequest, call } from "../../../src/runtime/call.js";
+import { CallRequest, call } from "../../../src/runtime/gen-server/call.js";
 import { RuntimeError, RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import { resolveDestination } from "../../../src/runtime/name.js";
-import type { NameRegistrar, ViaName } from "../../../src/runtime/name.js";
-import type { Pid } from "../../../src/runtime/pid.js";
-import { Process } from "../../../src/runtime/process.js";
-import { AlreadyRegisteredError } from "../../../src/runtime/already-registered-error.js";
-import { Registry } from "../../../src/runtime/registry.js";
-import type { RegistryEntry, RegistryKeys, RegistryRemoval } from "../../../src/runtime/registry.js";
-import { Runtime, defaultRuntime } from "../../../src/runtime/runtime.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import { resolveDestination } from "../../../src/runtime/registry/name.js";
+import type { NameRegistrar, ViaName } from "../../../src/runtime/registry/name.js";
+import type { Pid } from "../../../src/runtime/process/pid.js";
+import { Process } from "../../../src/runtime/process/process.js";
+import { AlreadyRegisteredError } from "../../../src/runtime/registry/already-registered-error.js";
+import { Registry } from "../../../src/runtime/registry/registry.js";
+import type { RegistryEntry, RegistryKeys, RegistryRemoval } from "../../../src/runtime/registry/registry.js";
+import { Runtime, defaultRuntime } from "../../../src/runtime/process/runtime.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 import { Probe, settle } from "./probe.js";
 import { WatchCountingRuntime } from "./watch-counting-runtime.js";
 

@@ -3,14 +3,14 @@
  * shared log (and can crash, stop, or ignore shutdown requests), spec builders, and small helpers to read
  * a supervisor's children and watch how a process ended.
  */
-import type { ChildSpec } from "../../../src/runtime/child-spec.js";
-import { isExitMessage } from "../../../src/runtime/exit-reason.js";
-import type { ExitReason } from "../../../src/runtime/exit-reason.js";
-import type { Pid } from "../../../src/runtime/pid.js";
-import { Process } from "../../../src/runtime/process.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
-import { Supervisor } from "../../../src/runtime/supervisor.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import type { ChildSpec } from "../../../src/runtime/supervisor/child-spec.js";
+import { isExitMessage } from "../../../src/runtime/process/exit-reason.js";
+import type { ExitReason } from "../../../src/runtime/process/exit-reason.js";
+import type { Pid } from "../../../src/runtime/process/pid.js";
+import { Process } from "../../../src/runtime/process/process.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { Supervisor } from "../../../src/runtime/supervisor/supervisor.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 
 /** A runtime on a virtual clock, recording crashes reported to `onCrash`. */
 export function newRuntime(): { runtime: Runtime; clock: VirtualClock; crashes: unknown[] } {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { ChildSpec } from "../../../src/runtime/child-spec.js";
-import type { ExitReason } from "../../../src/runtime/exit-reason.js";
-import { GenServer } from "../../../src/runtime/gen-server.js";
-import type { Runtime } from "../../../src/runtime/runtime.js";
-import { Supervisor } from "../../../src/runtime/supervisor.js";
+import type { ChildSpec } from "../../../src/runtime/supervisor/child-spec.js";
+import type { ExitReason } from "../../../src/runtime/process/exit-reason.js";
+import { GenServer } from "../../../src/runtime/gen-server/gen-server.js";
+import type { Runtime } from "../../../src/runtime/process/runtime.js";
+import { Supervisor } from "../../../src/runtime/supervisor/supervisor.js";
 import { settle } from "./probe.js";
 import { childPid, newRuntime } from "./supervisor-fixtures.js";
 

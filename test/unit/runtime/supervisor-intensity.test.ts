@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isRestartDue, resolveChildSpec } from "../../../src/runtime/child-spec.js";
-import type { RestartType } from "../../../src/runtime/child-spec.js";
+import { isRestartDue, resolveChildSpec } from "../../../src/runtime/supervisor/child-spec.js";
+import type { RestartType } from "../../../src/runtime/supervisor/child-spec.js";
 import { RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import { shutdown } from "../../../src/runtime/exit-reason.js";
-import { RestartIntensity } from "../../../src/runtime/restart-intensity.js";
+import { shutdown } from "../../../src/runtime/process/exit-reason.js";
+import { RestartIntensity } from "../../../src/runtime/supervisor/restart-intensity.js";
 
 describe("RestartIntensity", () => {
   it("allows maxRestarts restarts in the window and refuses the next one", () => {

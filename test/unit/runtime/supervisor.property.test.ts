@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { RestartType } from "../../../src/runtime/child-spec.js";
-import { Supervisor } from "../../../src/runtime/supervisor.js";
-import type { SupervisorStrategy } from "../../../src/runtime/supervisor.js";
+import type { RestartType } from "../../../src/runtime/supervisor/child-spec.js";
+import { Supervisor } from "../../../src/runtime/supervisor/supervisor.js";
+import type { SupervisorStrategy } from "../../../src/runtime/supervisor/supervisor.js";
 import { settle } from "./probe.js";
 import { newRuntime, watchExit, workerSpec } from "./supervisor-fixtures.js";
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { call } from "../../../src/runtime/call.js";
-import type { ChildSpec } from "../../../src/runtime/child-spec.js";
-import { DynamicSupervisor } from "../../../src/runtime/dynamic-supervisor.js";
+import { call } from "../../../src/runtime/gen-server/call.js";
+import type { ChildSpec } from "../../../src/runtime/supervisor/child-spec.js";
+import { DynamicSupervisor } from "../../../src/runtime/supervisor/dynamic-supervisor.js";
 import { RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import { shutdown } from "../../../src/runtime/exit-reason.js";
-import type { Pid } from "../../../src/runtime/pid.js";
-import { Registry } from "../../../src/runtime/registry.js";
-import { Supervisor } from "../../../src/runtime/supervisor.js";
-import type { SupervisorStrategy } from "../../../src/runtime/supervisor.js";
+import { shutdown } from "../../../src/runtime/process/exit-reason.js";
+import type { Pid } from "../../../src/runtime/process/pid.js";
+import { Registry } from "../../../src/runtime/registry/registry.js";
+import { Supervisor } from "../../../src/runtime/supervisor/supervisor.js";
+import type { SupervisorStrategy } from "../../../src/runtime/supervisor/supervisor.js";
 import { Deferred, Probe, settle } from "./probe.js";
 import { Worker, childPid, newRuntime, pidsOf, track, watchExit, workerAt, workerSpec } from "./supervisor-fixtures.js";
 

@@ -1,8 +1,8 @@
 // Runtime.suspend and Runtime.resume: a suspended process queues its messages without handling them,
 // resumes in order, finishes what it was handling, and still reacts to exit signals.
 import { describe, expect, it } from "vitest";
-import { Runtime } from "../../../src/runtime/runtime.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 import { Deferred, Probe, settle } from "./probe.js";
 
 const newRuntime = () => new Runtime({ clock: new VirtualClock() });

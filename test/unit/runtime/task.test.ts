@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CalleeExitedError } from "../../../src/runtime/call.js";
+import { CalleeExitedError } from "../../../src/runtime/gen-server/call.js";
 import { RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import { Task } from "../../../src/runtime/task.js";
+import { Task } from "../../../src/runtime/process/task.js";
 import { rejectionOf, testRuntime, track } from "./gen-server-fixtures.js";
 import { Deferred, Probe, settle } from "./probe.js";
 

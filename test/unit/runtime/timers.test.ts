@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RuntimeError, RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 import { Probe, settle } from "./probe.js";
 
 describe("Runtime: sendAfter and cancelTimer", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { realClock } from "../../../src/runtime/clock.js";
+import { realClock } from "../../../src/runtime/clock/clock.js";
 import { RuntimeErrorCode } from "../../../src/runtime/errors.js";
-import { VirtualClock } from "../../../src/runtime/virtual-clock.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 import { randomInt, seededRandom } from "./seeded-random.js";
 
 describe("VirtualClock", () => {

@@ -2,9 +2,9 @@
  * A Runtime that counts the live `watch` observers per pid, so registry tests can check that each
  * registered pid is watched exactly once and that the watch is cancelled with its last entry.
  */
-import type { ExitReason } from "../../../src/runtime/exit-reason.js";
-import type { Pid } from "../../../src/runtime/pid.js";
-import { Runtime } from "../../../src/runtime/runtime.js";
+import type { ExitReason } from "../../../src/runtime/process/exit-reason.js";
+import type { Pid } from "../../../src/runtime/process/pid.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
 
 /** A Runtime whose `watch` keeps count of the observers that have neither fired nor been cancelled. */
 export class WatchCountingRuntime extends Runtime {

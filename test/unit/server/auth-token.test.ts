@@ -1,6 +1,6 @@
 /** The handshake auth token: `base64url.bearer.phx.<unpadded standard base64>` beside `phoenix`. */
 import { describe, expect, it } from "vitest";
-import { parseSubprotocols } from "../../../src/server/auth-token.js";
+import { parseSubprotocols } from "../../../src/server/socket/auth-token.js";
 
 const encode = (token: string) => Buffer.from(token, "utf8").toString("base64").replace(/=+$/, "");
 

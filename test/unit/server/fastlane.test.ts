@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { PubSub, Runtime, ServerErrorCode } from "../../../src/index.js";
-import { FASTLANE_DISPATCHER, FastlaneSubscription, InterceptedBroadcast, fastlaneDispatcher, type FastlaneTarget } from "../../../src/server/fastlane.js";
+import { FASTLANE_DISPATCHER, FastlaneSubscription, InterceptedBroadcast, fastlaneDispatcher, type FastlaneTarget } from "../../../src/server/channel/fastlane.js";
 import { V1JsonSerializer, V2JsonSerializer, type Serializer } from "../../../src/protocol/index.js";
 import { Collector } from "../../support/collector.js";
 

@@ -3,7 +3,7 @@
 // no connection is left.
 import { describe, expect, it } from "vitest";
 import { Process, Runtime, VirtualClock, type Pid } from "../../../src/index.js";
-import { IdleSweeper } from "../../../src/server/idle-sweeper.js";
+import { IdleSweeper } from "../../../src/server/socket/idle-sweeper.js";
 
 const IDLE = Symbol("idle");
 

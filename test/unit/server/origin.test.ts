@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { compileOriginCheck } from "../../../src/server/origin.js";
+import { compileOriginCheck } from "../../../src/server/endpoint/origin.js";
 
 function request(origin: string | undefined, host = "chat.example.com:4000"): IncomingMessage {
   return { headers: { host, ...(origin === undefined ? {} : { origin }) } } as IncomingMessage;

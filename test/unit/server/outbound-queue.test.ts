@@ -5,8 +5,8 @@
 // a recording stand-in; the queue is the unit under test (the policies over real sockets are tested in
 // test/integration/limits/slow-consumer-policies.test.ts).
 import { describe, expect, it } from "vitest";
-import type { SlowConsumerPolicy } from "../../../src/server/channel-route.js";
-import { OutboundQueue, type DroppingPolicy, type OutboundOwner, type OutboundTransport } from "../../../src/server/outbound-queue.js";
+import type { SlowConsumerPolicy } from "../../../src/server/channel/channel-route.js";
+import { OutboundQueue, type DroppingPolicy, type OutboundOwner, type OutboundTransport } from "../../../src/server/socket/outbound-queue.js";
 import type { Frame } from "../../../src/protocol/serializer.js";
 
 class RecordingTransport implements OutboundTransport {

@@ -1,6 +1,6 @@
 /** Query params as the official client encodes them: flat, nested by brackets, arrays as indexes. */
 import { describe, expect, it } from "vitest";
-import { parseQueryParams } from "../../../src/server/query-params.js";
+import { parseQueryParams } from "../../../src/server/socket/query-params.js";
 
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
 

@@ -1,7 +1,7 @@
 /** Topic routing: trailing-`*` prefix patterns, exact patterns, the bare `*`, first match wins. */
 import { describe, expect, it } from "vitest";
 import { ServerErrorCode } from "../../../src/index.js";
-import { compileTopicPattern, TopicRouter } from "../../../src/server/topic-pattern.js";
+import { compileTopicPattern, TopicRouter } from "../../../src/server/channel/topic-pattern.js";
 
 describe("compileTopicPattern", () => {
   it.each([

@@ -1,0 +1,248 @@
+/**
+ * The transport-neutral part of connecting a client: the origin check, connect params and `vsn`, the
+ * socket's `connect` and `id`, and starting the connection's process under its mount's supervisor. The
+ * WebSocket upgrade and the LongPoll handler both run it, so a socket connects the same way over either.
+ */
+import type { IncomingMessage } from "node:http";
+import type { FenixError } from "../../errors/fenix-error.js";
+import type { Serializer } from "../../protocol/serializer.js";
+import { negotiateSerializer } from "../../protocol/vsn.js";
+import { DynamicSupervisor } from "../../runtime/supervisor/dynamic-supervisor.js";
+import type { ChildSpec } from "../../runtime/supervisor/child-spec.js";
+import type { Pid } from "../../runtime/process/pid.js";
+import type { Runtime } from "../../runtime/process/runtime.js";
+import type { RouteTarget } from "../channel/channel-route.js";
+import { connectInfoOf, type ConnectInfo } from "./connect-info.js";
+import { ConnectRefusal } from "./connect-refusal.js";
+import type { ClientErrorContext, EndpointContext } from "../endpoint/endpoint-context.js";
+import { ServerError, ServerErrorCode } from "../errors.js";
+import { parseQueryParams, type Params } from "./query-params.js";
+import type { Socket, SocketClass } from "./socket.js";
+import { SocketServer, type SocketLimits } from "./socket-server.js";
+import type { AddressConnections } from "./rate-limit.js";
+import type { TopicRouter } from "../channel/topic-pattern.js";
+import type { Transport, TransportListener } from "./transport.js";
+import { TelemetryEvent, telemetryChannels, type SocketConnected } from "../../telemetry/events.js";
+
+const CONNECTS = telemetryChannels[TelemetryEvent.SOCKET_CONNECT];
+
+/** How long a connection may take to close when its supervisor shuts down. */
+const CONNECTION_SHUTDOWN_MS = 5_000;
+
+/** @internal One socket mount's settings, resolved; shared by every transport of the mount. */
+export interface SocketMount {
+  readonly path: string;
+  readonly socketClass: SocketClass;
+  readonly router: TopicRouter<RouteTarget>;
+  readonly limits: SocketLimits;
+  readonly authToken: boolean;
+  readonly maxBufferedBytes: number;
+  readonly maxFrameBytes: number;
+  readonly checkOrigin: (request: IncomingMessage) => boolean;
+  /** Open connections per client address, with the `maxConnectionsPerAddress` limit; `null` when off. */
+  readonly connections: AddressConnections | null;
+  /** The supervisor of this mount's connections, once the endpoint has started. */
+  supervisor: Pid | null;
+}
+
+/**
+ * @internal The child spec of a mount's connection supervisor: a DynamicSupervisor (its connections are
+ * temporary children) whose pid is kept in `mount.supervisor` each time it starts.
+ */
+export function connectionSupervisorSpec(id: string, runtime: Runtime, mount: SocketMount): ChildSpec {
+  return {
+    id,
+    type: "supervisor",
+    restart: "permanent",
+    start: async (parent) => {
+      const pid = await DynamicSupervisor.startLink(parent, { runtime, maxRestarts: 3, maxSeconds: 5 });
+      mount.supervisor = pid;
+      return pid;
+    },
+  };
+}
+
+/** A socket whose `connect` accepted the client. */
+export interface AcceptedSocket {
+  readonly serializer: Serializer;
+  readonly socket: Socket<object>;
+  readonly socketId: string | null;
+}
+
+/** Why a connect attempt was refused: the HTTP status to answer with and, if any, the client error to report. */
+export interface RefusedSocket {
+  readonly status: 403 | 500;
+  readonly error: FenixError | undefined;
+  /** The reason `connect` gave with `refuse(reason)`, told to the client. */
+  readonly reason?: string;
+}
+
+/** @internal The origin check; a refusal is reported as `FENIX_ERR_SERVER_ORIGIN_REFUSED`. */
+export function originAllowed(endpoint: EndpointContext, mount: SocketMount, request: IncomingMessage, context: ClientErrorContext): boolean {
+  if (mount.checkOrigin(request)) return true;
+  endpoint.reportClientError(
+    new ServerError(ServerErrorCode.ORIGIN_REFUSED, `Origin ${request.headers.origin} is not allowed by checkOrigin.`, { status: 403 }),
+    context,
+  );
+  return false;
+}
+
+/**
+ * @internal Parses the connect params from the request's query, negotiates the serializer, and runs the
+ * socket's `connect` and `id`. Reports the client errors of a refusal; the caller answers with its status.
+ */
+export async function connectSocket(
+  endpoint: EndpointContext,
+  mount: SocketMount,
+  request: IncomingMessage,
+  transport: string,
+  authToken: string | undefined,
+  context: ClientErrorContext,
+): Promise<AcceptedSocket | RefusedSocket> {
+  const refuse = (status: 403 | 500, error?: FenixError): RefusedSocket => {
+    if (error !== undefined) endpoint.reportClientError(error, context);
+    return { status, error };
+  };
+  const url = request.url ?? "/";
+  const query = url.indexOf("?");
+  const params = parseQueryParams(query === -1 ? "" : url.slice(query + 1));
+  const serializer = negotiateSerializer(params.vsn);
+  if (serializer === null) {
+    return refuse(
+      403,
+      new ServerError(ServerErrorCode.UNSUPPORTED_VSN, `Unsupported vsn ${JSON.stringify(params.vsn)}; this server speaks 1.0.x and 2.0.x.`, {
+        status: 403,
+      }),
+    );
+  }
+
+  const info = connectInfoOf(request, transport, mount.authToken ? authToken : undefined);
+  const result = await runSocketConnect(endpoint, mount.socketClass, mount.path, params, info, context);
+  return "status" in result ? result : { serializer, ...result };
+}
+
+/** A socket whose `connect` accepted, and its `id()`. */
+export interface ConnectedSocket<S extends Socket<object> = Socket<object>> {
+  readonly socket: S;
+  readonly socketId: string | null;
+}
+
+/**
+ * @internal Creates a `socketClass` instance and runs its `connect(params, info)` and `id()`, logging and
+ * reporting refusals as every transport (and the channel test kit) must: 403 when `connect` does not
+ * return `true`, 500 with `FENIX_ERR_SERVER_CONNECT_CRASHED` when it throws, 500 with
+ * `FENIX_ERR_SERVER_BAD_SOCKET_ID` when `id()` is neither a non-empty string nor `null`.
+ */
+export async function runSocketConnect<S extends Socket<object>>(
+  endpoint: EndpointContext,
+  socketClass: new () => S,
+  path: string,
+  params: Params,
+  info: ConnectInfo,
+  context: ClientErrorContext,
+): Promise<ConnectedSocket<S> | RefusedSocket> {
+  const startedAt = CONNECTS.hasSubscribers ? performance.now() : 0;
+  const result = await connectOnce(endpoint, socketClass, path, params, info, context);
+  if (CONNECTS.hasSubscribers) {
+    CONNECTS.publish({
+      source: endpoint.api,
+      node: endpoint.pubsub.nodeName,
+      path,
+      transport: info.transport,
+      address: context.address,
+      socketId: "status" in result ? null : result.socketId,
+      result: "status" in result ? (result.status === 403 ? "refused" : "error") : "ok",
+      durationMs: performance.now() - startedAt,
+    } satisfies SocketConnected);
+  }
+  return result;
+}
+
+async function connectOnce<S extends Socket<object>>(
+  endpoint: EndpointContext,
+  socketClass: new () => S,
+  path: string,
+  params: Params,
+  info: ConnectInfo,
+  context: ClientErrorContext,
+): Promise<ConnectedSocket<S> | RefusedSocket> {
+  const refuse = (status: 403 | 500, error?: FenixError): RefusedSocket => {
+    if (error !== undefined) endpoint.reportClientError(error, context);
+    return { status, error };
+  };
+  const socket = new socketClass();
+  let accepted: boolean | ConnectRefusal;
+  let socketId: string | null;
+  try {
+    accepted = await socket.connect(params, info);
+    socketId = accepted === true ? socket.id() : null;
+  } catch (err) {
+    endpoint.log("error", `connect of ${socketClass.name} threw`, { error: err, path });
+    return refuse(500, new ServerError(ServerErrorCode.CONNECT_CRASHED, "The socket's connect() threw.", { cause: err, status: 500 }));
+  }
+  if (accepted !== true) {
+    const reason = accepted instanceof ConnectRefusal ? accepted.reason : undefined;
+    endpoint.log("info", `refused connection to ${path}`, { address: context.address, transport: info.transport, reason });
+    return reason === undefined ? refuse(403) : { status: 403, error: undefined, reason };
+  }
+  if (socketId !== null && (typeof socketId !== "string" || socketId.length === 0)) {
+    endpoint.log("error", `${socketClass.name}.id() must return a non-empty string or null`, { got: socketId });
+    return refuse(
+      500,
+      new ServerError(ServerErrorCode.BAD_SOCKET_ID, `${socketClass.name}.id() must return a non-empty string or null.`, { status: 500 }),
+    );
+  }
+  return { socket, socketId };
+}
+
+/** Whether {@link connectSocket} accepted the client. */
+export function isAccepted(result: AcceptedSocket | RefusedSocket): result is AcceptedSocket {
+  return "serializer" in result;
+}
+
+/** A transport that forwards its events to the connection's process once it exists. */
+export interface AttachableTransport extends Transport {
+  attach(listener: TransportListener): void;
+}
+
+/**
+ * @internal Starts the connection's process (a {@link SocketServer}) as a temporary child of the mount's
+ * supervisor, behind `transport`.
+ *
+ * @returns the process, or `null` when no process can serve the connection (the endpoint is not started,
+ * is stopping, or its tree gave up) — the caller answers 503 or closes the transport. `release` is called
+ * when the process ends, or at once when none starts.
+ */
+export async function startConnection(
+  endpoint: EndpointContext,
+  mount: SocketMount,
+  transport: AttachableTransport,
+  accepted: AcceptedSocket,
+  context: ClientErrorContext,
+  limits: SocketLimits = mount.limits,
+  release?: () => void,
+): Promise<SocketServer | null> {
+  const supervisor = mount.supervisor;
+  if (supervisor === null || !endpoint.runtime.isAlive(supervisor)) {
+    release?.();
+    return null;
+  }
+  let server: SocketServer | null = null;
+  const init = { endpoint, transport, ...accepted, router: mount.router, limits, errorContext: context, release };
+  try {
+    await DynamicSupervisor.startChild(supervisor, {
+      restart: "temporary",
+      shutdown: CONNECTION_SHUTDOWN_MS,
+      start: (parent) => {
+        server = new SocketServer({ ...init, parent });
+        transport.attach(server);
+        return server.pid;
+      },
+    });
+  } catch (err) {
+    endpoint.log("error", "could not start a connection process", { error: err, path: mount.path });
+    release?.();
+    return null;
+  }
+  return server;
+}
