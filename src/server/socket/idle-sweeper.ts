@@ -1,8 +1,10 @@
 /**
  * Idle-connection detection without a timer per connection: one sweeper per runtime and idle timeout
  * looks at every registered connection a few times per timeout and tells those silent for the whole
- * timeout to check themselves. A connection is closed after `idleTimeoutMs` to `1.25 × idleTimeoutMs`
- * of silence. The sweep timer runs on the runtime's clock, only while connections are registered.
+ * timeout to check themselves. Sweeps keep to a fixed grid (a late timer does not push the next ones
+ * back), five per timeout, so a connection is closed after `idleTimeoutMs` to `1.2 × idleTimeoutMs` of
+ * silence plus one timer's lateness — within the documented 1.25×. The sweep timer runs on the
+ * runtime's clock, only while connections are registered.
  */
 import type { TimerHandle } from "../../runtime/clock/clock.js";
 import type { Pid } from "../../runtime/process/pid.js";
@@ -15,8 +17,8 @@ export interface Sweepable {
   readonly lastSeen: number;
 }
 
-/** Checks per timeout: a connection is told at most a quarter of the timeout late. */
-const SWEEPS_PER_TIMEOUT = 4;
+/** Checks per timeout: a connection is told at most a fifth of the timeout (and one timer's lateness) late. */
+const SWEEPS_PER_TIMEOUT = 5;
 
 const sweepers = new WeakMap<Runtime, Map<number, IdleSweeper>>();
 
@@ -27,6 +29,8 @@ export class IdleSweeper {
   readonly #message: unknown;
   readonly #members = new Set<Sweepable>();
   #timer: TimerHandle | null = null;
+  /** When the next sweep is due (runtime clock ms): the grid the sweeps keep to. */
+  #nextAt = 0;
 
   private constructor(runtime: Runtime, timeoutMs: number, message: unknown) {
     this.#runtime = runtime;
@@ -45,7 +49,10 @@ export class IdleSweeper {
 
   add(member: Sweepable): void {
     this.#members.add(member);
-    if (this.#timer === null) this.#schedule();
+    if (this.#timer === null) {
+      this.#nextAt = this.#runtime.clock.now();
+      this.#schedule();
+    }
   }
 
   delete(member: Sweepable): void {
@@ -57,7 +64,12 @@ export class IdleSweeper {
   }
 
   #schedule(): void {
-    this.#timer = this.#runtime.clock.setTimeout(() => this.#sweep(), Math.max(1, Math.floor(this.#timeoutMs / SWEEPS_PER_TIMEOUT)));
+    const period = Math.max(1, Math.floor(this.#timeoutMs / SWEEPS_PER_TIMEOUT));
+    const now = this.#runtime.clock.now();
+    this.#nextAt += period;
+    // A sweep that ran very late (a stalled event loop) restarts the grid from now rather than catching up.
+    if (this.#nextAt <= now) this.#nextAt = now + period;
+    this.#timer = this.#runtime.clock.setTimeout(() => this.#sweep(), this.#nextAt - now);
   }
 
   #sweep(): void {
