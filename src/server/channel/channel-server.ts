@@ -12,7 +12,7 @@ import { Process } from "../../runtime/process/process.js";
 import { isThenable } from "../../runtime/process/thenable.js";
 import { assertReplyPayload, type Channel, type ChannelClass } from "./channel.js";
 import { CHANNEL_CONTEXT, type ChannelContext, type ChannelHost } from "./channel-context.js";
-import type { EndpointContext } from "../endpoint/endpoint-context.js";
+import type { EndpointApi, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { HandleInResult, HandleResult, JoinResult } from "./results.js";
 import { formatExitReason, isCleanExit } from "../../runtime/process/exit-reason.js";
@@ -69,14 +69,21 @@ function interceptOf(channelClass: ChannelClass): ReadonlySet<string> {
 }
 
 /** @internal */
-export class ChannelServer extends Process {
+export class ChannelServer extends Process implements ChannelContext {
   readonly channel: Channel<object>;
   /** The route pattern that matched the topic. */
   readonly route: string;
-  readonly #ctx: ChannelContext;
+  readonly topic: string;
+  readonly joinRef: WireRef;
+  readonly host: ChannelHost;
+  /** The public endpoint: what the channel sees as `this.endpoint`. */
+  readonly endpoint: EndpointApi;
+  /** True between a successful join and the end of the process. */
+  joined = false;
+  /** The client message being handled, if any (for socket refs). */
+  current: Message | null = null;
   readonly #endpoint: EndpointContext;
   readonly #intercept: ReadonlySet<string>;
-  readonly #host: ChannelHost;
   /** The callback running now (for the crash event); null between callbacks. */
   #during: Callback | null = null;
   /** The client event `handleIn` is handling (for its crash event). */
@@ -89,27 +96,17 @@ export class ChannelServer extends Process {
   constructor(endpoint: EndpointContext, host: ChannelHost, channelClass: ChannelClass, topic: string, joinRef: WireRef, route = topic) {
     super(endpoint.runtime, { link: host.pid });
     this.route = route;
+    this.topic = topic;
+    this.joinRef = joinRef;
+    this.host = host;
+    // Channels see the public endpoint (`this.endpoint`), not its internal side.
+    this.endpoint = endpoint.api;
     this.#endpoint = endpoint;
-    this.#host = host;
     this.#intercept = interceptOf(channelClass);
     this.channel = new channelClass();
-    this.#ctx = {
-      pid: this.pid,
-      topic,
-      joinRef,
-      host,
-      // Channels see the public endpoint (`this.endpoint`), not its internal side.
-      endpoint: endpoint.api,
-      joined: false,
-      current: null,
-      reply: (ref, status, response) => this.#reply(ref, status, response),
-    };
-    this.channel[CHANNEL_CONTEXT] = this.#ctx;
+    // The process is the channel's context itself: no separate object or closure per channel.
+    this.channel[CHANNEL_CONTEXT] = this;
     this.channel.assigns = { ...(host.socket.assigns as object) } as typeof this.channel.assigns;
-  }
-
-  get topic(): string {
-    return this.#ctx.topic;
   }
 
   /** The channel class's name. */
@@ -117,14 +114,15 @@ export class ChannelServer extends Process {
     return this.channel.constructor.name;
   }
 
-  get joinRef(): WireRef {
-    return this.#ctx.joinRef;
+  /** Answers a client push (a socket ref's late reply). */
+  reply(ref: WireRef | null, status: string, response: AnyPayload): void {
+    this.#reply(ref, status, response);
   }
 
   protected handleMessage(message: unknown): void | PromiseLike<void> {
     if (message instanceof InboundEvent) return this.#handleIn(message.message);
     if (message instanceof InterceptedBroadcast) {
-      if (!this.#ctx.joined) return;
+      if (!this.joined) return;
       const { event, payload } = message.broadcast;
       this.#during = "handleOut";
       return this.#after(this.channel.handleOut(event, payload), (r) => {
@@ -133,7 +131,7 @@ export class ChannelServer extends Process {
       });
     }
     if (message instanceof JoinCommand) return this.#join(message.message);
-    if (!this.#ctx.joined) return;
+    if (!this.joined) return;
     this.#during = "handleInfo";
     if (HANDLED_INFO.hasSubscribers) this.#startedAt = performance.now();
     return this.#after(this.channel.handleInfo(message), (r) => {
@@ -147,14 +145,13 @@ export class ChannelServer extends Process {
   }
 
   protected override onExit(reason: ExitReason): void {
-    const ctx = this.#ctx;
     if (!isCleanExit(reason) && (CRASHES.hasSubscribers || HANDLED_IN.hasSubscribers)) this.#publishCrash(reason);
-    if (!ctx.joined) return;
+    if (!this.joined) return;
     if (isCleanExit(reason) && LEAVES.hasSubscribers) {
       LEAVES.publish({ ...this.#telemetry(), reason: formatExitReason(reason), durationMs: performance.now() - this.#joinedAt } satisfies ChannelLeft);
     }
-    ctx.joined = false;
-    this.#endpoint.pubsub.unsubscribe(ctx.topic, this.pid);
+    this.joined = false;
+    this.#endpoint.pubsub.unsubscribe(this.topic, this.pid);
     try {
       const done = this.channel.terminate(reason);
       if (isThenable(done)) done.then(undefined, (err: unknown) => this.#logTerminateError(err));
@@ -172,7 +169,7 @@ export class ChannelServer extends Process {
     if (JOINS.hasSubscribers || CRASHES.hasSubscribers) this.#startedAt = performance.now();
     let result: JoinResult | Promise<JoinResult>;
     try {
-      result = this.channel.join(this.#ctx.topic, payload);
+      result = this.channel.join(this.topic, payload);
     } catch (err) {
       return this.#joinCrashed(message, err);
     }
@@ -187,7 +184,6 @@ export class ChannelServer extends Process {
 
   #joined(message: Message, result: JoinResult): void {
     if (!this.alive) return;
-    const ctx = this.#ctx;
     const kind = (result as { kind?: unknown } | undefined)?.kind;
     if ((kind === "ok" || kind === "error") && !isAnyPayload((result as { response: unknown }).response)) {
       this.#joinCrashed(message, badResult("join", "a response that is a JSON value or bytes", (result as { response: unknown }).response));
@@ -195,14 +191,14 @@ export class ChannelServer extends Process {
     }
     if (result === undefined || kind === "ok") {
       const response = result === undefined ? EMPTY : result.response;
-      ctx.joined = true;
+      this.joined = true;
       this.#during = null;
       this.#publishJoin("ok");
       // Subscribe before the reply is written: no broadcast can slip between the two. onExit unsubscribes
       // on every exit, so the PubSub need not watch this process.
-      this.#endpoint.pubsub.subscribe(ctx.topic, this.pid, new FastlaneSubscription(this.#host, this.#intercept), UNWATCHED);
+      this.#endpoint.pubsub.subscribe(this.topic, this.pid, new FastlaneSubscription(this.host, this.#intercept), UNWATCHED);
       this.#writeReply(message.ref, "ok", response);
-      this.#endpoint.runtime.send(this.#host.pid, new JoinOutcome(this, true));
+      this.#endpoint.runtime.send(this.host.pid, new JoinOutcome(this, true));
       this.#trackPresence();
       return;
     }
@@ -210,7 +206,7 @@ export class ChannelServer extends Process {
       this.#during = null;
       this.#publishJoin("error");
       this.#writeReply(message.ref, "error", result.response);
-      this.#endpoint.runtime.send(this.#host.pid, new JoinOutcome(this, false));
+      this.#endpoint.runtime.send(this.host.pid, new JoinOutcome(this, false));
       this.stop("normal");
       return;
     }
@@ -227,9 +223,8 @@ export class ChannelServer extends Process {
     if (key === null || key === undefined) return;
     const presence = this.#endpoint.presence;
     presence.track(this.channel, key, this.channel.presenceMeta());
-    const ctx = this.#ctx;
-    const message = { joinRef: ctx.joinRef, ref: null, topic: ctx.topic, event: PresenceEvent.STATE, payload: presence.list(ctx.topic) };
-    this.#host.write(this.#host.serializer.encodePush(message), ctx.topic, PresenceEvent.STATE);
+    const message = { joinRef: this.joinRef, ref: null, topic: this.topic, event: PresenceEvent.STATE, payload: presence.list(this.topic) };
+    this.host.write(this.host.serializer.encodePush(message), this.topic, PresenceEvent.STATE);
   }
 
   #joinCrashed(message: Message, err: unknown): void {
@@ -238,20 +233,20 @@ export class ChannelServer extends Process {
     this.#publishCrash(err);
     this.#during = null;
     this.#writeReply(message.ref, "error", { reason: "join crashed" });
-    this.#endpoint.runtime.send(this.#host.pid, new JoinOutcome(this, false));
+    this.#endpoint.runtime.send(this.host.pid, new JoinOutcome(this, false));
     this.stop(shutdown("join_crashed"));
   }
 
   // ## Client events
 
   #handleIn(message: Message): void | PromiseLike<void> {
-    if (!this.#ctx.joined) return;
+    if (!this.joined) return;
     if (message.event === Reserved.LEAVE) {
       this.#writeReply(message.ref, "ok", EMPTY);
       this.stop(LEFT);
       return;
     }
-    this.#ctx.current = message;
+    this.current = message;
     this.#inFlight = message;
     this.#during = "handleIn";
     if (HANDLED_IN.hasSubscribers) this.#startedAt = performance.now();
@@ -259,16 +254,16 @@ export class ChannelServer extends Process {
     try {
       result = this.channel.handleIn(message.event, message.payload);
     } catch (err) {
-      this.#ctx.current = null;
+      this.current = null;
       throw err;
     }
     if (isThenable<HandleInResult>(result)) {
       return result.then((r) => {
-        this.#ctx.current = null;
+        this.current = null;
         this.#handleInResult(message, r);
       });
     }
-    this.#ctx.current = null;
+    this.current = null;
     this.#handleInResult(message, result);
   }
 
@@ -278,19 +273,19 @@ export class ChannelServer extends Process {
     this.#inFlight = null;
     if (HANDLED_IN.hasSubscribers) this.#publishHandledIn(message, result);
     if (result === undefined) {
-      this.#host.handledWithoutReply?.(this.#ctx.topic, message.ref);
+      this.host.handledWithoutReply?.(this.topic, message.ref);
       return;
     }
     switch (result.kind) {
       case "noreply":
-        this.#host.handledWithoutReply?.(this.#ctx.topic, message.ref);
+        this.host.handledWithoutReply?.(this.topic, message.ref);
         return;
       case "reply":
         this.#reply(message.ref, result.status, result.response);
         return;
       case "stop":
         if (result.reply !== undefined) this.#reply(message.ref, result.reply.status, result.reply.response);
-        else this.#host.handledWithoutReply?.(this.#ctx.topic, message.ref);
+        else this.host.handledWithoutReply?.(this.topic, message.ref);
         this.stop(result.reason);
         return;
       default:
@@ -323,27 +318,25 @@ export class ChannelServer extends Process {
   }
 
   #writeReply(ref: WireRef | null, status: string, response: AnyPayload): void {
-    const ctx = this.#ctx;
-    this.#host.write(this.#host.serializer.encodeReply({ joinRef: ctx.joinRef, ref, topic: ctx.topic, status, response }));
+    this.host.write(this.host.serializer.encodeReply({ joinRef: this.joinRef, ref, topic: this.topic, status, response }));
   }
 
   #logTerminateError(err: unknown): void {
-    this.#endpoint.log("error", `terminate of ${this.#ctx.topic} threw`, { error: err });
+    this.#endpoint.log("error", `terminate of ${this.topic} threw`, { error: err });
   }
 
   // ## Telemetry (built only when someone listens)
 
   #telemetry(): ChannelTelemetry {
-    const ctx = this.#ctx;
     return {
       source: this.#endpoint.api,
       node: this.#endpoint.pubsub.nodeName,
-      topic: ctx.topic,
+      topic: this.topic,
       route: this.route,
       channel: this.channelName,
-      joinRef: String(ctx.joinRef),
-      socketId: this.#host.socketId,
-      transport: this.#host.transportName,
+      joinRef: String(this.joinRef),
+      socketId: this.host.socketId,
+      transport: this.host.transportName,
     };
   }
 
