@@ -464,12 +464,7 @@ export class Socket {
     const retry = this.#reconnectAfterRefusalMs;
     if (this.#wantConnected && retry !== null) {
       this.#refusalTries += 1;
-      this.#state = "connecting";
-      this.#clock.clearTimeout(this.#reconnectTimer);
-      this.#reconnectTimer = this.#clock.setTimeout(() => {
-        this.#reconnectTimer = undefined;
-        if (this.#wantConnected && this.#transport === undefined) this.#openTransport();
-      }, retry(this.#refusalTries));
+      this.#reconnectIn(retry(this.#refusalTries));
       return;
     }
     this.#wantConnected = false;
@@ -491,13 +486,18 @@ export class Socket {
       this.#state = "closed";
       return;
     }
-    this.#state = "connecting";
     this.#reconnectTries += 1;
+    this.#reconnectIn(this.#reconnectAfterMs(this.#reconnectTries));
+  }
+
+  /** Opens a new transport after `ms`, unless disconnected or connected meanwhile. */
+  #reconnectIn(ms: number): void {
+    this.#state = "connecting";
     this.#clock.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = this.#clock.setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (this.#wantConnected && this.#transport === undefined) this.#openTransport();
-    }, this.#reconnectAfterMs(this.#reconnectTries));
+    }, ms);
   }
 
   #startFallbackTimer(transport: ClientTransport): void {

@@ -130,7 +130,7 @@ export interface ConnectedSocket<S extends Socket<object> = Socket<object>> {
 /**
  * @internal Creates a `socketClass` instance and runs its `connect(params, info)` and `id()`, logging and
  * reporting refusals as every transport (and the channel test kit) must: 403 when `connect` does not
- * return `true`, 500 with `FENIX_ERR_SERVER_CONNECT_CRASHED` when it throws, 500 with
+ * return `true` (with the reason of a `refuse(reason)`), 500 with `FENIX_ERR_SERVER_CONNECT_CRASHED` when it throws, 500 with
  * `FENIX_ERR_SERVER_BAD_SOCKET_ID` when `id()` is neither a non-empty string nor `null`.
  */
 export async function runSocketConnect<S extends Socket<object>>(

@@ -7,6 +7,7 @@ import type { FenixError } from "../../errors/fenix-error.js";
 import { ProtocolError, UnroutableMessageError } from "../../protocol/errors.js";
 import type { AnyPayload, Broadcast, JsonObject, Message, WireRef } from "../../protocol/message.js";
 import { Reserved } from "../../protocol/reserved.js";
+import { PresenceEvent } from "../../presence/presence.js";
 import type { Frame, Serializer } from "../../protocol/serializer.js";
 import { isCleanExit, isExitMessage, shutdown, type ExitReason } from "../../runtime/process/exit-reason.js";
 import type { Pid } from "../../runtime/process/pid.js";
@@ -39,7 +40,7 @@ const SLOW_CONSUMERS = telemetryChannels[TelemetryEvent.SLOW_CONSUMER];
 const LIMITED = telemetryChannels[TelemetryEvent.LIMITED];
 const DROPPED = telemetryChannels[TelemetryEvent.OUTBOUND_DROPPED];
 /** Events never dropped by a slow-consumer policy: a client that missed one would hold a wrong presence list. */
-const UNDROPPABLE: ReadonlySet<string> = new Set(["presence_state", "presence_diff"]);
+const UNDROPPABLE: ReadonlySet<string> = new Set([PresenceEvent.STATE, PresenceEvent.DIFF]);
 /** The least time between two `clientError` reports of refused messages on one connection (ms). */
 const LIMIT_REPORT_MS = 1_000;
 const textDecoder = new TextDecoder();
