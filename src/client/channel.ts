@@ -4,6 +4,7 @@
  * frames of an old join, and hands received events to the callbacks registered with `on`.
  */
 import type { JsonObject } from "../protocol/message.js";
+import type { StreamPosition } from "../protocol/position.js";
 import { Reserved } from "../protocol/reserved.js";
 import type { ClientClock, ClientTimerHandle } from "./clock.js";
 import type { ClientMessage, OutgoingMessage } from "./codec.js";
@@ -12,6 +13,7 @@ import { ClientError, ClientErrorCode } from "./errors.js";
 import type { EventMap, PushEvent, PushPayload, PushReply, ServerEvent, ServerEventPayload, ServerPayload, UntypedEvents } from "./events.js";
 import { call, emit, subscribe, type Listener } from "./listeners.js";
 import { OutgoingPush, type PushOptions } from "./push.js";
+import { StreamRecovery, positionOf, type RecoverResult } from "./recovery.js";
 
 /** The state of a channel. */
 export type ChannelState = "closed" | "joining" | "joined" | "leaving" | "errored";
@@ -106,6 +108,8 @@ export class Channel<E extends EventMap = UntypedEvents> {
   readonly #onJoin = new Set<Listener<[JoinReply<E>]>>();
   readonly #onClose = new Set<Listener<[]>>();
   readonly #onError = new Set<Listener<[ClientError]>>();
+  readonly #onRecover = new Set<Listener<[RecoverResult]>>();
+  readonly #recovery: StreamRecovery;
 
   /** @internal Use `socket.channel(topic, params)`. */
   constructor(host: ChannelHost, topic: string, params: ChannelParams = {}) {
@@ -128,11 +132,34 @@ export class Channel<E extends EventMap = UntypedEvents> {
       socketRefused: (error) => this.#socketRefused(error),
       displaced: () => void this.leave(),
     };
+    this.#recovery = new StreamRecovery({
+      clock: host.clock,
+      timeoutMs: host.timeoutMs,
+      canRecover: () => this.#state === "joined" && this.#joinRef !== null && this.#host.isConnected(),
+      pushRecover: (payload, onReply) => this.#pushRecover(payload, onReply),
+      report: (result) => emit(this.#onRecover, result),
+    });
   }
 
   /** The channel's state. */
   get state(): ChannelState {
     return this.#state;
+  }
+
+  /**
+   * On a history topic, the stream position of the last message delivered (or skipped for this client):
+   * sent as `since` on every rejoin. Null before the first join reply, and on topics without history.
+   */
+  get position(): StreamPosition | null {
+    return this.#recovery.position;
+  }
+
+  /**
+   * On a history topic, whether the last join or gap recovery recovered every missed message (false: the
+   * application must reload its state). Null before the first join reply, and on topics without history.
+   */
+  get recovered(): boolean | null {
+    return this.#recovery.recovered;
   }
 
   /** The ref of the current join (the channel incarnation), or null when no join is on the wire. */
@@ -147,6 +174,8 @@ export class Channel<E extends EventMap = UntypedEvents> {
    * Callable on a channel in state `"closed"` (new, left, or refused). Once joined, the channel rejoins by
    * itself after a server crash (`phx_error`), a reconnect, or a join timeout, on the rejoin backoff; each
    * successful rejoin calls the `onJoin` callbacks. A refused join closes the channel (no automatic retry).
+   * On a history topic, every join once a {@link Channel.position} is known (rejoins, and `join()` after
+   * `leave()`) adds it to the params as `since`, so the server sends what was missed (see `onRecover`).
    *
    * @param timeoutMs - how long each join attempt waits for its reply. @defaultValue the socket's `timeoutMs`
    * @returns the first attempt's outcome. Rejects with `JOIN_REFUSED` (with the server's `response`),
@@ -276,6 +305,15 @@ export class Channel<E extends EventMap = UntypedEvents> {
     return subscribe(this.#onError, callback);
   }
 
+  /**
+   * Calls `callback` after every ok join reply on a history topic (`reason: "rejoin"`, the first join
+   * included) and after every recovery of a gap (`reason: "gap"`). When `recovered` is false, messages were
+   * lost for good: reload the state the channel feeds. Returns an unsubscribe function.
+   */
+  onRecover(callback: (result: RecoverResult) => void): () => void {
+    return subscribe(this.#onRecover, callback);
+  }
+
   #everJoinRequested(): boolean {
     return this.#everJoined;
   }
@@ -298,7 +336,7 @@ export class Channel<E extends EventMap = UntypedEvents> {
     const ref = this.#host.makeRef();
     this.#joinRef = ref;
     this.#control.set(ref, (status, response) => this.#joinReplied(ref, status, response));
-    this.#host.send({ joinRef: ref, ref, topic: this.topic, event: Reserved.JOIN, payload: this.#params$() });
+    this.#host.send({ joinRef: ref, ref, topic: this.topic, event: Reserved.JOIN, payload: this.#recovery.joinPayload(this.#params$()) });
   }
 
   #joinReplied(ref: string, status: string, response: unknown): void {
@@ -308,10 +346,12 @@ export class Channel<E extends EventMap = UntypedEvents> {
     if (status === "ok") {
       this.#state = "joined";
       this.#rejoinTries = 0;
+      const recovery = this.#recovery.joined(response);
       const first = this.#firstJoin;
       this.#firstJoin = undefined;
       first?.resolve(response as JoinReply<E>);
       emit(this.#onJoin, response as JoinReply<E>);
+      if (recovery !== null) emit(this.#onRecover, recovery);
       const buffered = this.#buffer;
       this.#buffer = [];
       for (const push of buffered) if (!push.settled) this.#send(push);
@@ -390,6 +430,7 @@ export class Channel<E extends EventMap = UntypedEvents> {
       if (this.#state !== "joined" && this.#state !== "joining") return;
       this.#host.clock.clearTimeout(this.#joinTimer);
       this.#joinTimer = undefined;
+      this.#recovery.cancel();
       this.#joinRef = null;
       this.#state = "errored";
       const error = new ClientError(ClientErrorCode.CHANNEL_ERRORED, `The channel "${this.topic}" crashed on the server; rejoining.`, {
@@ -401,9 +442,23 @@ export class Channel<E extends EventMap = UntypedEvents> {
       this.#scheduleRejoin();
       return;
     }
+    const position = positionOf(message);
+    // A positioned message is delivered once, in offset order; a marker only moves the position.
+    if (position !== null && !this.#recovery.accept(position)) return;
+    if (event === Reserved.POSITION) return;
     for (const { event: bound, callback } of [...this.#bindings.values()]) {
       if (bound === event) call(callback as (payload: unknown) => void, message.payload);
     }
+  }
+
+  /** Sends `fenix_recover` on the current join; the reply goes to `onReply` as soon as it is read. */
+  #pushRecover(payload: JsonObject, onReply: (status: string, response: unknown) => void): () => void {
+    const ref = this.#host.makeRef();
+    this.#control.set(ref, onReply);
+    this.#host.send({ joinRef: this.#joinRef, ref, topic: this.topic, event: Reserved.RECOVER, payload });
+    return () => {
+      this.#control.delete(ref);
+    };
   }
 
   #socketOpened(): void {
@@ -436,6 +491,7 @@ export class Channel<E extends EventMap = UntypedEvents> {
     if (this.#state !== "joined" && this.#state !== "joining" && this.#state !== "errored") return;
     this.#host.clock.clearTimeout(this.#rejoinTimer);
     this.#rejoinTimer = undefined;
+    this.#recovery.cancel();
     const wasActive = this.#state !== "errored";
     if (this.#joinRef !== null) this.#control.delete(this.#joinRef);
     this.#joinRef = null;
@@ -494,7 +550,9 @@ export class Channel<E extends EventMap = UntypedEvents> {
     return new ClientError(code, `"${push.event}" on "${this.topic}" got no reply: the channel ${what}.`, { topic: this.topic, event: push.event });
   }
 
+  /** Stops the join and rejoin timers, and forgets a pending recovery (the next join recovers instead). */
   #clearTimers(): void {
+    this.#recovery.cancel();
     this.#host.clock.clearTimeout(this.#joinTimer);
     this.#host.clock.clearTimeout(this.#rejoinTimer);
     this.#joinTimer = undefined;

@@ -18,6 +18,8 @@ export type {
 } from "./contract.js";
 export type { AnyPayload, Broadcast, JsonObject, JsonValue, Message, Payload, WireRef, Reply } from "./message.js";
 export { isAnyPayload, isBinaryPayload, isJsonObject } from "./message.js";
+export type { StreamPosition } from "./position.js";
+export { formatPosition, parsePosition } from "./position.js";
 export { BINARY_META_MAX_BYTES, BinaryKind, Reserved, isReservedEvent } from "./reserved.js";
 export { ProtocolError, ProtocolErrorCode, UnroutableMessageError } from "./errors.js";
 export type { Frame, Serializer, SerializerVsn } from "./serializer.js";

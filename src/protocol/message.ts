@@ -4,6 +4,7 @@
  */
 import { describeValue } from "../errors/describe.js";
 import { ProtocolError, ProtocolErrorCode, UnroutableMessageError } from "./errors.js";
+import type { StreamPosition } from "./position.js";
 
 /** A JSON object. */
 export type JsonObject = { [key: string]: unknown };
@@ -128,7 +129,8 @@ export interface Reply {
  * A message to every subscriber of a topic.
  *
  * @remarks
- * A broadcast has no join ref and no ref: it is encoded once and the same frame goes to every socket.
+ * A broadcast has no join ref: it is encoded once and the same frame goes to every socket. Its ref is null,
+ * except on a topic with history, where it carries the broadcast's position as `"<epoch>:<offset>"`.
  */
 export interface Broadcast {
   /** The topic broadcast to. */
@@ -137,6 +139,8 @@ export interface Broadcast {
   readonly event: string;
   /** A JSON object, or bytes for a binary frame. */
   readonly payload: Payload;
+  /** Where the broadcast sits in its topic's history (topics with history only); written into the ref. */
+  readonly position?: StreamPosition;
 }
 
 /**

@@ -26,6 +26,17 @@ export const Reserved = {
   CLOSE: "phx_close",
   /** Server notice that a channel crashed. */
   ERROR: "phx_error",
+  /**
+   * Server push on a topic with history standing for a broadcast this client was not sent (skipped by
+   * `broadcastFrom`, or dropped by `handleOut`): payload `{}`, the position in the ref. Clients that do not
+   * know it have no handler for it and ignore it.
+   */
+  POSITION: "fenix_position",
+  /**
+   * Client push on a topic with history asking for the messages after `since` without rejoining; answered
+   * like a join's recovery (`{recovered, position}`, then the missed messages).
+   */
+  RECOVER: "fenix_recover",
 } as const;
 
 const reservedEvents: ReadonlySet<string> = new Set([
@@ -35,10 +46,12 @@ const reservedEvents: ReadonlySet<string> = new Set([
   Reserved.REPLY,
   Reserved.CLOSE,
   Reserved.ERROR,
+  Reserved.POSITION,
+  Reserved.RECOVER,
 ]);
 
 /**
- * Tells whether an event name belongs to the protocol (`heartbeat` or `phx_*` of {@link Reserved}).
+ * Tells whether an event name belongs to the protocol (`heartbeat`, `phx_*` and `fenix_*` of {@link Reserved}).
  *
  * @remarks
  * Applications should not push or broadcast these names: the client would take them for protocol traffic.

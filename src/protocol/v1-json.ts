@@ -2,6 +2,7 @@
  * The legacy V1 serializer (`vsn` absent or 1.0.x): every message is a JSON object in a text frame. It has
  * no binary form, and the server never sends join_ref with it.
  */
+import { formatPosition } from "./position.js";
 import { describeValue } from "../errors/describe.js";
 import { ProtocolError, ProtocolErrorCode } from "./errors.js";
 import { isBinaryPayload, isJsonObject, messageFromWire } from "./message.js";
@@ -57,7 +58,8 @@ export const V1JsonSerializer: Serializer = Object.freeze({
 
   encodeBroadcast(broadcast: Broadcast): Frame {
     requireJson(broadcast.payload, broadcast.topic, broadcast.event);
-    return JSON.stringify({ topic: broadcast.topic, event: broadcast.event, payload: broadcast.payload, ref: null });
+    const ref = broadcast.position === undefined ? null : formatPosition(broadcast.position);
+    return JSON.stringify({ topic: broadcast.topic, event: broadcast.event, payload: broadcast.payload, ref });
   },
 
   decode(data: Uint8Array | string, binary: boolean): Message {

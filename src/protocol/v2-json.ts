@@ -2,6 +2,7 @@
  * The V2 serializer (`vsn=2.0.0`, what phoenix.js speaks by default): every JSON message is a text frame
  * holding the array `[join_ref, ref, topic, event, payload]`; bytes payloads go in binary frames (v2-binary.ts).
  */
+import { formatPosition } from "./position.js";
 import { describeValue } from "../errors/describe.js";
 import { ProtocolError, ProtocolErrorCode } from "./errors.js";
 import { isBinaryPayload, messageFromWire } from "./message.js";
@@ -54,7 +55,8 @@ export const V2JsonSerializer: Serializer = Object.freeze({
 
   encodeBroadcast(broadcast: Broadcast): Frame {
     if (isBinaryPayload(broadcast.payload)) return encodeServerBroadcast(broadcast);
-    return JSON.stringify([null, null, broadcast.topic, broadcast.event, broadcast.payload]);
+    const ref = broadcast.position === undefined ? null : formatPosition(broadcast.position);
+    return JSON.stringify([null, ref, broadcast.topic, broadcast.event, broadcast.payload]);
   },
 
   decode(data: Uint8Array | string, binary: boolean): Message {

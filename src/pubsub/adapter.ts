@@ -4,6 +4,8 @@
  * carries those bytes between nodes.
  */
 
+import type { HistoryStore, StreamPosition } from "./history/history-store.js";
+
 /**
  * What the PubSub core hands to its adapter: the way back in for frames from other nodes, and the place
  * to report how the link is doing.
@@ -17,6 +19,12 @@ export interface AdapterHost {
    * bytes it received, unchanged; the core may keep a reference to them.
    */
   deliver(frame: Uint8Array): void;
+  /**
+   * Delivers a frame of a history topic with the position its store gave it, to this node's local
+   * subscribers. The adapter's {@link HistoryStore} calls it on every node, the appending one included,
+   * in offset order per topic.
+   */
+  deliverPositioned(frame: Uint8Array, position: StreamPosition): void;
   /**
    * Reports a problem the adapter met and handled (a lost link, lost messages, a node name used twice):
    * the PubSub passes it to its error listeners, the endpoint logs it. Use a `PubSubError` with a code.
@@ -57,4 +65,9 @@ export interface PubSubAdapter {
   directBroadcast(node: string, frame: Uint8Array): void;
   /** The names of the nodes currently known to this adapter, this one included. */
   nodes(): readonly string[];
+  /**
+   * The history store the nodes share, for channel routes with `history`. An adapter without one
+   * cannot serve such routes: an endpoint refuses to start with them.
+   */
+  readonly history?: HistoryStore;
 }

@@ -24,6 +24,13 @@ export const PubSubErrorCode = {
   ADAPTER_DOWN: "FENIX_ERR_PUBSUB_ADAPTER_DOWN",
   /** Messages between nodes were lost (a gap in a node's sequence numbers, or sends refused while down). */
   MESSAGES_LOST: "FENIX_ERR_PUBSUB_MESSAGES_LOST",
+  /**
+   * A topic's history could not be appended to or read (the store is unreachable): the broadcast was
+   * dropped, or the recovery answered `recovered: false`.
+   */
+  HISTORY_UNAVAILABLE: "FENIX_ERR_PUBSUB_HISTORY_UNAVAILABLE",
+  /** History was asked of a PubSub whose adapter has no history store. */
+  HISTORY_UNSUPPORTED: "FENIX_ERR_PUBSUB_HISTORY_UNSUPPORTED",
 } as const;
 
 /** One of the {@link PubSubErrorCode} values. */

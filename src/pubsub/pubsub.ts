@@ -12,6 +12,8 @@ import type { AdapterHost, PubSubAdapter } from "./adapter.js";
 import { TelemetryEvent, telemetryChannels, type PubSubErrored, type PubSubStatusChanged } from "../telemetry/events.js";
 import { PubSubError, PubSubErrorCode } from "./errors.js";
 import { decodeNodeFrameHeader, decodeNodeMessage, encodeNodeFrame } from "./node-frame.js";
+import type { HistoryQuery, HistoryRetention, StreamPosition } from "./history/history-store.js";
+import { TopicStreams } from "./history/topic-streams.js";
 import {
   DEFAULT_DISPATCHER,
   FASTLANE_DISPATCHER,
@@ -57,7 +59,32 @@ export interface BroadcastOptions {
    * @defaultValue `"default"` (to each subscriber's mailbox)
    */
   dispatcher?: string;
+  /**
+   * Keep the message in the topic's history, which gives it a position (see {@link PubSub.history}).
+   * On a single node the PubSub keeps the stream itself; with an adapter, the adapter's history store
+   * does, and the message reaches every node, this one included, only once the store has placed it.
+   * Not with `broadcastFrom` (whose sender would miss a position) nor `localBroadcast` (not kept).
+   * @defaultValue none: not kept, no position
+   */
+  history?: HistoryRetention;
 }
+
+/** One message read from a topic's history. */
+export interface HistoryMessage {
+  /** Its offset in the epoch of {@link HistoryPage.position}. */
+  readonly offset: number;
+  /** The message as it was broadcast. */
+  readonly message: unknown;
+}
+
+/** What {@link PubSub.history} read. */
+export interface HistoryPage {
+  /** The topic's epoch and last offset when it was read. */
+  readonly position: StreamPosition;
+  /** The messages the query asked for that are still kept, oldest first. */
+  readonly messages: readonly HistoryMessage[];
+}
+
 
 interface PidEntry {
   readonly topics: Set<string>;
@@ -119,6 +146,8 @@ export class PubSub {
   #stopped: Promise<void> | null = null;
   #status: PubSubStatus;
   #nodeName: string;
+  /** This node's own streams (no adapter); created with the first message kept. */
+  #streams: TopicStreams<unknown> | null = null;
 
   constructor(options: PubSubOptions = {}) {
     this.runtime = options.runtime ?? defaultRuntime;
@@ -225,6 +254,7 @@ export class PubSub {
     const host: AdapterHost = {
       nodeName: this.#nodeName,
       deliver: (frame) => this.#deliver(frame),
+      deliverPositioned: (frame, position) => this.#deliver(frame, position),
       reportError: (error) => this.#reportError(error),
       reportStatus: (connected) => this.#setStatus(connected ? "up" : "down"),
     };
@@ -249,6 +279,7 @@ export class PubSub {
     this.#topics.clear();
     this.#pids.clear();
     this.#watcher.halt();
+    this.#streams?.stopSweeping();
     const adapter = this.#adapter;
     this.#stopped = wasStarted && adapter !== null ? Promise.resolve().then(() => adapter.stop()) : Promise.resolve();
     return this.#stopped;
@@ -318,12 +349,96 @@ export class PubSub {
    *   message; nothing is delivered then.
    */
   broadcast(topic: string, message: unknown, options?: BroadcastOptions): void {
-    this.#publish(topic, null, message, options?.dispatcher ?? DEFAULT_DISPATCHER, true);
+    const history = options?.history;
+    if (history !== undefined) this.#publishKept(topic, message, options?.dispatcher ?? DEFAULT_DISPATCHER, history);
+    else this.#publish(topic, null, message, options?.dispatcher ?? DEFAULT_DISPATCHER, true);
   }
 
-  /** Like {@link PubSub.broadcast}, but skips `from` (it only lives on this node). */
+  /**
+   * Like {@link PubSub.broadcast}, but skips `from` (it only lives on this node).
+   * @throws PubSubError `FENIX_ERR_PUBSUB_HISTORY_UNSUPPORTED` with the `history` option.
+   */
   broadcastFrom(from: Pid, topic: string, message: unknown, options?: BroadcastOptions): void {
+    if (options?.history !== undefined) {
+      throw new PubSubError(
+        PubSubErrorCode.HISTORY_UNSUPPORTED,
+        `broadcastFrom cannot keep a message in the history of "${topic}": the skipped subscriber would miss a position. Broadcast to everyone instead.`,
+      );
+    }
     this.#publish(topic, from, message, options?.dispatcher ?? DEFAULT_DISPATCHER, true);
+  }
+
+  /**
+   * Reads a topic's history: the messages after an offset (`{after, limit}`, for a recovery: none when
+   * more than `limit` are missing or `after` is past the last offset) or the newest ones (`{limit}`).
+   * Creates the topic's epoch if it has none, so that the position returned can be recovered from later.
+   * `retention` is the topic's (expired messages are left out).
+   * @throws PubSubError `FENIX_ERR_PUBSUB_HISTORY_UNSUPPORTED` when the adapter keeps no history;
+   *   rejects with `FENIX_ERR_PUBSUB_HISTORY_UNAVAILABLE` when its store cannot be reached.
+   */
+  async history(topic: string, query: HistoryQuery, retention: HistoryRetention): Promise<HistoryPage> {
+    assertTopic(topic);
+    this.#assertRunning();
+    const adapter = this.#adapter;
+    if (adapter === null) {
+      const read = this.#localStreams().read(topic, query, retention);
+      return { position: read.position, messages: read.entries.map((e) => ({ offset: e.offset, message: e.data })) };
+    }
+    const store = this.#historyStore(topic);
+    const read = await store.read(topic, query, retention);
+    const messages: HistoryMessage[] = [];
+    for (const entry of read.entries) {
+      try {
+        messages.push({ offset: entry.offset, message: decodeNodeMessage(entry.data, decodeNodeFrameHeader(entry.data)) });
+      } catch (error) {
+        this.#reportError(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    return { position: read.position, messages };
+  }
+
+  /** Whether this PubSub can keep history: on its own, or through an adapter that has a history store. */
+  get keepsHistory(): boolean {
+    return this.#adapter === null || this.#adapter.history !== undefined;
+  }
+
+  #publishKept(topic: string, message: unknown, dispatcher: string, retention: HistoryRetention): void {
+    assertTopic(topic);
+    this.#assertDispatcher(dispatcher);
+    this.#assertRunning();
+    const adapter = this.#adapter;
+    if (adapter === null) {
+      const position = this.#localStreams().append(topic, message, retention);
+      this.#dispatch(topic, null, message, dispatcher, false, position);
+      return;
+    }
+    const store = this.#historyStore(topic);
+    const frame = encodeNodeFrame(topic, dispatcher, message);
+    if (this.#state !== "started") {
+      this.#reportError(new PubSubError(PubSubErrorCode.HISTORY_UNAVAILABLE, `A broadcast on "${topic}" was dropped: its history is kept by the adapter, which is not started.`));
+      return;
+    }
+    this.#remote(() => store.append(topic, frame, retention));
+  }
+
+  #historyStore(topic: string): NonNullable<PubSubAdapter["history"]> {
+    const store = this.#adapter?.history;
+    if (store === undefined) {
+      throw new PubSubError(
+        PubSubErrorCode.HISTORY_UNSUPPORTED,
+        `"${topic}" keeps history, but this PubSub's adapter has no history store; use the memory, Redis or cluster adapter.`,
+      );
+    }
+    return store;
+  }
+
+  #localStreams(): TopicStreams<unknown> {
+    if (this.#streams === null) {
+      const clock = this.runtime.clock;
+      this.#streams = new TopicStreams({ now: () => clock.now() });
+      if (this.#state !== "stopped") this.#streams.startSweeping();
+    }
+    return this.#streams;
   }
 
   /** Sends `message` to the subscribers of `topic` on this node only. */
@@ -367,7 +482,7 @@ export class PubSub {
     if (this.#state === "started") this.#remote(() => adapter.broadcast(frame));
   }
 
-  #dispatch(topic: string, from: Pid | null, message: unknown, dispatcherName: string, remote = false): void {
+  #dispatch(topic: string, from: Pid | null, message: unknown, dispatcherName: string, remote = false, position?: StreamPosition): void {
     const subs = this.#topics.get(topic);
     if (subs === undefined) return;
     const dispatcher = this.#dispatchers.get(dispatcherName);
@@ -375,11 +490,14 @@ export class PubSub {
       this.#reportError(unknownDispatcher(dispatcherName));
       return;
     }
-    dispatcher(subs.values(), from, message, remote ? this.#remoteContext : this.#context);
+    dispatcher(subs.values(), from, message, remote ? this.#remoteContext : this.#context, position);
   }
 
-  /** A frame from another node: decoded only if its topic has subscribers here. */
-  #deliver(frame: Uint8Array): void {
+  /**
+   * A frame from another node (or, with a position, from the history store, this node's own included):
+   * decoded only if its topic has subscribers here.
+   */
+  #deliver(frame: Uint8Array, position?: StreamPosition): void {
     if (this.#state !== "started") return;
     try {
       const header = decodeNodeFrameHeader(frame);
@@ -388,7 +506,7 @@ export class PubSub {
         this.#reportError(unknownDispatcher(header.dispatcher));
         return;
       }
-      this.#dispatch(header.topic, null, decodeNodeMessage(frame, header), header.dispatcher, true);
+      this.#dispatch(header.topic, null, decodeNodeMessage(frame, header), header.dispatcher, true, position);
     } catch (error) {
       // Never into the adapter: a bad frame (or a dispatcher bug) is reported, the link goes on.
       this.#reportError(error instanceof Error ? error : new Error(String(error)));

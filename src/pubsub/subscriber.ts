@@ -4,6 +4,7 @@
  */
 import type { Pid } from "../runtime/process/pid.js";
 import type { Runtime } from "../runtime/process/runtime.js";
+import type { StreamPosition } from "../protocol/position.js";
 
 /** One local subscription: the process and the metadata it subscribed with. */
 export interface Subscriber {
@@ -18,13 +19,15 @@ export interface Subscriber {
  * A dispatcher runs once per broadcast per node, with every local subscriber of the topic. It decides how
  * each gets the message: the default sends it to the subscriber's mailbox; the fastlane writes a frame
  * encoded once straight to the subscriber's transport. `from` is the sender to skip (broadcastFrom),
- * or `null`. Dispatchers are named so that a message from another node can name the one to use.
+ * or `null`. `position` is the message's place in its topic's history, for broadcasts on topics with
+ * history. Dispatchers are named so that a message from another node can name the one to use.
  */
 export type Dispatcher = (
   subscribers: Iterable<Subscriber>,
   from: Pid | null,
   message: unknown,
   context: DispatchContext,
+  position?: StreamPosition,
 ) => void;
 
 /** What a dispatcher may use besides its arguments. */

@@ -16,6 +16,8 @@ export const ServerErrorCode = {
   BAD_CALLBACK_RESULT: "FENIX_ERR_SERVER_BAD_CALLBACK_RESULT",
   /** `push`, `broadcast` or `reply` was used before the channel finished joining, or after it ended. */
   NOT_JOINED: "FENIX_ERR_SERVER_NOT_JOINED",
+  /** History was read for a topic no mounted route keeps history for. */
+  NO_HISTORY: "FENIX_ERR_SERVER_NO_HISTORY",
   /** A payload given to `push`, `broadcast` or `reply` is neither a JSON object nor bytes. */
   BAD_PAYLOAD: "FENIX_ERR_SERVER_BAD_PAYLOAD",
   /** `socketRef()` was called outside `handleIn`, where there is no client push to refer to. */

@@ -1,11 +1,14 @@
 /**
  * The cluster IPC adapter: the workers of one machine (`node:cluster`) share broadcasts through their
  * primary, over Node's IPC channel, with no broker to run. Frames leave in batches, one IPC message per
- * event-loop turn, so a burst of broadcasts costs one message, not one each.
+ * event-loop turn, so a burst of broadcasts costs one message, not one each. The primary also keeps the
+ * workers' shared topic history: appends go to it (batched the same way) and come back positioned to
+ * every worker; reads are requests it answers.
  */
 import type { AdapterHost, PubSubAdapter } from "../adapter.js";
 import { PubSubError, PubSubErrorCode } from "../errors.js";
-import { isIpcMessage, type IpcPort } from "./ipc-messages.js";
+import type { HistoryQuery, HistoryRetention, HistoryStore, StoredHistory } from "../history/history-store.js";
+import { isIpcMessage, type AppendEntry, type IpcPort, type PositionedMessage, type ReadResultMessage } from "./ipc-messages.js";
 
 /** Options of {@link IpcAdapter}. */
 export interface IpcAdapterOptions {
@@ -16,6 +19,18 @@ export interface IpcAdapterOptions {
   readonly port?: IpcPort;
   /** How long `start()` waits for the primary to answer (ms). @defaultValue 5000 */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long a history read waits for the primary to answer before it rejects with
+   * `FENIX_ERR_PUBSUB_HISTORY_UNAVAILABLE` (ms).
+   * @defaultValue 5000
+   */
+  readonly historyReadTimeoutMs?: number;
+}
+
+interface PendingRead {
+  readonly resolve: (history: StoredHistory<Uint8Array>) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -35,9 +50,28 @@ export class IpcAdapter implements PubSubAdapter {
   #up = false;
   #frames: Uint8Array[] = [];
   #to: (string | null)[] = [];
+  #appends: AppendEntry[] = [];
   #flushQueued = false;
+  #readIds = 0;
+  readonly #reads = new Map<number, PendingRead>();
   readonly #listener = (message: unknown) => this.#receive(message);
   #joined: ((error?: Error) => void) | null = null;
+
+  /**
+   * The history the workers share, kept by the primary's {@link IpcHub}.
+   *
+   * @remarks
+   * `append` sends the frame to the primary (batched with the others of this event-loop turn), which
+   * positions it and sends it to every worker, this one included; while the link is down the frame is
+   * dropped and `FENIX_ERR_PUBSUB_HISTORY_UNAVAILABLE` reported. `read` asks the primary (after sending
+   * this worker's pending appends, so that it sees them) and rejects with
+   * `FENIX_ERR_PUBSUB_HISTORY_UNAVAILABLE` when the link is down, the adapter stops, or no answer comes
+   * within `historyReadTimeoutMs`.
+   */
+  readonly history: HistoryStore = {
+    append: (topic, frame, retention) => this.#append(topic, frame, retention),
+    read: (topic, query, retention) => this.#read(topic, query, retention),
+  };
 
   constructor(options: IpcAdapterOptions = {}) {
     this.#options = options;
@@ -101,6 +135,39 @@ export class IpcAdapter implements PubSubAdapter {
     if (!this.#up) return;
     this.#frames.push(frame);
     this.#to.push(to);
+    this.#flushSoon();
+  }
+
+  #append(topic: string, frame: Uint8Array, retention: HistoryRetention): void {
+    if (!this.#up) {
+      this.#host?.reportError(
+        new PubSubError(PubSubErrorCode.HISTORY_UNAVAILABLE, `A broadcast on history topic "${topic}" was dropped: node ${this.#host.nodeName} is not linked to the cluster primary, which keeps the history.`),
+      );
+      return;
+    }
+    this.#appends.push({ topic, frame, size: retention.size, ttlMs: retention.ttlMs });
+    this.#flushSoon();
+  }
+
+  #read(topic: string, query: HistoryQuery, retention: HistoryRetention): Promise<StoredHistory<Uint8Array>> {
+    if (!this.#up) {
+      return Promise.reject(new PubSubError(PubSubErrorCode.HISTORY_UNAVAILABLE, `The history of "${topic}" cannot be read: this worker is not linked to the cluster primary, which keeps it.`));
+    }
+    this.#flush();
+    const id = ++this.#readIds;
+    const timeoutMs = this.#options.historyReadTimeoutMs ?? 5_000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#reads.delete(id);
+        reject(new PubSubError(PubSubErrorCode.HISTORY_UNAVAILABLE, `The cluster primary did not answer a read of the history of "${topic}" within ${timeoutMs} ms.`));
+      }, timeoutMs);
+      this.#reads.set(id, { resolve, reject, timer });
+      const request = { fenix: "pubsub/read", id, topic, limit: query.limit, size: retention.size, ttlMs: retention.ttlMs } as const;
+      this.#send(query.after === undefined ? request : { ...request, after: query.after });
+    });
+  }
+
+  #flushSoon(): void {
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(() => this.#flush());
@@ -109,12 +176,18 @@ export class IpcAdapter implements PubSubAdapter {
 
   #flush(): void {
     this.#flushQueued = false;
-    if (this.#frames.length === 0) return;
-    const frames = this.#frames;
-    const to = this.#to;
-    this.#frames = [];
-    this.#to = [];
-    this.#send({ fenix: "pubsub/frames", frames, to });
+    if (this.#frames.length > 0) {
+      const frames = this.#frames;
+      const to = this.#to;
+      this.#frames = [];
+      this.#to = [];
+      this.#send({ fenix: "pubsub/frames", frames, to });
+    }
+    if (this.#appends.length > 0) {
+      const appends = this.#appends;
+      this.#appends = [];
+      this.#send({ fenix: "pubsub/append", appends });
+    }
   }
 
   #receive(message: unknown): void {
@@ -141,6 +214,12 @@ export class IpcAdapter implements PubSubAdapter {
           }
         }
         return;
+      case "pubsub/positioned":
+        this.#positioned(host, message);
+        return;
+      case "pubsub/read-result":
+        this.#answered(message);
+        return;
       case "pubsub/refused":
         this.#joined?.(new PubSubError(PubSubErrorCode.DUPLICATE_NODE, `The cluster primary refused this worker: ${message.reason}. Give every worker its own node name.`));
         return;
@@ -149,9 +228,54 @@ export class IpcAdapter implements PubSubAdapter {
     }
   }
 
+  #positioned(host: AdapterHost, message: PositionedMessage): void {
+    for (const { frame, epoch, offset } of message.frames) {
+      if (!(frame instanceof Uint8Array)) {
+        host.reportError(
+          new PubSubError(PubSubErrorCode.BAD_FRAME, 'A history frame from the cluster primary arrived as an object, not bytes: fork the workers with serialization: "advanced".'),
+        );
+        return;
+      }
+      host.deliverPositioned(frame, { epoch, offset });
+    }
+  }
+
+  #answered(message: ReadResultMessage): void {
+    const pending = this.#reads.get(message.id);
+    if (pending === undefined) return;
+    this.#reads.delete(message.id);
+    clearTimeout(pending.timer);
+    if ("error" in message) {
+      pending.reject(new PubSubError(PubSubErrorCode.HISTORY_UNAVAILABLE, `The cluster primary could not read the history: ${message.error}.`));
+      return;
+    }
+    const entries = [];
+    for (const { offset, frame } of message.entries) {
+      if (!(frame instanceof Uint8Array)) {
+        pending.reject(
+          new PubSubError(PubSubErrorCode.BAD_FRAME, 'A history frame from the cluster primary arrived as an object, not bytes: fork the workers with serialization: "advanced".'),
+        );
+        return;
+      }
+      entries.push({ offset, data: frame });
+    }
+    pending.resolve({ position: { epoch: message.epoch, offset: message.offset }, entries });
+  }
+
+  /** Rejects the reads still waiting for the primary: it will not answer them now. */
+  #abandonReads(why: string): void {
+    const reads = [...this.#reads.values()];
+    this.#reads.clear();
+    for (const pending of reads) {
+      clearTimeout(pending.timer);
+      pending.reject(new PubSubError(PubSubErrorCode.HISTORY_UNAVAILABLE, `A history read was abandoned: ${why}.`));
+    }
+  }
+
   readonly #primaryGone = (): void => {
     if (!this.#up || this.#host === null) return;
     this.#up = false;
+    this.#abandonReads("the IPC channel to the cluster primary closed");
     this.#host.reportError(
       new PubSubError(PubSubErrorCode.ADAPTER_DOWN, `The IPC channel to the cluster primary closed: node ${this.#host.nodeName} serves its own clients only.`),
     );
@@ -171,6 +295,10 @@ export class IpcAdapter implements PubSubAdapter {
     if (this.#port === (process as unknown as IpcPort)) process.off("disconnect", this.#primaryGone);
     this.#port = null;
     this.#up = false;
+    this.#frames = [];
+    this.#to = [];
+    this.#appends = [];
+    this.#abandonReads("the adapter stopped");
   }
 }
 

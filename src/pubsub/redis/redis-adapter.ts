@@ -7,10 +7,12 @@
  */
 import { createClient, type RedisClientOptions } from "@redis/client";
 import type { AdapterHost, PubSubAdapter } from "../adapter.js";
+import type { HistoryStore } from "../history/history-store.js";
 import { backoffDelay, type BackoffOptions } from "../backoff.js";
 import { PubSubError, PubSubErrorCode } from "../errors.js";
 import { EnvelopeKind, EnvelopeWriter, readEnvelope, readFrames } from "./envelope.js";
 import { PeerTable } from "./peer-table.js";
+import { RedisHistory } from "./redis-history.js";
 
 /** Options of {@link RedisAdapter}. */
 export interface RedisAdapterOptions {
@@ -59,6 +61,13 @@ export interface RedisAdapterOptions {
    * @defaultValue 10000
    */
   readonly maxPendingPublishes?: number;
+  /**
+   * How long Redis keeps a history topic's epoch and last offset (the `<prefix>:history-meta:<topic>`
+   * key) after the topic's last broadcast or read (ms); never less than the topic's `ttlMs`. Once it is
+   * gone, the topic starts a new epoch: clients that were behind cannot recover and are told so.
+   * @defaultValue 24 hours
+   */
+  readonly metaTtlMs?: number;
 }
 
 type Client = ReturnType<typeof createClient>;
@@ -91,6 +100,9 @@ const BATCH_BYTES = 1024 * 1024;
  * sequence numbers and reported as `FENIX_ERR_PUBSUB_MESSAGES_LOST`; a link that goes down is reported
  * as `FENIX_ERR_PUBSUB_ADAPTER_DOWN`, and `pubsub.status` follows it. Every node needs a unique node
  * name (the runtime's `node`).
+ *
+ * Topics with history keep their streams in Redis (see {@link RedisAdapter.history}): their broadcasts
+ * travel through a script that numbers and keeps them, then on the `<prefix>:history` channel.
  *
  * @example
  * ```ts
@@ -134,6 +146,14 @@ export class RedisAdapter implements PubSubAdapter {
   #onFirstFailure: (() => void) | null = null;
   /** Frames Redis did not take while the link was up (failed publishes, too many waiting): reported each tick. */
   #dropped = 0;
+  readonly #history: RedisHistory;
+
+  /**
+   * The history store of this cluster, in Redis: per topic a stream `<prefix>:history:<topic>` and a hash
+   * `<prefix>:history-meta:<topic>` (epoch, last offset); appends are numbered and published by one
+   * script, so every node delivers a topic's messages in offset order.
+   */
+  readonly history: HistoryStore;
 
   constructor(options: RedisAdapterOptions = {}) {
     this.#options = options;
@@ -144,9 +164,18 @@ export class RedisAdapter implements PubSubAdapter {
     if (this.#timeoutMs < 2 * this.#heartbeatMs) throw badOption(`nodeTimeoutMs (${this.#timeoutMs}) must be at least twice heartbeatMs (${this.#heartbeatMs})`);
     positive(options.connectTimeoutMs ?? 5_000, "connectTimeoutMs");
     positive(options.maxPendingPublishes ?? 10_000, "maxPendingPublishes");
+    if (options.metaTtlMs !== undefined) positive(options.metaTtlMs, "metaTtlMs");
     const url = options.url ?? options.client?.url;
     if (url !== undefined && !/^rediss?:\/\/[^\s]*$/.test(url)) throw badOption(`url must look like redis://host:port or rediss://host:port; got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, "//…@"))}`);
     this.#busChannel = `${this.#prefix}:bus`;
+    this.#history = new RedisHistory(
+      {
+        publisher: () => (this.#generation?.pubReady === true ? this.#generation.pub : null),
+        host: () => this.#host,
+      },
+      { prefix: this.#prefix, ...(options.metaTtlMs !== undefined ? { metaTtlMs: options.metaTtlMs } : {}), ...(options.maxPendingPublishes !== undefined ? { maxPending: options.maxPendingPublishes } : {}) },
+    );
+    this.history = this.#history;
   }
 
   /** Where this adapter connects, for messages (credentials left out). */
@@ -281,6 +310,7 @@ export class RedisAdapter implements PubSubAdapter {
     pub.on("ready", () => {
       if (!current()) return;
       generation.pubReady = true;
+      this.#history.connected(pub);
       this.#heartbeat();
     });
     pub.on("end", () => (generation.pubReady = false));
@@ -289,7 +319,12 @@ export class RedisAdapter implements PubSubAdapter {
     sub
       .connect()
       // A replaced pair may still flush what it had buffered: only the current pair delivers.
-      .then(() => sub.subscribe([this.#busChannel, this.#directChannel], (message) => current() && this.#receive(message as unknown as Buffer), true))
+      .then(() =>
+        Promise.all([
+          sub.subscribe([this.#busChannel, this.#directChannel], (message) => current() && this.#receive(message as unknown as Buffer), true),
+          sub.subscribe(this.#history.channel, (message) => current() && this.#history.receive(message as unknown as Buffer), true),
+        ]),
+      )
       .then(
         () => {
           if (!current()) return;
@@ -320,6 +355,7 @@ export class RedisAdapter implements PubSubAdapter {
       this.#report(lost(`${this.#dropped} frame(s) for other nodes were not taken by Redis (a failed publish, or more than maxPendingPublishes waiting for an answer)`));
       this.#dropped = 0;
     }
+    this.#history.tick();
     const generation = this.#generation;
     if (this.#status === "up") {
       if (now - this.#lastEcho > this.#timeoutMs) {

@@ -8,6 +8,7 @@ import type { FastlaneTarget } from "./fastlane.js";
 import type { Pid } from "../../runtime/process/pid.js";
 import type { EndpointApi } from "../endpoint/endpoint-context.js";
 import type { Socket } from "../socket/socket.js";
+import type { TopicHistory } from "./topic-history.js";
 
 /** The connection as a channel process sees it (also the fastlane target of its subscriptions). */
 export interface ChannelHost extends FastlaneTarget {
@@ -42,6 +43,10 @@ export interface ChannelContext {
   /** The client message being handled, if any (for socket refs). */
   current: Message | null;
   reply(ref: WireRef | null, status: string, response: AnyPayload): void;
+  /** The ref of a push made now (a position while `handleOut` handles a kept broadcast, else null). */
+  takePushRef(): string | null;
+  /** Reads the newest broadcasts kept for the topic. */
+  readHistory(limit: number | undefined): Promise<TopicHistory>;
 }
 
 /** The symbol under which a Channel instance holds its {@link ChannelContext}. */

@@ -2,10 +2,15 @@
  * The process behind each joined channel: runs the user's Channel callbacks one message at a time, turns
  * their results into replies, subscribes the topic to the fastlane, and cleans up when it ends.
  */
-import { isAnyPayload, type AnyPayload, type JsonObject, type Message, type WireRef } from "../../protocol/message.js";
+import { isAnyPayload, isJsonObject, type AnyPayload, type Broadcast, type JsonObject, type Message, type WireRef } from "../../protocol/message.js";
+import { formatPosition, parsePosition, type StreamPosition } from "../../protocol/position.js";
+import type { HistoryMessage } from "../../pubsub/pubsub.js";
+import type { KeptBroadcast } from "./channel-broadcast.js";
+import type { HistorySettings } from "./channel-route.js";
+import { readTopicHistory, type TopicHistory } from "./topic-history.js";
 import { Reserved } from "../../protocol/reserved.js";
 import { PresenceEvent } from "../../presence/presence.js";
-import { FastlaneSubscription, InterceptedBroadcast } from "./fastlane.js";
+import { FastlaneSubscription, InterceptedBroadcast, positionMarker } from "./fastlane.js";
 import type { SubscribeOptions } from "../../pubsub/pubsub.js";
 import { shutdown, type ExitReason } from "../../runtime/process/exit-reason.js";
 import { Process } from "../../runtime/process/process.js";
@@ -59,6 +64,14 @@ const interceptSets = new WeakMap<ChannelClass, ReadonlySet<string>>();
 const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
 const UNWATCHED: SubscribeOptions = { watch: false };
 
+/** What a catch-up with the topic's history found: whether it recovered, where the stream is, what was missed. */
+interface CatchUp {
+  readonly recovered: boolean;
+  /** The stream's position when read; null when the store could not be read. */
+  readonly position: StreamPosition | null;
+  readonly missed: readonly HistoryMessage[];
+}
+
 function interceptOf(channelClass: ChannelClass): ReadonlySet<string> {
   let set = interceptSets.get(channelClass);
   if (set === undefined) {
@@ -92,9 +105,26 @@ export class ChannelServer extends Process implements ChannelContext {
   #startedAt = 0;
   /** When the join was answered (`performance.now()`), measured only while someone listens. */
   #joinedAt = 0;
+  /** The route's history (null: the topic keeps none). */
+  readonly #history: HistorySettings | null;
+  /** The topic subscription, when the topic keeps history (its `held` buffer is used to catch up). */
+  #subscription: FastlaneSubscription | null = null;
+  /** The position of a history read made during `join`: the catch-up starts there if the client gave none. */
+  #baseline: StreamPosition | null = null;
+  /** The position of the kept broadcast `handleOut` is handling, until a push carries it. */
+  #outPosition: StreamPosition | null = null;
 
-  constructor(endpoint: EndpointContext, host: ChannelHost, channelClass: ChannelClass, topic: string, joinRef: WireRef, route = topic) {
+  constructor(
+    endpoint: EndpointContext,
+    host: ChannelHost,
+    channelClass: ChannelClass,
+    topic: string,
+    joinRef: WireRef,
+    route = topic,
+    history: HistorySettings | null = null,
+  ) {
     super(endpoint.runtime, { link: host.pid });
+    this.#history = history;
     this.route = route;
     this.topic = topic;
     this.joinRef = joinRef;
@@ -123,12 +153,7 @@ export class ChannelServer extends Process implements ChannelContext {
     if (message instanceof InboundEvent) return this.#handleIn(message.message);
     if (message instanceof InterceptedBroadcast) {
       if (!this.joined) return;
-      const { event, payload } = message.broadcast;
-      this.#during = "handleOut";
-      return this.#after(this.channel.handleOut(event, payload), (r) => {
-        this.#handleResult(r, "handleOut");
-        this.#during = null;
-      });
+      return this.#handleOut(message.broadcast);
     }
     if (message instanceof JoinCommand) return this.#join(message.message);
     if (!this.joined) return;
@@ -179,10 +204,10 @@ export class ChannelServer extends Process implements ChannelContext {
         (err: unknown) => this.#joinCrashed(message, err),
       );
     }
-    this.#joined(message, result);
+    return this.#joined(message, result);
   }
 
-  #joined(message: Message, result: JoinResult): void {
+  #joined(message: Message, result: JoinResult): void | PromiseLike<void> {
     if (!this.alive) return;
     const kind = (result as { kind?: unknown } | undefined)?.kind;
     if ((kind === "ok" || kind === "error") && !isAnyPayload((result as { response: unknown }).response)) {
@@ -191,6 +216,7 @@ export class ChannelServer extends Process implements ChannelContext {
     }
     if (result === undefined || kind === "ok") {
       const response = result === undefined ? EMPTY : result.response;
+      if (this.#history !== null) return this.#joinKept(message, response);
       this.joined = true;
       this.#during = null;
       this.#publishJoin("ok");
@@ -211,6 +237,149 @@ export class ChannelServer extends Process implements ChannelContext {
       return;
     }
     this.#joinCrashed(message, badResult("join", "ok(response?), error(response) or nothing", result));
+  }
+
+  // ## History
+
+  /**
+   * A join on a topic with history: subscribed first with live broadcasts held, the history read from the
+   * client's `since` (or from a read `join` made itself), the reply written with `recovered` and
+   * `position`, then the missed broadcasts, then the held ones past them — no gap, no duplicate.
+   */
+  #joinKept(message: Message, response: AnyPayload): void | PromiseLike<void> {
+    if (!isJsonObject(response)) {
+      this.#joinCrashed(message, badResult("join", "an object on a route with history (the reply carries `recovered` and `position`)", response));
+      return;
+    }
+    this.joined = true;
+    this.#during = null;
+    this.#publishJoin("ok");
+    const subscription = new FastlaneSubscription(this.host, this.#intercept);
+    subscription.held = [];
+    this.#subscription = subscription;
+    this.#endpoint.pubsub.subscribe(this.topic, this.pid, subscription, UNWATCHED);
+    const since = isJsonObject(message.payload) ? parsePosition(message.payload.since) : null;
+    return this.#catchUp(since ?? this.#baseline).then((found) => {
+      if (!this.alive) return;
+      const recovered = since !== null && found.recovered;
+      this.#writeReply(message.ref, "ok", { ...response, recovered, position: found.position });
+      this.#endpoint.runtime.send(this.host.pid, new JoinOutcome(this, true));
+      this.#trackPresence();
+      return this.#release(found);
+    });
+  }
+
+  /** A client's `fenix_recover`: the messages after its `since`, without a rejoin. */
+  #recover(message: Message): void | PromiseLike<void> {
+    const subscription = this.#subscription;
+    const since = isJsonObject(message.payload) ? parsePosition(message.payload.since) : null;
+    if (subscription === null || since === null) {
+      const reason = subscription === null ? "no history" : "since must be a position";
+      this.#writeReply(message.ref, "error", { reason });
+      return;
+    }
+    subscription.held ??= [];
+    return this.#catchUp(since).then((found) => {
+      if (!this.alive) return;
+      this.#writeReply(message.ref, "ok", { recovered: found.recovered, position: found.position });
+      return this.#release(found);
+    });
+  }
+
+  /** Reads what was broadcast after `from` (at most `maxRecovery`), and says whether that is all of it. */
+  async #catchUp(from: StreamPosition | null): Promise<CatchUp> {
+    const settings = this.#history!;
+    const query = from === null ? { limit: 0 } : { after: from.offset, limit: settings.maxRecovery };
+    let position: StreamPosition;
+    let messages: readonly HistoryMessage[];
+    try {
+      ({ position, messages } = await this.#endpoint.pubsub.history(this.topic, query, settings));
+    } catch (error) {
+      this.#endpoint.log("error", `the history of ${this.topic} could not be read; the client is told recovered: false`, { error });
+      return { recovered: false, position: null, missed: [] };
+    }
+    if (from === null || from.epoch !== position.epoch || from.offset > position.offset) return { recovered: false, position, missed: [] };
+    const missing = position.offset - from.offset;
+    if (messages.length !== missing || (missing > 0 && messages[0]!.offset !== from.offset + 1)) return { recovered: false, position, missed: [] };
+    return { recovered: true, position, missed: messages };
+  }
+
+  /**
+   * Writes the missed broadcasts, then the live ones held meanwhile that come after them, and lets the
+   * fastlane write again. The held buffer is emptied and dropped in one synchronous step at the end, so
+   * nothing written later can overtake it.
+   */
+  async #release(found: CatchUp): Promise<void> {
+    const epoch = found.position?.epoch;
+    const last = found.position?.offset ?? Infinity;
+    for (const { offset, message } of found.missed) {
+      const { topic, event, payload, skip } = message as KeptBroadcast;
+      const done = this.#deliverKept({ topic, event, payload, skip, position: { epoch: epoch!, offset } });
+      if (done !== undefined) await done;
+      if (!this.alive) return;
+    }
+    const subscription = this.#subscription!;
+    for (;;) {
+      const held = subscription.held!;
+      const next = held.shift();
+      if (next === undefined) break;
+      const position = next.position;
+      if (position !== undefined && position.epoch === epoch && position.offset <= last) continue;
+      const done = this.#deliverKept(next);
+      if (done !== undefined) await done;
+      if (!this.alive) return;
+    }
+    subscription.held = null;
+  }
+
+  /** Writes one kept (or held) broadcast to this client as the fastlane would have. */
+  #deliverKept(broadcast: KeptBroadcast): void | PromiseLike<void> {
+    const skip = broadcast.skip;
+    if (skip !== undefined && broadcast.position !== undefined && skip.id === this.pid.id && skip.node === this.pid.node) {
+      this.host.write(this.host.serializer.encodeBroadcast(positionMarker(this.topic, broadcast.position)));
+      return;
+    }
+    if (this.#intercept.has(broadcast.event)) return this.#handleOut(broadcast);
+    this.host.write(this.host.serializer.encodeBroadcast(broadcast), this.topic, broadcast.event);
+  }
+
+  /**
+   * An intercepted broadcast through `handleOut`. If it has a position, the first push `handleOut` makes
+   * carries it; if it pushes nothing, a position marker goes in its place.
+   */
+  #handleOut(broadcast: Broadcast): void | PromiseLike<void> {
+    this.#during = "handleOut";
+    this.#outPosition = broadcast.position ?? null;
+    return this.#after(this.channel.handleOut(broadcast.event, broadcast.payload), (r) => {
+      const unsent = this.#outPosition;
+      this.#outPosition = null;
+      if (unsent !== null && this.alive) this.host.write(this.host.serializer.encodeBroadcast(positionMarker(this.topic, unsent)));
+      this.#handleResult(r, "handleOut");
+      this.#during = null;
+    });
+  }
+
+  /** The ref of a push made now: the position of the broadcast `handleOut` is handling, once. */
+  takePushRef(): string | null {
+    const position = this.#outPosition;
+    if (position === null) return null;
+    this.#outPosition = null;
+    return formatPosition(position);
+  }
+
+  /** Reads the topic's newest kept broadcasts; a read during `join` is where the client's catch-up starts. */
+  readHistory(limit: number | undefined): Promise<TopicHistory> {
+    const settings = this.#history;
+    if (settings === null) {
+      return Promise.reject(
+        new ServerError(ServerErrorCode.NO_HISTORY, `${this.channelName} reads the history of "${this.topic}", but its route keeps none; give it the history option.`),
+      );
+    }
+    const inJoin = !this.joined;
+    return readTopicHistory(this.#endpoint.pubsub, this.topic, settings, limit ?? settings.size).then((history) => {
+      if (inJoin) this.#baseline = history.position;
+      return history;
+    });
   }
 
   /**
@@ -246,6 +415,7 @@ export class ChannelServer extends Process implements ChannelContext {
       this.stop(LEFT);
       return;
     }
+    if (message.event === Reserved.RECOVER) return this.#recover(message);
     this.current = message;
     this.#inFlight = message;
     this.#during = "handleIn";

@@ -22,9 +22,10 @@ import type {
   ServerEventPayload,
   UntypedContract,
 } from "../../protocol/contract.js";
-import type { SlowConsumerPolicy } from "./channel-route.js";
+import type { HistoryOptions, SlowConsumerPolicy } from "./channel-route.js";
 import type { Socket } from "../socket/socket.js";
 import { SocketRef } from "./socket-ref.js";
+import type { TopicHistory } from "./topic-history.js";
 
 /** The constructor of a {@link Channel} subclass, as used in a socket's routes. */
 export interface ChannelClass {
@@ -35,6 +36,8 @@ export interface ChannelClass {
   readonly intercept: readonly string[];
   /** What the connection of a client that reads too slowly does with this channel's pushes and broadcasts. */
   readonly slowConsumer?: SlowConsumerPolicy;
+  /** The history kept for this channel's topics, unless a route says otherwise. */
+  readonly history?: HistoryOptions;
 }
 
 /**
@@ -76,6 +79,14 @@ export abstract class Channel<A extends object = Record<string, unknown>, C exte
    * @defaultValue "disconnect"
    */
   static slowConsumer: SlowConsumerPolicy = "disconnect";
+
+  /**
+   * Keep a history of this channel's topics (`{size, ttlMs}`): every broadcast gets a position, clients
+   * that rejoin with `since` get what they missed, and {@link Channel.history} reads it. A route's own
+   * `history` option wins over it. See docs/history.md.
+   * @defaultValue none
+   */
+  static history?: HistoryOptions;
 
   /** State of this channel, starting as a copy of the socket's assigns. */
   assigns: A = {} as A;
@@ -192,8 +203,25 @@ export abstract class Channel<A extends object = Record<string, unknown>, C exte
   #pushUnchecked(event: string, payload: unknown): void {
     const ctx = this.#joined("push");
     assertPayload(payload, "push");
-    const message = { joinRef: ctx.joinRef, ref: null, topic: ctx.topic, event, payload };
+    const message = { joinRef: ctx.joinRef, ref: ctx.takePushRef(), topic: ctx.topic, event, payload };
     ctx.host.write(ctx.host.serializer.encodePush(message), ctx.topic, event);
+  }
+
+  /**
+   * Reads the newest broadcasts kept for this channel's topic (its route must keep history), oldest first,
+   * with the topic's position. Called in `join` (to send recent messages in the join reply), it also sets
+   * where this client's catch-up starts: whatever is broadcast after the read reaches the client, once.
+   * @throws ServerError `FENIX_ERR_SERVER_NO_HISTORY` (rejected) when the route keeps no history.
+   * @example
+   * ```ts
+   * override async join() {
+   *   const { messages } = await this.history({ limit: 50 });
+   *   return ok({ messages: messages.map((m) => m.payload) });
+   * }
+   * ```
+   */
+  history(options: { readonly limit?: number } = {}): Promise<TopicHistory> {
+    return this[CHANNEL_CONTEXT].readHistory(options.limit);
   }
 
   /** Sends an event to every client joined to this topic, on every node, this client included. */

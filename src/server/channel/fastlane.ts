@@ -6,7 +6,10 @@
  */
 import type { Broadcast } from "../../protocol/message.js";
 import type { Serializer } from "../../protocol/serializer.js";
-import type { Dispatcher } from "../../pubsub/subscriber.js";
+import type { DispatchContext, Dispatcher, Subscriber } from "../../pubsub/subscriber.js";
+import type { StreamPosition } from "../../protocol/position.js";
+import { Reserved } from "../../protocol/reserved.js";
+import type { KeptBroadcast } from "./channel-broadcast.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { TelemetryEvent, telemetryChannels, type BroadcastDelivered } from "../../telemetry/events.js";
 
@@ -34,6 +37,13 @@ export interface FastlaneTarget {
  * {@link InterceptedBroadcast} instead.
  */
 export class FastlaneSubscription {
+  /**
+   * While not null, broadcasts are kept here instead of being written: a channel catching up with its
+   * topic's history holds live broadcasts until the missed ones are out, then writes these and sets it
+   * back to null, in one synchronous step.
+   */
+  held: Broadcast[] | null = null;
+
   constructor(
     readonly target: FastlaneTarget,
     readonly intercept: ReadonlySet<string>,
@@ -67,10 +77,14 @@ function isBroadcast(message: unknown): message is Broadcast {
  * clients costs one `JSON.stringify` and one UTF-8 encoding. A message that is not a Broadcast is sent
  * to every subscriber's mailbox unchanged.
  */
-export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, context) => {
+export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, context, position) => {
   const { runtime, reportError } = context;
   if (!isBroadcast(message)) {
     for (const sub of subscribers) if (sub.pid !== from) runtime.send(sub.pid, message);
+    return;
+  }
+  if (position !== undefined) {
+    dispatchKept(subscribers, message, context, position);
     return;
   }
   // Counted only while someone listens to the broadcast event.
@@ -89,6 +103,10 @@ export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, conte
     if (!(meta instanceof FastlaneSubscription)) {
       runtime.send(sub.pid, message);
       if (traced) reached++;
+      continue;
+    }
+    if (meta.held !== null) {
+      meta.held.push(message);
       continue;
     }
     if (meta.intercept.has(message.event)) {
@@ -117,18 +135,69 @@ export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, conte
       }
     }
   }
-  if (traced) {
-    BROADCASTS.publish({
-      source: context.source,
-      node: context.node,
-      topic: message.topic,
-      event: message.event,
-      subscribers: reached,
-      bytes,
-      remote: context.remote,
-    } satisfies BroadcastDelivered);
-  }
+  if (traced) publishDelivered(context, message.topic, message.event, reached, bytes);
 };
+
+function publishDelivered(context: DispatchContext, topic: string, event: string, subscribers: number, bytes: number): void {
+  BROADCASTS.publish({ source: context.source, node: context.node, topic, event, subscribers, bytes, remote: context.remote } satisfies BroadcastDelivered);
+}
+
+/**
+ * A broadcast with a position (its topic keeps history). As the plain path, plus: a subscriber catching up
+ * holds it; the process `broadcastFrom` skips gets a position marker in its place, so that every client's
+ * sequence of positions stays gapless.
+ */
+function dispatchKept(subscribers: Iterable<Subscriber>, message: KeptBroadcast, context: DispatchContext, position: StreamPosition): void {
+  const { topic, event, payload, skip } = message;
+  const broadcast: KeptBroadcast = skip === undefined ? { topic, event, payload, position } : { topic, event, payload, position, skip };
+  const traced = BROADCASTS.hasSubscribers;
+  let reached = 0;
+  let bytes = 0;
+  let frames: Map<Serializer, EncodedFrame | typeof ENCODE_FAILED> | null = null;
+  let markers: Map<Serializer, EncodedFrame | typeof ENCODE_FAILED> | null = null;
+  let intercepted: InterceptedBroadcast | null = null;
+  for (const sub of subscribers) {
+    const meta = sub.meta;
+    if (!(meta instanceof FastlaneSubscription)) {
+      context.runtime.send(sub.pid, broadcast);
+      if (traced) reached++;
+      continue;
+    }
+    if (meta.held !== null) {
+      meta.held.push(broadcast);
+      continue;
+    }
+    const serializer = meta.target.serializer;
+    if (skip !== undefined && sub.pid.id === skip.id && sub.pid.node === skip.node) {
+      markers ??= new Map();
+      let marker = markers.get(serializer);
+      if (marker === undefined) markers.set(serializer, (marker = encode(serializer, positionMarker(topic, position), context.reportError)));
+      if (marker !== ENCODE_FAILED) meta.target.sendEncoded(marker.data, marker.binary);
+      continue;
+    }
+    if (meta.intercept.has(event)) {
+      context.runtime.send(sub.pid, (intercepted ??= new InterceptedBroadcast(broadcast)));
+      if (traced) reached++;
+      continue;
+    }
+    frames ??= new Map();
+    let frame = frames.get(serializer);
+    if (frame === undefined) frames.set(serializer, (frame = encode(serializer, broadcast, context.reportError)));
+    if (frame !== ENCODE_FAILED) {
+      meta.target.sendEncoded(frame.data, frame.binary, broadcast);
+      if (traced) {
+        reached++;
+        bytes += frame.data.byteLength;
+      }
+    }
+  }
+  if (traced) publishDelivered(context, topic, event, reached, bytes);
+}
+
+/** @internal What a client is sent in place of a kept broadcast it must not see: its position alone. */
+export function positionMarker(topic: string, position: StreamPosition): Broadcast {
+  return { topic, event: Reserved.POSITION, payload: {}, position };
+}
 
 function encode(
   serializer: Serializer,

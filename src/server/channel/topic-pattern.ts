@@ -56,6 +56,11 @@ export class TopicRouter<T> {
     return undefined;
   }
 
+  /** The routes as pattern and target pairs, in match order. */
+  entries(): Array<readonly [string, T]> {
+    return this.#routes.map((r) => [r.pattern.source, r.target] as const);
+  }
+
   /** The patterns, in match order. */
   get patterns(): string[] {
     return this.#routes.map((r) => r.pattern.source);

@@ -9,6 +9,9 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Payload } from "../../protocol/message.js";
 import { PubSub } from "../../pubsub/pubsub.js";
+import { PubSubError, PubSubErrorCode } from "../../pubsub/errors.js";
+import type { HistorySettings } from "../channel/channel-route.js";
+import { readTopicHistory, type TopicHistory } from "../channel/topic-history.js";
 import type { ConnectionInfo } from "./connection-info.js";
 import { logTelemetry } from "./telemetry-logger.js";
 import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "../channel/fastlane.js";
@@ -100,6 +103,8 @@ export class Endpoint implements EndpointApi {
   #stopped: Promise<void> | null = null;
   #supervisor: Pid | null = null;
   #presence: Presence | null = null;
+  /** Whether a route of a mounted socket keeps history. */
+  #keepsHistory = false;
   /** Whether the tracker of {@link Endpoint.presence} runs in the supervision tree (decided at start). */
   #presenceWanted = false;
 
@@ -261,6 +266,8 @@ export class Endpoint implements EndpointApi {
       checkOrigin: this.#options.checkOrigin,
       hosts: this.#options.hosts,
     });
+    // Broadcasts look their topic's history up only once some route keeps history.
+    if (mount.router.entries().some(([, target]) => target.history !== null)) this.#keepsHistory = true;
     // A channel that tracks presence needs the endpoint's tracker running.
     if ((socketClass.channels ?? []).some(([, channel]) => tracksPresence(channel))) this.#presenceWanted = true;
     this.#http.mounts.set(wsPath, mount);
@@ -319,6 +326,13 @@ export class Endpoint implements EndpointApi {
       throw new ServerError(ServerErrorCode.BAD_STATE, `The endpoint is ${this.#state}; an endpoint starts once.`);
     }
     this.#state = "started";
+    if (this.#keepsHistory && !this.pubsub.keepsHistory) {
+      this.#state = "new";
+      throw new PubSubError(
+        PubSubErrorCode.HISTORY_UNSUPPORTED,
+        "A channel route keeps history, but the PubSub's adapter has no history store; use the memory, Redis or cluster adapter.",
+      );
+    }
     await this.#startTree();
     if (this.#ownsServer) {
       const { port = 4000, host } = this.#options;
@@ -466,12 +480,38 @@ export class Endpoint implements EndpointApi {
 
   /** Broadcasts an event to every client joined to `topic`, on every node. */
   broadcast(topic: string, event: string, payload: Payload): void {
-    broadcastEvent(this.pubsub, topic, event, payload);
+    broadcastEvent(this.pubsub, topic, event, payload, this.#keepsHistory ? this.#historyOf(topic) : null);
   }
 
-  /** Like {@link Endpoint.broadcast}, but skips the process `from`. */
+  /**
+   * Like {@link Endpoint.broadcast}, but skips the process `from`. On a topic with history, `from`'s client
+   * gets a position marker in place of the message.
+   */
   broadcastFrom(from: Pid, topic: string, event: string, payload: Payload): void {
-    broadcastEventFrom(this.pubsub, from, topic, event, payload);
+    broadcastEventFrom(this.pubsub, from, topic, event, payload, this.#keepsHistory ? this.#historyOf(topic) : null);
+  }
+
+  /**
+   * Reads the history of a topic whose route keeps one: the newest `limit` messages (oldest first) and
+   * the topic's position. Channels use {@link Channel.history}.
+   * @throws ServerError `FENIX_ERR_SERVER_NO_HISTORY` when no mounted route keeps history for the topic;
+   *   rejects with `FENIX_ERR_PUBSUB_HISTORY_UNAVAILABLE` when the store cannot be reached.
+   */
+  async history(topic: string, options: { readonly limit?: number } = {}): Promise<TopicHistory> {
+    const settings = this.#keepsHistory ? this.#historyOf(topic) : null;
+    if (settings === null) {
+      throw new ServerError(ServerErrorCode.NO_HISTORY, `No mounted channel route keeps history for "${topic}"; give its route the history option.`);
+    }
+    return readTopicHistory(this.pubsub, topic, settings, options.limit ?? settings.size);
+  }
+
+  /** The history settings of the route that serves `topic` (the first mount whose routes match it). */
+  #historyOf(topic: string): HistorySettings | null {
+    for (const mount of this.#http.mounts.values()) {
+      const target = mount.router.match(topic);
+      if (target !== undefined) return target.history;
+    }
+    return null;
   }
 
   /** Broadcasts an event to the clients joined to `topic` on this node only. */

@@ -589,8 +589,8 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       this.#closeReplaced(message.topic, replaced);
       return;
     }
-    const { channel, slowConsumer: policy } = route.target;
-    const server = new ChannelServer(this.#endpoint, this, channel, message.topic, joinRef, route.pattern);
+    const { channel, slowConsumer: policy, history } = route.target;
+    const server = new ChannelServer(this.#endpoint, this, channel, message.topic, joinRef, route.pattern, history);
     const entry: ChannelEntry = { topic: message.topic, joinRef, server, joinedAt: 0, state: "joining", pending: null, replaced, rate, policy };
     if (policy !== "disconnect" && this.#outbound === null && this.#limits.maxBufferedBytes !== undefined) {
       this.#outbound = new OutboundQueue(this.#transport, this.#limits.maxBufferedBytes, this);

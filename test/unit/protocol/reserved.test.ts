@@ -11,6 +11,8 @@ describe("Reserved", () => {
       REPLY: "phx_reply",
       CLOSE: "phx_close",
       ERROR: "phx_error",
+      POSITION: "fenix_position",
+      RECOVER: "fenix_recover",
     });
   });
 });
@@ -23,6 +25,8 @@ describe("isReservedEvent", () => {
     ["phx_reply", true],
     ["phx_close", true],
     ["phx_error", true],
+    ["fenix_position", true],
+    ["fenix_recover", true],
     ["phoenix", false],
     ["new_msg", false],
     ["presence_diff", false],

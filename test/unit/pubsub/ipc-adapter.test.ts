@@ -3,39 +3,12 @@
  * that copy each message the way Node's "advanced" IPC serialization does (v8 serialize/deserialize, on
  * a later turn). The real channel between processes is exercised by the cluster tests.
  */
-import { EventEmitter } from "node:events";
-import { deserialize, serialize } from "node:v8";
+import { channel } from "../../support/ipc-channel.js";
 import { describe, expect, it } from "vitest";
 import { PubSub, PubSubErrorCode, Runtime } from "../../../src/index.js";
-import { IpcAdapter, IpcHub, type IpcMessage, type IpcPort } from "../../../src/pubsub/index.js";
+import { IpcAdapter, IpcHub, type IpcMessage } from "../../../src/pubsub/index.js";
 import { adapterConformance } from "../../../src/testing/adapter.js";
 
-/** One end of an in-process IPC channel. */
-class FakePort extends EventEmitter implements IpcPort {
-  peer: FakePort | null = null;
-  closed = false;
-  send(message: IpcMessage, callback: (error: Error | null) => void): boolean {
-    if (this.closed || this.peer === null) {
-      callback(new Error("channel closed"));
-      return false;
-    }
-    const copy = serialize(message);
-    const peer = this.peer;
-    setImmediate(() => {
-      if (!peer.closed) peer.emit("message", deserialize(copy));
-    });
-    callback(null);
-    return true;
-  }
-}
-
-function channel(): [worker: FakePort, primary: FakePort] {
-  const worker = new FakePort();
-  const primary = new FakePort();
-  worker.peer = primary;
-  primary.peer = worker;
-  return [worker, primary];
-}
 
 describe("PubSub adapter conformance: cluster IPC", () => {
   const newCluster = () => {

@@ -1,0 +1,128 @@
+/**
+ * `fenix/client` recovers by itself against a real server: on every rejoin (its connection cut again and
+ * again through a TCP proxy while a publisher sends a numbered sequence, over WebSocket and LongPoll), and
+ * while connected, when the server dropped broadcasts for it as a slow consumer (a gap it fills with
+ * `fenix_recover`, without reconnecting).
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Socket, longPollTransport, webSocketTransport, type Channel, type RecoverResult, type TransportFactory } from "../../../src/client/index.js";
+import { TelemetryEvent } from "../../../src/index.js";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { TcpProxy } from "../../support/tcp-proxy.js";
+import { startHistoryEndpoint, type HistoryEndpoint } from "../../support/history-endpoint.js";
+
+let server: HistoryEndpoint;
+let proxy: TcpProxy;
+const sockets: Socket[] = [];
+
+beforeEach(async () => {
+  server = await startHistoryEndpoint();
+  proxy = await TcpProxy.start(server.port);
+});
+
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.disconnect()));
+  proxy.resume();
+  await proxy.close();
+  await server.stop();
+});
+
+function clientSocket(path: string, transport: TransportFactory): Socket {
+  const socket = new Socket(`ws://127.0.0.1:${proxy.port}${path}`, {
+    transport,
+    reconnectAfterMs: () => 20,
+    rejoinAfterMs: () => 20,
+    timeoutMs: 2_000,
+    longPollTimeoutMs: 2_000,
+  });
+  sockets.push(socket);
+  return socket;
+}
+
+interface Followed {
+  readonly channel: Channel;
+  readonly received: number[];
+  readonly recoveries: RecoverResult[];
+}
+
+async function follow(socket: Socket, topic: string): Promise<Followed> {
+  const channel = socket.channel(topic);
+  const received: number[] = [];
+  const recoveries: RecoverResult[] = [];
+  channel.on("msg", (payload) => received.push((payload as { n: number }).n));
+  channel.onRecover((result) => recoveries.push(result));
+  socket.connect();
+  await channel.join();
+  return { channel, received, recoveries };
+}
+
+async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const sequence = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+describe.each([
+  ["WebSocket", webSocketTransport],
+  ["LongPoll", longPollTransport],
+] as const)("fenix/client over %s", (_name, transport) => {
+  it("ends with exactly the published sequence while its connection is cut repeatedly", async () => {
+    const socket = clientSocket("/socket", transport);
+    const client = await follow(socket, "seq:fenix");
+    expect(client.recoveries).toEqual([{ recovered: false, position: client.channel.position, reason: "rejoin" }]);
+    const total = 400;
+    let sent = 0;
+    const publisher = setInterval(() => {
+      for (let i = 0; i < 4 && sent < total; i++) server.endpoint.broadcast("seq:fenix", "msg", { n: ++sent });
+      if (sent === total) clearInterval(publisher);
+    }, 3);
+    let cuts = 0;
+    const cutter = setInterval(() => {
+      if (sent === total) return clearInterval(cutter);
+      proxy.cut();
+      cuts++;
+    }, 80);
+    await until(() => sent === total && client.received.length >= total, `all ${total} messages (got ${client.received.length})`);
+    clearInterval(cutter);
+    expect(cuts).toBeGreaterThanOrEqual(2);
+    expect(client.received).toEqual(sequence(total));
+    const rejoins = client.recoveries.slice(1);
+    expect(rejoins.length).toBeGreaterThanOrEqual(1);
+    expect(rejoins.every((r) => r.recovered && r.reason === "rejoin")).toBe(true);
+    expect(client.channel.position?.offset).toBe(total);
+  });
+});
+
+describe("fenix/client gap detection", () => {
+  it("fills the gap a slow-consumer drop left, with fenix_recover and without reconnecting", async () => {
+    const dropped: unknown[] = [];
+    const onDrop = (event: unknown) => dropped.push(event);
+    subscribe(TelemetryEvent.OUTBOUND_DROPPED, onDrop);
+    try {
+      const socket = clientSocket("/lossy", webSocketTransport);
+      let opens = 0;
+      socket.onOpen(() => opens++);
+      const client = await follow(socket, "lossy:a");
+      proxy.pause();
+      const body = "x".repeat(16 * 1024);
+      let sent = 0;
+      // The kernel's buffers fill first; broadcast until the server has dropped some for this client.
+      while (dropped.length < 20 && sent < 4_000) {
+        server.endpoint.broadcast("lossy:a", "msg", { n: ++sent, body });
+        if (sent % 32 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(dropped.length).toBeGreaterThanOrEqual(20);
+      proxy.resume();
+      await until(() => client.received.length >= sent, `all ${sent} messages (got ${client.received.length})`, 20_000);
+      expect(client.received).toEqual(sequence(sent));
+      expect(client.recoveries.some((r) => r.reason === "gap" && r.recovered)).toBe(true);
+      expect(opens).toBe(1);
+    } finally {
+      unsubscribe(TelemetryEvent.OUTBOUND_DROPPED, onDrop);
+    }
+  });
+});
