@@ -24,7 +24,22 @@ export interface AdapterConformanceOptions {
   newCluster(): AdapterCluster | Promise<AdapterCluster>;
   /** How long a case waits for a delivery or for the node list to settle (ms). @defaultValue 5000 */
   timeoutMs?: number;
+  /**
+   * Whether the adapter keeps topic history (`PubSubAdapter.history`): adds the cases of the history
+   * store (one order of positions on every node, reads from any node, bounded streams).
+   * @defaultValue false
+   */
+  history?: boolean;
 }
+
+/** What the history cases' dispatcher hands each subscriber: the message and its position. */
+interface Positioned {
+  readonly message: unknown;
+  readonly epoch: string;
+  readonly offset: number;
+}
+
+const POSITIONS = "conformance-positions";
 
 /** One behaviour: `run` resolves when the adapter shows it, and throws (an AssertionError) when not. */
 export interface ConformanceCase {
@@ -62,6 +77,9 @@ export function adapterConformance(options: AdapterConformanceOptions): Conforma
       for (const name of names) {
         const runtime = new Runtime({ node: name });
         const pubsub = new PubSub({ runtime, adapter: cluster.adapter(name) });
+        pubsub.registerDispatcher(POSITIONS, (subscribers, _from, message, { runtime: rt }, position) => {
+          for (const sub of subscribers) rt.send(sub.pid, { message, epoch: position?.epoch ?? "", offset: position?.offset ?? -1 } satisfies Positioned);
+        });
         await pubsub.start();
         nodes.push({
           name,
@@ -84,7 +102,58 @@ export function adapterConformance(options: AdapterConformanceOptions): Conforma
     }
   };
 
+  const KEEP = { size: 1_000, ttlMs: 60_000 };
+  const keep = (node: Node, topic: string, message: unknown, size = KEEP.size) =>
+    node.pubsub.broadcast(topic, message, { dispatcher: POSITIONS, history: { ...KEEP, size } });
+
+  const historyCases: ConformanceCase[] = [
+    {
+      name: "history: numbers broadcasts from every node in one order, the same on every node, the sender's included",
+      run: withCluster(["a", "b"], async (a, b) => {
+        const [onA, onB] = [a!.inbox("h"), b!.inbox("h")];
+        for (let i = 0; i < 100; i++) keep(i % 2 === 0 ? a! : b!, "h", i);
+        const seenA = (await onA.waitFor(100, timeoutMs)) as Positioned[];
+        const seenB = (await onB.waitFor(100, timeoutMs)) as Positioned[];
+        assert.deepEqual(seenA.map((p) => p.offset), Array.from({ length: 100 }, (_, i) => i + 1), "offsets 1…100 in order");
+        assert.equal(new Set(seenA.map((p) => p.epoch)).size, 1, "one epoch");
+        assert.deepEqual(seenB, seenA, "the same sequence on both nodes");
+        const fromA = seenA.filter((p) => (p.message as number) % 2 === 0).map((p) => p.message);
+        assert.deepEqual(fromA, [...fromA].sort((x, y) => (x as number) - (y as number)), "each sender's order kept");
+      }),
+    },
+    {
+      name: "history: any node reads what another appended (after an offset, the newest, nothing past the limit)",
+      run: withCluster(["a", "b"], async (a, b) => {
+        const onA = a!.inbox("r");
+        for (let i = 1; i <= 10; i++) keep(a!, "r", { n: i });
+        const seen = (await onA.waitFor(10, timeoutMs)) as Positioned[];
+        const epoch = seen[0]!.epoch;
+        const after = await b!.pubsub.history("r", { after: 4, limit: 10 }, KEEP);
+        assert.deepEqual(after.position, { epoch, offset: 10 });
+        assert.deepEqual(after.messages.map((m) => [m.offset, m.message]), [5, 6, 7, 8, 9, 10].map((n) => [n, { n }]));
+        const newest = await b!.pubsub.history("r", { limit: 3 }, KEEP);
+        assert.deepEqual(newest.messages.map((m) => m.offset), [8, 9, 10]);
+        assert.deepEqual((await b!.pubsub.history("r", { after: 0, limit: 5 }, KEEP)).messages, [], "more missing than the limit");
+        assert.deepEqual((await b!.pubsub.history("r", { after: 11, limit: 5 }, KEEP)).messages, [], "after past the last offset");
+      }),
+    },
+    {
+      name: "history: a read creates the epoch the next broadcasts continue; streams keep at most size messages",
+      run: withCluster(["a", "b"], async (a, b) => {
+        const created = await b!.pubsub.history("s", { limit: 5 }, KEEP);
+        assert.equal(created.position.offset, 0);
+        const onA = a!.inbox("s");
+        for (let i = 1; i <= 8; i++) keep(a!, "s", i, 5);
+        const seen = (await onA.waitFor(8, timeoutMs)) as Positioned[];
+        assert.equal(seen[0]!.epoch, created.position.epoch, "the epoch the read created");
+        const kept = await b!.pubsub.history("s", { limit: 100 }, { ...KEEP, size: 5 });
+        assert.deepEqual(kept.messages.map((m) => m.message), [4, 5, 6, 7, 8]);
+      }),
+    },
+  ];
+
   return [
+    ...(options.history === true ? historyCases : []),
     {
       name: "delivers a broadcast once to every subscriber on every node",
       run: withCluster(["a", "b", "c"], async (a, b, c) => {

@@ -145,11 +145,14 @@ export class ChannelTest<S extends Socket<object> = Socket<object>> {
     const timeouts = resolveTimeouts(options.timeouts);
     const endpoint = new TestEndpoint(pubsub, new LogCollector(options.logger));
     const settler = new Settler(runtime, timeouts.ioTimeoutMs);
+    const router = channelRouter(socketClass.channels ?? []);
+    // Broadcasts on topics of routes with history are kept and numbered, as an endpoint does.
+    endpoint.historyOf = (topic) => router.match(topic)?.history ?? null;
     const mount: SocketMount = {
       path: TEST_PATH,
       // Only its name and routes are read here: the test creates the Socket instances itself.
       socketClass: socketClass as unknown as SocketClass,
-      router: channelRouter(socketClass.channels ?? []),
+      router,
       limits: {
         maxChannels: positive(options.maxChannels ?? 100, "maxChannels"),
         idleTimeoutMs: windowOf(options.idleTimeoutMs, 0, "idleTimeoutMs"),

@@ -10,6 +10,7 @@ import type { PubSub } from "../pubsub/pubsub.js";
 import type { Pid } from "../runtime/process/pid.js";
 import type { Runtime } from "../runtime/process/runtime.js";
 import { broadcastEvent, broadcastEventFrom, localBroadcastEvent } from "../server/channel/channel-broadcast.js";
+import type { HistorySettings } from "../server/channel/channel-route.js";
 import type { ClientErrorContext, EndpointContext } from "../server/endpoint/endpoint-context.js";
 import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "../server/channel/fastlane.js";
 import { logRecord, logTelemetry } from "../server/endpoint/telemetry-logger.js";
@@ -46,6 +47,9 @@ export class TestEndpoint implements EndpointContext {
   /** Stops collecting this endpoint's telemetry log lines. */
   readonly dispose: () => void;
 
+  /** The history of the route serving a topic (set by the channel test from its socket's routes). */
+  historyOf: (topic: string) => HistorySettings | null = () => null;
+
   /** Itself: the test endpoint is both the public and the internal side. */
   get api(): this {
     return this;
@@ -69,11 +73,11 @@ export class TestEndpoint implements EndpointContext {
   }
 
   broadcast(topic: string, event: string, payload: Payload): void {
-    broadcastEvent(this.pubsub, topic, event, payload);
+    broadcastEvent(this.pubsub, topic, event, payload, this.historyOf(topic));
   }
 
   broadcastFrom(from: Pid, topic: string, event: string, payload: Payload): void {
-    broadcastEventFrom(this.pubsub, from, topic, event, payload);
+    broadcastEventFrom(this.pubsub, from, topic, event, payload, this.historyOf(topic));
   }
 
   localBroadcast(topic: string, event: string, payload: Payload): void {

@@ -3,6 +3,7 @@
  * use only through channel prefixes of their own, and private servers that a test may stop, restart
  * or cut off (`RedisServer`) without touching anyone else's.
  */
+import { createClient } from "@redis/client";
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { requireService } from "./services.js";
@@ -97,4 +98,20 @@ function pong(port: number): Promise<boolean> {
       if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
     });
   });
+}
+
+/** Deletes the keys under `prefix:` on the shared Redis (a test's own keys, never anyone else's). */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.sendCommand<[string, string[]]>(["SCAN", cursor, "MATCH", `${prefix}:*`, "COUNT", "1000"]);
+      cursor = next;
+      if (keys.length > 0) await client.sendCommand(["DEL", ...keys]);
+    } while (cursor !== "0");
+  } finally {
+    client.destroy();
+  }
 }

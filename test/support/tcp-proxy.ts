@@ -1,7 +1,7 @@
 /**
  * A TCP proxy for fault tests: it forwards connections to a target until told to `pause` (a partition:
  * connections stay open but no byte passes either way, and new ones hang) or `cut` (every connection
- * reset). `resume` heals a pause.
+ * reset). `resume` heals a pause; `retarget` sends new connections elsewhere.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 
@@ -13,7 +13,7 @@ interface Link {
 
 export class TcpProxy {
   readonly #server: Server;
-  readonly #targetPort: number;
+  #targetPort: number;
   readonly #links = new Set<Link>();
   #paused = false;
 
@@ -56,6 +56,11 @@ export class TcpProxy {
       link.client.resume();
       link.upstream?.resume();
     }
+  }
+
+  /** Sends new connections to another port of 127.0.0.1 (a balancer moving clients to another node). */
+  retarget(targetPort: number): void {
+    this.#targetPort = targetPort;
   }
 
   /** Resets every connection (new ones are accepted as usual). */

@@ -259,9 +259,12 @@ export class ChannelServer extends Process implements ChannelContext {
     this.#subscription = subscription;
     this.#endpoint.pubsub.subscribe(this.topic, this.pid, subscription, UNWATCHED);
     const since = isJsonObject(message.payload) ? parsePosition(message.payload.since) : null;
-    return this.#catchUp(since ?? this.#baseline).then((found) => {
-      if (!this.alive) return;
+    return this.#catchUp(since ?? this.#baseline).then(async (found) => {
       const recovered = since !== null && found.recovered;
+      // Not recoverable from the client's position, but `join` read the history itself (and answers with
+      // what it read): what came after that read still reaches the client, once.
+      if (since !== null && !recovered && this.#baseline !== null && this.alive) found = await this.#catchUp(this.#baseline);
+      if (!this.alive) return;
       this.#writeReply(message.ref, "ok", { ...response, recovered, position: found.position });
       this.#endpoint.runtime.send(this.host.pid, new JoinOutcome(this, true));
       this.#trackPresence();

@@ -5,11 +5,12 @@
  * `fenix_recover`, without reconnecting).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Socket, longPollTransport, webSocketTransport, type Channel, type RecoverResult, type TransportFactory } from "../../../src/client/index.js";
+import { Socket, longPollTransport, webSocketTransport, type TransportFactory } from "../../../src/client/index.js";
 import { TelemetryEvent } from "../../../src/index.js";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { TcpProxy } from "../../support/tcp-proxy.js";
 import { startHistoryEndpoint, type HistoryEndpoint } from "../../support/history-endpoint.js";
+import { followFenix as follow, publish, sequence, until } from "../../support/history-clients.js";
 
 let server: HistoryEndpoint;
 let proxy: TcpProxy;
@@ -39,32 +40,6 @@ function clientSocket(path: string, transport: TransportFactory): Socket {
   return socket;
 }
 
-interface Followed {
-  readonly channel: Channel;
-  readonly received: number[];
-  readonly recoveries: RecoverResult[];
-}
-
-async function follow(socket: Socket, topic: string): Promise<Followed> {
-  const channel = socket.channel(topic);
-  const received: number[] = [];
-  const recoveries: RecoverResult[] = [];
-  channel.on("msg", (payload) => received.push((payload as { n: number }).n));
-  channel.onRecover((result) => recoveries.push(result));
-  socket.connect();
-  await channel.join();
-  return { channel, received, recoveries };
-}
-
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-const sequence = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 describe.each([
   ["WebSocket", webSocketTransport],
@@ -75,19 +50,15 @@ describe.each([
     const client = await follow(socket, "seq:fenix");
     expect(client.recoveries).toEqual([{ recovered: false, position: client.channel.position, reason: "rejoin" }]);
     const total = 400;
-    let sent = 0;
-    const publisher = setInterval(() => {
-      for (let i = 0; i < 4 && sent < total; i++) server.endpoint.broadcast("seq:fenix", "msg", { n: ++sent });
-      if (sent === total) clearInterval(publisher);
-    }, 3);
+    const publisher = publish((n) => server.endpoint.broadcast("seq:fenix", "msg", { n }), total);
     let cuts = 0;
     const cutter = setInterval(() => {
-      if (sent === total) return clearInterval(cutter);
       proxy.cut();
       cuts++;
     }, 80);
-    await until(() => sent === total && client.received.length >= total, `all ${total} messages (got ${client.received.length})`);
+    await publisher.done;
     clearInterval(cutter);
+    await until(() => client.received.length >= total, () => `all ${total} messages (got ${client.received.length})`);
     expect(cuts).toBeGreaterThanOrEqual(2);
     expect(client.received).toEqual(sequence(total));
     const rejoins = client.recoveries.slice(1);
@@ -117,7 +88,7 @@ describe("fenix/client gap detection", () => {
       }
       expect(dropped.length).toBeGreaterThanOrEqual(20);
       proxy.resume();
-      await until(() => client.received.length >= sent, `all ${sent} messages (got ${client.received.length})`, 20_000);
+      await until(() => client.received.length >= sent, () => `all ${sent} messages (got ${client.received.length})`, 20_000);
       expect(client.received).toEqual(sequence(sent));
       expect(client.recoveries.some((r) => r.reason === "gap" && r.recovered)).toBe(true);
       expect(opens).toBe(1);

@@ -132,6 +132,11 @@ describe("recovery on rejoin", () => {
     expect(reply).toMatchObject({ recovered: false, position: { offset: 7 }, read: { offset: 7 } });
     server.endpoint.broadcast("recent:x", "msg", { n: 8 });
     expect((await next(client))[4]).toEqual({ n: 8 });
+    // A `since` it cannot recover from: recovered false, and what `join` read is the client's new start.
+    const again = await connect();
+    expect(await join(again, "recent:x", "1", { since: "another-epoch:3" })).toMatchObject({ recent: [{ n: 4 }, { n: 5 }, { n: 6 }, { n: 7 }, { n: 8 }], recovered: false, position: { offset: 8 } });
+    server.endpoint.broadcast("recent:x", "msg", { n: 9 });
+    expect((await next(again))[4]).toEqual({ n: 9 });
   });
 });
 

@@ -12,5 +12,5 @@ describe.skipIf(!redis)(`PubSub adapter conformance: Redis${redis ? "" : " (skip
     const prefix = `fenix-test:${randomBytes(6).toString("hex")}`;
     return { adapter: () => new RedisAdapter({ url: REDIS_URL, prefix, heartbeatMs: 100 }) };
   };
-  for (const c of adapterConformance({ newCluster })) it(c.name, c.run);
+  for (const c of adapterConformance({ newCluster, history: true })) it(c.name, c.run);
 });

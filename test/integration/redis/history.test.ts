@@ -14,7 +14,7 @@ import { PubSubErrorCode } from "../../../src/pubsub/errors.js";
 import type { HistoryRetention, StreamPosition } from "../../../src/pubsub/history/history-store.js";
 import { RedisAdapter, type RedisAdapterOptions } from "../../../src/pubsub/redis/index.js";
 import { Inbox } from "../../../src/testing/adapter.js";
-import { REDIS_URL, RedisServer, freePort, requireRedis } from "../../support/redis.js";
+import { REDIS_URL, RedisServer, deleteKeys, freePort, requireRedis } from "../../support/redis.js";
 
 const redis = await requireRedis();
 
@@ -81,21 +81,6 @@ async function rawClient(url = REDIS_URL): Promise<RawClient> {
     client.destroy();
   });
   return client;
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await client.sendCommand<[string, string[]]>(["SCAN", cursor, "MATCH", `${prefix}:*`, "COUNT", "1000"]);
-      cursor = next;
-      if (keys.length > 0) await client.sendCommand(["DEL", ...keys]);
-    } while (cursor !== "0");
-  } finally {
-    client.destroy();
-  }
 }
 
 async function node(name: string, prefix: string, extra: RedisAdapterOptions = {}, url = REDIS_URL): Promise<Node> {

@@ -21,7 +21,7 @@ describe("PubSub adapter conformance: cluster IPC", () => {
       },
     };
   };
-  for (const c of adapterConformance({ newCluster })) it(c.name, c.run);
+  for (const c of adapterConformance({ newCluster, history: true })) it(c.name, c.run);
 });
 
 describe("IpcHub", () => {

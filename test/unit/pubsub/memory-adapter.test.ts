@@ -9,7 +9,7 @@ describe("PubSub adapter conformance: memory", () => {
     const bus = new MemoryBus();
     return { adapter: () => new MemoryAdapter(bus) };
   };
-  for (const c of adapterConformance({ newCluster })) it(c.name, c.run);
+  for (const c of adapterConformance({ newCluster, history: true })) it(c.name, c.run);
 });
 
 describe("MemoryBus", () => {
