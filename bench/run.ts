@@ -4,7 +4,7 @@
  * Socket.IO as three nodes linked through Redis, and Fenix as a cluster of 1 and 2 workers. Medians of
  * the repeats go to `bench/results/` as Markdown and JSON.
  *
- * Options: `--repeats=N` (default 3), `--only=fanout-1k,rtt,telemetry,cross-node,…`, `--servers=fenix,ws,socketio`,
+ * Options: `--repeats=N` (default 3), `--only=fanout-1k,rtt,telemetry,history,cross-node,…`, `--servers=fenix,ws,socketio`,
  * `--quick` (one repeat, shorter windows). The MQTT brokers of `mqtt-fanout` (Fenix's fenix/mqtt, aedes and a
  * private Mosquitto) compare among themselves: `--mqtt-servers=fenix,aedes,mosquitto`, `--mqtt-subscribers=N`
  * (default 1,000).
@@ -26,6 +26,7 @@ import { clusterFanout } from "./scenarios/cluster.js";
 import { LOADGEN_CPU, SERVER_CPU, type Figure } from "./scenarios/common.js";
 import { CROSS_NODE_SERVERS, crossNode } from "./scenarios/cross-node.js";
 import { fanoutFixed, fanoutRamp } from "./scenarios/fanout.js";
+import { HISTORY_SIZE, HISTORY_TTL_MS, historyBench, type HistoryColumn } from "./scenarios/history.js";
 import { joinStorm } from "./scenarios/join-storm.js";
 import { memory } from "./scenarios/memory.js";
 import { mqttFanout } from "./scenarios/mqtt-fanout.js";
@@ -59,6 +60,8 @@ for (const [name, value] of [["soak-minutes", soakMinutes], ["soak-connections",
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${name}: expected a number ≥ 0`);
 }
 const soakReports: SoakReport[] = [];
+/** Topics the history scenario fills to the retention's size. */
+const HISTORY_TOPICS = quick ? 20 : 100;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -176,6 +179,27 @@ const scenarios: Scenario[] = [
         await server.stop();
       }
     },
+  },
+  {
+    id: "history",
+    title:
+      `history cost: fanout to 1,000 subscribers + the publisher, 50 broadcasts/s offered, Fenix without history and with every topic's history kept (${HISTORY_SIZE.toLocaleString("en-US")} messages, ${HISTORY_TTL_MS / 60_000} min) ` +
+      `in memory, and on one node linked through the \`RedisAdapter\` without and with the history in Redis; then ${HISTORY_TOPICS} topics filled to ${HISTORY_SIZE.toLocaleString("en-US")} messages each`,
+    note:
+      "The same Fenix server alone on CPU 1, fresh for each column; the two Redis columns link it through the `RedisAdapter` (prefix of its own, deleted afterwards) to a private `redis-server` also on CPU 1, " +
+      "whose CPU is given apart. Redis calls per broadcast: `INFO commandstats` before and after the measured step, divided by the broadcasts sent in it (all: every command but `INFO`, the heartbeats and the commands run inside scripts included; the log gives them one by one). " +
+      `Fill: one publisher joined to ${HISTORY_TOPICS} fresh topics sends ${HISTORY_SIZE.toLocaleString("en-US")} \`shout\`s to each with a fixed \`{"body": <100 characters>}\` payload (batches of 500 waiting for their echoes); ` +
+      "server heap used and RSS after `gc()` against before the fill, and for Redis `MEMORY USAGE … SAMPLES 0` of the streams (`XLEN` counts the retained messages) and `used_memory`, per retained message. Ratios divide by the no-history column.",
+    columns: servers.includes("fenix")
+      ? [
+          { key: "off", label: "Fenix, no history", short: "no history" },
+          { key: "memory", label: "Fenix, history in memory", short: "in memory" },
+          { key: "redis-off", label: "Fenix + RedisAdapter, no history", short: "Redis, no history" },
+          { key: "redis", label: "Fenix + RedisAdapter, history in Redis", short: "in Redis" },
+        ]
+      : [],
+    baseline: "off",
+    run: (column) => historyBench(column as HistoryColumn, { cpu: SERVER_CPU, subscribers: 1_000, rate: 50, seconds: window, topics: HISTORY_TOPICS, log }),
   },
   {
     id: "cross-node",

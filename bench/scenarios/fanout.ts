@@ -172,7 +172,11 @@ export const sustained = (step: FanoutStep): boolean => step.ratio >= 0.99 && st
 /** A warm-up, then one measured step at a fixed rate: figures for the report (Redis's CPU too when it is measured). */
 export async function fixedRate(fanout: Fanout, rate: number, seconds: number): Promise<Figure[]> {
   await fanout.warmUp(rate);
-  const step = await fanout.step(rate, seconds);
+  return stepFigures(await fanout.step(rate, seconds));
+}
+
+/** A fixed-rate step's figures: delivery, latency, CPU per delivered message (Redis's too when it is measured). */
+export function stepFigures(step: FanoutStep): Figure[] {
   const figures: Figure[] = [
     { metric: "delivered msgs/s", unit: "msg/s", value: step.perSecond, better: "higher" },
     { metric: "delivery ratio", unit: "%", value: step.ratio * 100, better: "higher" },

@@ -1,9 +1,10 @@
 /**
  * What every Fenix benchmark server serves: a socket at `/socket` with one channel for `bench:*` topics.
  * Joins are accepted, `ping` is answered with its payload, `shout` is broadcast to the topic (no reply).
+ * With `FENIX_HISTORY_SIZE` (and `FENIX_HISTORY_TTL_MS`, default 10 minutes) the route keeps history.
  * Used by the single-process server (fenix.ts) and by each worker of the cluster one (fenix-cluster.ts).
  */
-import { Channel, Endpoint, noReply, ok, reply, silentLogger, Socket, type ChannelRoute, type Payload, type PubSub } from "../../src/index.js";
+import { Channel, Endpoint, noReply, ok, reply, silentLogger, Socket, type ChannelRoute, type Payload, type PubSub, type RouteOptions } from "../../src/index.js";
 import { enableMetrics } from "../../src/metrics/index.js";
 
 class BenchChannel extends Channel {
@@ -21,8 +22,20 @@ class BenchChannel extends Channel {
   }
 }
 
+/**
+ * `FENIX_HISTORY_SIZE` and `FENIX_HISTORY_TTL_MS` (the history scenario) keep a history of every
+ * `bench:*` topic: in memory, or in Redis when the server links through the `RedisAdapter`.
+ */
+function historyOption(): RouteOptions | null {
+  const size = process.env.FENIX_HISTORY_SIZE;
+  if (size === undefined || size === "") return null;
+  return { history: { size: Number(size), ttlMs: Number(process.env.FENIX_HISTORY_TTL_MS ?? 600_000) } };
+}
+
+const history = historyOption();
+
 class BenchSocket extends Socket {
-  static override channels: readonly ChannelRoute[] = [["bench:*", BenchChannel]];
+  static override channels: readonly ChannelRoute[] = [history === null ? ["bench:*", BenchChannel] : ["bench:*", BenchChannel, history]];
   override connect() {
     return true;
   }

@@ -1,7 +1,8 @@
 /**
  * The chat demo that `npm start` runs: an endpoint serving the chat page (public/, which runs on
- * fenix/client, served by every endpoint at `/fenix/client.js`), with the chat socket at `/socket`, a room
- * server per room keeping its recent messages, and presence showing who is in each room. `/vendor` serves
+ * fenix/client, served by every endpoint at `/fenix/client.js`), with the chat socket at `/socket`, a
+ * history per room (its last 500 messages, so a tab that lost its connection gets what it missed), and
+ * presence showing who is in each room. `/vendor` serves
  * the official `phoenix` client's browser build for pages that prefer it. With `REDIS_URL`, several of
  * them (on several ports or machines) make one chat. `npm start` also serves the dashboard at
  * `/dashboard` and Prometheus metrics at `/metrics`, to this machine only unless `DASHBOARD_PASSWORD` is
@@ -21,7 +22,6 @@ import { enableMetrics, type Metrics } from "../../src/metrics/index.js";
 import { enableMqtt, type MqttServer } from "../../src/mqtt/index.js";
 import { chatMqttBridge } from "./chat-mqtt.js";
 import { chatSocket } from "./chat-socket.js";
-import { RoomDirectory } from "./room-directory.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /**
@@ -35,8 +35,6 @@ export interface ChatServer {
   /** Base URL, such as `http://127.0.0.1:4000`. */
   readonly url: string;
   readonly endpoint: Endpoint;
-  /** The room servers (one GenServer per room, holding its recent messages). */
-  readonly rooms: RoomDirectory;
   /**
    * Who is in each room: the presence key is the display name, which one person holds per room (see
    * room-names.ts); one meta per open tab, with the person's fingerprint when the client sent an identity.
@@ -63,12 +61,15 @@ export interface ChatServerOptions {
   websocket?: SocketOptions["websocket"];
   /**
    * Links this server to the others given the same Redis URL: one chat across all of them (messages,
-   * presence, history). @defaultValue none: a single node
+   * presence, and the rooms' history, kept in Redis Streams). @defaultValue none: a single node
    */
   redisUrl?: string;
   /** More options of the Redis adapter (timings, in tests). */
   redis?: Omit<RedisAdapterOptions, "url">;
-  /** Links nodes through another adapter (the cluster workers' IPC adapter). `redisUrl` wins. */
+  /**
+   * Links nodes through another adapter (the cluster workers' IPC adapter, whose primary keeps the rooms'
+   * history). `redisUrl` wins.
+   */
   adapter?: PubSubAdapter;
   /** This node's name, unique among the linked nodes. @defaultValue `chat@<host>:<pid>` */
   nodeName?: string;
@@ -79,14 +80,6 @@ export interface ChatServerOptions {
   secretKeyBase?: string;
   /** Presence timings (tests shorten them). @defaultValue the tracker's defaults */
   presence?: TrackerOptions;
-  /** How long a new room server waits for another node's history (ms). @defaultValue 500 */
-  historySyncMs?: number;
-  /**
-   * How long a room may have no client on this node before its room server stops; the directory keeps
-   * the last messages of stopped rooms (the 1,000 most recently stopped) for their next client.
-   * @defaultValue 300_000 (5 minutes)
-   */
-  roomIdleMs?: number;
   /**
    * Serve the dashboard at `/dashboard` and Prometheus metrics at `/metrics`: `true` for requests from
    * this machine only, `{ password }` to let other machines in with it (`/dashboard?token=<password>`;
@@ -110,7 +103,6 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   const adapter = options.redisUrl !== undefined ? new RedisAdapter({ ...options.redis, url: options.redisUrl }) : options.adapter;
   const runtime = new Runtime({ node: options.nodeName ?? `chat@${hostname()}:${process.pid}` });
   const pubsub = new PubSub({ runtime, ...(adapter !== undefined ? { adapter } : {}) });
-  const rooms = new RoomDirectory(pubsub, { syncTimeoutMs: options.historySyncMs, idleMs: options.roomIdleMs });
   const presence = new Presence(pubsub, options.presence);
   const endpoint = new Endpoint({
     pubsub,
@@ -119,10 +111,10 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     ...(options.host !== undefined ? { host: options.host } : {}),
     staticDir: join(here, "public"),
     logger: options.logger ?? consoleLogger("info"),
-    children: [pubsub.childSpec(), rooms.childSpec(), presence.childSpec()],
+    children: [pubsub.childSpec(), presence.childSpec()],
   });
   endpoint.static("/vendor", phoenixStatic);
-  const socket = chatSocket(rooms, presence);
+  const socket = chatSocket(presence);
   endpoint.socket("/socket", socket, { longpoll: true, ...(options.websocket !== undefined ? { websocket: options.websocket } : {}) });
   const mqtt =
     options.mqtt === undefined
@@ -147,7 +139,6 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   return {
     url: endpoint.url,
     endpoint,
-    rooms,
     presence,
     dashboardUrl: dashboard === undefined ? undefined : `${endpoint.url}${dashboard.path}`,
     mqtt,

@@ -63,6 +63,8 @@ export interface BroadcastOptions {
    * Keep the message in the topic's history, which gives it a position (see {@link PubSub.history}).
    * On a single node the PubSub keeps the stream itself; with an adapter, the adapter's history store
    * does, and the message reaches every node, this one included, only once the store has placed it.
+   * While the link to the other nodes is not up, it reaches this node's subscribers only, unnumbered
+   * and not kept (reported as `FENIX_ERR_PUBSUB_HISTORY_UNAVAILABLE`).
    * Not with `broadcastFrom` (whose sender would miss a position) nor `localBroadcast` (not kept).
    * @defaultValue none: not kept, no position
    */
@@ -414,12 +416,25 @@ export class PubSub {
     }
     const store = this.#historyStore(topic);
     const frame = encodeNodeFrame(topic, dispatcher, message);
-    if (this.#state !== "started") {
-      this.#reportError(new PubSubError(PubSubErrorCode.HISTORY_UNAVAILABLE, `A broadcast on "${topic}" was dropped: its history is kept by the adapter, which is not started.`));
+    if (this.#state !== "started" || this.#status !== "up") {
+      // The store cannot be reached: this node's subscribers still get it, unnumbered and not kept, as
+      // every broadcast reaches only this node while the link is down.
+      if (this.#unkept++ === 0) {
+        this.#reportError(
+          new PubSubError(
+            PubSubErrorCode.HISTORY_UNAVAILABLE,
+            `The history store cannot be reached: broadcasts on topics with history (first "${topic}") reach this node's subscribers only, without a position, and are not kept, until the link is back.`,
+          ),
+        );
+      }
+      this.#dispatch(topic, null, message, dispatcher, false);
       return;
     }
     this.#remote(() => store.append(topic, frame, retention));
   }
+
+  /** Broadcasts on history topics delivered on this node only while the link was down (reported when back). */
+  #unkept = 0;
 
   #historyStore(topic: string): NonNullable<PubSubAdapter["history"]> {
     const store = this.#adapter?.history;
@@ -543,6 +558,12 @@ export class PubSub {
     const downMs = status === "up" && this.#downSince !== null ? now - this.#downSince : undefined;
     if (status === "down") this.#downSince ??= now;
     else if (status === "up") this.#downSince = null;
+    if (status === "up" && this.#unkept > 0) {
+      this.#reportError(
+        new PubSubError(PubSubErrorCode.HISTORY_UNAVAILABLE, `${this.#unkept} broadcast(s) on topics with history reached this node only, unnumbered and not kept, while the link was down.`),
+      );
+      this.#unkept = 0;
+    }
     const ch = telemetryChannels[TelemetryEvent.PUBSUB_STATUS];
     if (ch.hasSubscribers) {
       ch.publish({ source: this, node: this.nodeName, status, downMs, nodes: this.#nodesOrNone() } satisfies PubSubStatusChanged);

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startChatServer, type ChatServer } from "../../examples/chat/server.js";
 import { chromiumSkipReason, launchChromium } from "../support/chromium.js";
 import { say, transcript } from "../support/chat-page.js";
+import { closeAllClients, connectSocket, join as joinChannel, push } from "../support/phoenix-client.js";
 
 /** How long a page may take to show what the server sent; CI machines have two busy cores. */
 const WAIT_MS = 15_000;
@@ -24,6 +25,29 @@ const NO_WEBSOCKET_COOKIE = { name: "fenix_test_no_websocket", value: "1" };
 const NO_WEBSOCKET = /(?:^|;\s*)fenix_test_no_websocket=1(?:;|$)/;
 
 const skipReason = chromiumSkipReason();
+
+/**
+ * Routes a page's socket WebSockets through the test: `goOffline` cuts them and refuses new ones (a
+ * network outage as the page sees it), `goOnline` lets the next one through.
+ */
+async function cuttableWebSockets(page: Page): Promise<{ goOffline(): Promise<void>; goOnline(): void }> {
+  let offline = false;
+  const links: { close(): Promise<void> }[] = [];
+  await page.context().routeWebSocket(/\/socket\/websocket/, (socket) => {
+    if (offline) return void socket.close();
+    const toServer = socket.connectToServer();
+    links.push({ close: async () => void (await Promise.all([toServer.close(), socket.close()])) });
+  });
+  return {
+    goOffline: async () => {
+      offline = true;
+      await Promise.all(links.splice(0).map((link) => link.close()));
+    },
+    goOnline: () => {
+      offline = false;
+    },
+  };
+}
 if (skipReason !== undefined) console.warn(`Browser tests skipped: ${skipReason}`);
 
 describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
@@ -50,6 +74,7 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
   });
 
   afterAll(async () => {
+    await closeAllClients();
     await browser?.close();
     await server?.stop();
   }, TEST_MS);
@@ -125,6 +150,69 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
       const both = ["alice: hello bob", "bob: hi alice, good to see you"];
       await expectTranscript(alice, both);
       await expectTranscript(bob, both);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "shows the room's last messages to a page that joins later",
+    async () => {
+      const room = freshRoom();
+      const alice = await openChat("alice-first");
+      await joinRoom(alice, "alice", room);
+      await expectJoined(alice);
+      await say(alice, "one");
+      await expectTranscript(alice, ["alice: one"]);
+      await say(alice, "two");
+      await expectTranscript(alice, ["alice: one", "alice: two"]);
+
+      // The join reply carries them: nothing is sent after it but live messages.
+      const bob = await openChat("bob-later");
+      await joinRoom(bob, "bob", room);
+      await expectJoined(bob);
+      await expectTranscript(bob, ["alice: one", "alice: two"]);
+      await say(bob, "three");
+      await expectTranscript(alice, ["alice: one", "alice: two", "bob: three"]);
+      await expectTranscript(bob, ["alice: one", "alice: two", "bob: three"]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "shows a tab that lost its connection every message sent meanwhile, once and in order",
+    async () => {
+      if (!server) throw new Error("the suite's setup failed; see beforeAll");
+      const room = freshRoom();
+      const ada = await openChat("ada-reconnecting");
+      // ada's WebSockets go through the test, which can cut them and keep her offline.
+      const network = await cuttableWebSockets(ada);
+      await joinRoom(ada, "ada", room);
+      await expectJoined(ada);
+      // Someone else talks through the official client, from Node.
+      const bob = (await connectSocket(`${server.url.replace(/^http/, "ws")}/socket`)).channel(`room:${room}`, { name: "bob" });
+      expect((await joinChannel(bob)).status).toBe("ok");
+      const bobSays = async (body: string) => expect((await push(bob, "new_msg", { body })).status).toBe("ok");
+      await bobSays("before");
+      await expectTranscript(ada, ["bob: before"]);
+      await ada.getByTestId("message").first().evaluate((item) => (item.dataset.kept = "yes"));
+
+      await network.goOffline();
+      await expect.poll(() => ada.getByTestId("status").textContent(), { timeout: WAIT_MS }).toBe("reconnecting");
+      // More than the 50 a join reply carries: only a recovery from ada's position brings them all.
+      const missed = Array.from({ length: 60 }, (_, i) => `missed ${i + 1}`);
+      for (const body of missed) await bobSays(body);
+
+      network.goOnline();
+      await expectJoined(ada);
+      const expected = ["bob: before", ...missed.map((body) => `bob: ${body}`)];
+      await expectTranscript(ada, expected);
+      // Recovered: the page kept what it showed (the same element), and added the missed messages to it.
+      expect(await ada.getByTestId("message").first().getAttribute("data-kept")).toBe("yes");
+
+      await say(ada, "back again");
+      await expectTranscript(ada, [...expected, "ada: back again"]);
+      await bobSays("welcome back");
+      await expectTranscript(ada, [...expected, "ada: back again", "bob: welcome back"]);
     },
     TEST_MS,
   );
@@ -269,23 +357,16 @@ describe.skipIf(skipReason !== undefined)(`chat example in Chromium${skipReason 
       const room = freshRoom();
       const [ada, other] = await Promise.all([openChat("ada-offline"), openChat("new-ada")]);
       // ada's WebSockets go through the test, which can cut them and keep her offline.
-      let offline = false;
-      const links: { close(): Promise<void> }[] = [];
-      await ada.context().routeWebSocket(/\/socket\/websocket/, (page) => {
-        if (offline) return void page.close();
-        const toServer = page.connectToServer();
-        links.push({ close: async () => void (await Promise.all([toServer.close(), page.close()])) });
-      });
+      const network = await cuttableWebSockets(ada);
       await joinRoom(ada, "ada", room);
       await expectJoined(ada);
 
-      offline = true;
-      await Promise.all(links.map((link) => link.close()));
+      await network.goOffline();
       await expect.poll(() => server!.presence.get(`room:${room}`, "ada"), { timeout: WAIT_MS }).toBeUndefined();
       await joinRoom(other, "ada", room);
       await expectJoined(other);
 
-      offline = false;
+      network.goOnline();
       const error = ada.getByTestId("error");
       await error.waitFor({ state: "visible" });
       expect(await error.textContent()).toBe(`Someone else in #${room} is called ada — pick another name.`);

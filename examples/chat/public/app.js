@@ -1,8 +1,10 @@
 // The chat page's behaviour: joins `room:<name>` through Fenix's own client (/fenix/client.js), renders the room's
-// messages (live `new_msg` broadcasts and an optional `history` push, with their links) and who is online
-// (Presence), and sends new messages. It shows the server's limits (chat-limits.js, the module the server
-// enforces) while the person types, so nothing is refused for its length. Plain browser ESM with no build
-// step; user data reaches the DOM only as text nodes and checked links, never as markup.
+// messages (the last ones from the join reply, then live `new_msg` broadcasts, with their links) and who is
+// online (Presence), and sends new messages. A tab that lost its connection shows every message it missed:
+// the client rejoins with its position, and the server sends the missed ones as `new_msg`. It shows the
+// server's limits (chat-limits.js, the module the server enforces) while the person types, so nothing is
+// refused for its length. Plain browser ESM with no build step; user data reaches the DOM only as text
+// nodes and checked links, never as markup.
 import { ClientErrorCode, Presence, Socket } from "/fenix/client.js";
 import { browserIdentity } from "/browser-identity.js";
 import { MAX_BODY_LENGTH, MAX_NAME_LENGTH } from "/chat-limits.js";
@@ -61,7 +63,7 @@ if (new URLSearchParams(location.search).has("debug")) {
 /**
  * The room the page is in, or null on the join form.
  * @type {null | { channel: object, name: string, room: string, opened: boolean, joined: boolean,
- *   sending: boolean, seen: Set<string>, node?: string | null }}
+ *   sending: boolean, node?: string | null }}
  */
 let session = null;
 
@@ -150,7 +152,7 @@ function enterRoom(name, room) {
   clearError();
 
   const channel = socket.channel(`room:${room}`, { name, identity: browserIdentity() });
-  const current = { channel, name, room, opened: socket.isConnected(), joined: false, sending: false, seen: new Set() };
+  const current = { channel, name, room, opened: socket.isConnected(), joined: false, sending: false };
   session = current;
 
   ui.messages.replaceChildren();
@@ -166,11 +168,10 @@ function enterRoom(name, room) {
   setJoined(false);
   showView("chat");
 
+  // Every message once, in order, across reconnects: the room keeps a history, and fenix/client rejoins
+  // with the position of the last message it delivered, drops duplicates and fills gaps.
   channel.on("new_msg", (payload) => {
     if (session === current) appendMessage(current, toMessage(payload));
-  });
-  channel.on("history", (payload) => {
-    if (session === current) mergeHistory(current, payload);
   });
   // Who is in the room: the server pushes the full list after each (re)join and diffs as people come
   // and go; the client's Presence merges them. One entry per name (and person), with a meta per open tab.
@@ -190,6 +191,12 @@ function enterRoom(name, room) {
     if (session !== current) return;
     // The node serving this connection: the server names it in the join reply, again after a rejoin.
     current.node = response && typeof response.node === "string" ? response.node : null;
+    // `recovered: true`: a rejoin that gets every message missed meanwhile; they follow as new_msg, so
+    // what the page shows stays. Otherwise (the first join, a tab away too long, a server that lost the
+    // room's history) the reply's last messages replace it, and new_msg continue from them without a gap.
+    // A reply without messages (the servers' shared history could not be read) leaves the page as it is.
+    const recovered = response && response.recovered === true;
+    if (!recovered && response && Array.isArray(response.messages)) showMessages(current, response.messages);
     setStatus(ui.status.dataset.state ?? "connected");
     clearError();
     setJoined(true);
@@ -355,27 +362,16 @@ function toMessage(payload) {
   };
 }
 
-/** Identifies a message so that history overlapping with live messages is shown once. */
-const keyOf = (message) => message.id ?? `${message.at}\u0000${message.name}\u0000${message.body}`;
-
 function appendMessage(current, message) {
   const stick = isNearBottom() || message.name === current.name;
-  current.seen.add(keyOf(message));
   ui.messages.append(renderMessage(current, message));
   if (stick) scrollToBottom();
 }
 
-/** Inserts history messages in time order, skipping any already shown (the push may race live ones). */
-function mergeHistory(current, payload) {
-  const list = payload && Array.isArray(payload.messages) ? payload.messages : [];
+/** Shows a join reply's `messages` (the room's last ones, oldest first) in place of what was shown. */
+function showMessages(current, messages) {
   const stick = isNearBottom();
-  for (const message of list.map(toMessage).sort((a, b) => a.at - b.at)) {
-    const key = keyOf(message);
-    if (current.seen.has(key)) continue;
-    current.seen.add(key);
-    const later = [...ui.messages.children].find((el) => Number(el.dataset.at) > message.at);
-    ui.messages.insertBefore(renderMessage(current, message), later ?? null);
-  }
+  ui.messages.replaceChildren(...messages.map((payload) => renderMessage(current, toMessage(payload))));
   if (stick) scrollToBottom();
 }
 
@@ -383,7 +379,6 @@ function renderMessage(current, message) {
   const item = document.createElement("li");
   item.className = "message";
   item.dataset.testid = "message";
-  item.dataset.at = String(message.at);
   if (message.name === current.name) item.classList.add("mine");
 
   const avatar = element("span", "avatar", initialOf(message.name));

@@ -333,6 +333,8 @@ export class ChannelServer extends Process implements ChannelContext {
       if (!this.alive) return;
     }
     subscription.held = null;
+    // What the store had when it was read may still be on its way to this node: not twice.
+    if (epoch !== undefined) subscription.floor = { epoch, offset: last };
   }
 
   /** Writes one kept (or held) broadcast to this client as the fastlane would have. */

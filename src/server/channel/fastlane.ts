@@ -43,6 +43,12 @@ export class FastlaneSubscription {
    * back to null, in one synchronous step.
    */
   held: Broadcast[] | null = null;
+  /**
+   * After a catch-up: the position the client has reached. A kept broadcast at or before it is not
+   * written (the store may have been read before its copy reached this node); the first one past it
+   * clears the floor, as a topic's broadcasts arrive in offset order.
+   */
+  floor: StreamPosition | null = null;
 
   constructor(
     readonly target: FastlaneTarget,
@@ -166,6 +172,10 @@ function dispatchKept(subscribers: Iterable<Subscriber>, message: KeptBroadcast,
     if (meta.held !== null) {
       meta.held.push(broadcast);
       continue;
+    }
+    if (meta.floor !== null) {
+      if (meta.floor.epoch === position.epoch && position.offset <= meta.floor.offset) continue;
+      meta.floor = null;
     }
     const serializer = meta.target.serializer;
     if (skip !== undefined && sub.pid.id === skip.id && sub.pid.node === skip.node) {

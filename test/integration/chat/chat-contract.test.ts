@@ -1,7 +1,9 @@
 // The chat demo's channel contract, which other programs rely on, driven by the official phoenix client:
 // `room:*` topics, a 1–32 character name to join (one person's per room: see room-names.test.ts),
 // `new_msg` pushes of 1–2000 characters broadcast as {id, name, body, at} to everyone in the room, the
-// sender included. The page checks the same limits (chat-limits.js) before sending; the server still does.
+// sender included. The join reply carries the serving `node` and the room's last 50 `messages`, with the
+// history's `recovered` and `position` (room-history.test.ts covers the history). The page checks the same
+// limits (chat-limits.js) before sending; the server still does.
 import { describe, expect, it } from "vitest";
 import { useChatServer } from "../../support/chat-server.js";
 import { connectSocket, join, push, recordEvent } from "../../support/phoenix-client.js";
@@ -24,6 +26,15 @@ describe("the chat channel", () => {
     const socket = await connectSocket(chat.socketUrl);
     expect((await join(socket.channel("room:contract-a", { name: "a" }))).status).toBe("ok");
     expect((await join(socket.channel("room:contract-b", { name: "é".repeat(32) }))).status).toBe("ok");
+  });
+
+  it("answers a join with {node, messages, recovered, position}", async () => {
+    const socket = await connectSocket(chat.socketUrl);
+    const reply = await join(socket.channel("room:contract-reply", { name: "rita" }));
+    expect(reply).toEqual({
+      status: "ok",
+      response: { node: chat.server.endpoint.pubsub.nodeName, messages: [], recovered: false, position: { epoch: expect.any(String), offset: 0 } },
+    });
   });
 
   it("broadcasts new_msg {id, name, body, at} to everyone in the room, the sender included, and replies ok", async () => {

@@ -1,8 +1,8 @@
 // The chat demo with MQTT on (`MQTT_PORT`): an MQTT client whose username is `ada` publishing the UTF-8
 // text `hello` to `room/lobby` appears in the lobby as new_msg {name: "ada", body: "hello", at} for the
 // official client, under the same length rules; an MQTT subscriber of `room/lobby` receives every chat
-// message as the JSON {"name", "body", "at"}; MQTT clients are in the room's presence; MQTT over
-// WebSocket works the same.
+// message as the JSON {"name", "body", "at"}; MQTT clients' messages are kept in the room's history like
+// any other; MQTT clients are in the room's presence; MQTT over WebSocket works the same.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mqtt, { type MqttClient } from "mqtt";
 import { silentLogger } from "../../../src/index.js";
@@ -48,6 +48,18 @@ describe("the chat over MQTT", () => {
     const [message] = (await graceSees.waitFor(1)) as Array<{ name: string; body: string; at: number; id: string }>;
     expect(message).toMatchObject({ name: "ada", body: "hello" });
     expect(message!.at).toBeGreaterThanOrEqual(before);
+  });
+
+  it("keeps an MQTT client's message in the room's history: a client joining later has it in its join reply", async () => {
+    const grace = (await connectSocket(socketUrl())).channel("room:mqtt-history", { name: "grace" });
+    await join(grace);
+    const graceSees = recordEvent(grace, "new_msg");
+    const ada = await mqttClient("ada");
+    await ada.publishAsync("room/mqtt-history", "kept for later", { qos: 1 });
+    const [sent] = await graceSees.waitFor(1);
+    const later = await join((await connectSocket(socketUrl())).channel("room:mqtt-history", { name: "hal" }));
+    expect(later).toMatchObject({ status: "ok", response: { messages: [sent] } });
+    expect(sent).toMatchObject({ name: "ada", body: "kept for later" });
   });
 
   it("an MQTT subscriber receives every chat message as the JSON {name, body, at}", async () => {

@@ -9,7 +9,6 @@ import { Presence, PubSub, Runtime, VirtualClock, silentLogger, type JsonObject,
 import { MemoryAdapter, MemoryBus } from "../../../src/pubsub/index.js";
 import { channelTest, type ChannelTest, type TestJoinResult } from "../../../src/testing/index.js";
 import { chatSocket } from "../../../examples/chat/chat-socket.js";
-import { RoomDirectory } from "../../../examples/chat/room-directory.js";
 import { startChatServer, type ChatServer } from "../../../examples/chat/server.js";
 import { foldName, nameTakenFrom, personOf } from "../../../examples/chat/room-names.js";
 import { closeAllClients, connectSocket, join, type Reply } from "../../support/phoenix-client.js";
@@ -25,16 +24,15 @@ const taken = (name: string) => ({ status: "error", response: { reason: "name_ta
 const outcome = (result: TestJoinResult) => ({ status: result.status, response: result.response });
 
 // The rule lives in the chat channel, so one node's tests drive the channel in process (fenix/testing),
-// on the demo's own room servers and presence, on a virtual clock; across nodes real sockets are used.
+// with the demo's own socket and presence, on a virtual clock; across nodes real sockets are used.
 describe("names in a chat room", () => {
   let kit: ChannelTest;
   let presence: Presence;
 
   beforeAll(async () => {
     const pubsub = new PubSub({ runtime: new Runtime({ clock: new VirtualClock() }) });
-    const rooms = new RoomDirectory(pubsub);
     presence = new Presence(pubsub);
-    kit = await channelTest(chatSocket(rooms, presence), { pubsub, children: [pubsub.childSpec(), rooms.childSpec(), presence.childSpec()] });
+    kit = await channelTest(chatSocket(presence), { pubsub, children: [pubsub.childSpec(), presence.childSpec()] });
   });
   afterAll(() => kit?.stop());
 
@@ -136,7 +134,6 @@ describe("names across nodes", () => {
           nodeName,
           adapter: new MemoryAdapter(bus),
           presence: { broadcastPeriodMs: 20 },
-          historySyncMs: 50,
         }),
       );
     }

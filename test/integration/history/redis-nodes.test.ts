@@ -6,8 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { LongPoll } from "phoenix";
 import WebSocket from "ws";
-import { Socket as FenixSocket } from "../../../src/client/index.js";
+import { Socket as FenixSocket, longPollTransport, webSocketTransport } from "../../../src/client/index.js";
 import { PubSub, Runtime } from "../../../src/index.js";
 import { RedisAdapter } from "../../../src/pubsub/redis/index.js";
 import { NodeProcess } from "../../support/nodes/node-process.js";
@@ -60,12 +61,18 @@ async function setUp(): Promise<{ prefix: string; a: NodeProcess; b: NodeProcess
   return { prefix, a, b, publisher, proxy };
 }
 
-/** Both clients, through the proxy, following `topic`. */
-async function clients(proxy: TcpProxy, topic: string) {
+/** Both clients, through the proxy, following `topic` (over LongPoll when `longpoll`). */
+async function clients(proxy: TcpProxy, topic: string, longpoll = false) {
   const url = `ws://127.0.0.1:${proxy.port}/socket`;
-  const phoenixSocket = await connectSocket(url, { transport: WebSocket });
+  const phoenixSocket = await connectSocket(url, { transport: longpoll ? LongPoll : WebSocket });
   const official = followOfficial(phoenixSocket, topic);
-  const fenixSocket = new FenixSocket(url, { reconnectAfterMs: () => 50, rejoinAfterMs: () => 50, timeoutMs: 3_000 });
+  const fenixSocket = new FenixSocket(url, {
+    transport: longpoll ? longPollTransport : webSocketTransport,
+    reconnectAfterMs: () => 50,
+    rejoinAfterMs: () => 50,
+    timeoutMs: 3_000,
+    longPollTimeoutMs: 3_000,
+  });
   cleanup.push(() => fenixSocket.disconnect());
   const fenix = await followFenix(fenixSocket, topic);
   await until(() => official.replies.length === 1, () => "the official client's join");
@@ -73,9 +80,12 @@ async function clients(proxy: TcpProxy, topic: string) {
 }
 
 describe.skipIf(!redis)(`history across processes on Redis${redis ? "" : " (skipped: Redis is not running)"}`, () => {
-  it("clients of a node killed with SIGKILL recover every message on another node", async () => {
+  it.each([
+    ["WebSocket", false],
+    ["LongPoll", true],
+  ])("clients of a node killed with SIGKILL recover every message on another node (%s)", async (_transport, longpoll) => {
     const { a, b, publisher, proxy } = await setUp();
-    const { official, fenix } = await clients(proxy, "seq:kill");
+    const { official, fenix } = await clients(proxy, "seq:kill", longpoll);
     const total = 300;
     const run = publish((n) => publisher.endpoint.broadcast("seq:kill", "msg", { n }), total, 2, 5);
     await until(() => run.sent() >= 100, () => "100 messages sent");
@@ -87,8 +97,8 @@ describe.skipIf(!redis)(`history across processes on Redis${redis ? "" : " (skip
       () => `all ${total} messages (official ${official.received.length}, fenix ${fenix.received.length})`,
       20_000,
     );
-    expect(official.received).toEqual(sequence(total));
-    expect(fenix.received).toEqual(sequence(total));
+    expect(official.received, JSON.stringify({ received: official.received, replies: official.replies })).toEqual(sequence(total));
+    expect(fenix.received, JSON.stringify({ received: fenix.received, recoveries: fenix.recoveries })).toEqual(sequence(total));
     expect(official.replies.length).toBeGreaterThanOrEqual(2);
     expect(official.replies.slice(1).every((r) => r.recovered)).toBe(true);
     expect(fenix.recoveries.filter((r) => r.reason === "rejoin").slice(1).every((r) => r.recovered)).toBe(true);

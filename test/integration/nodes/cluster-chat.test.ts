@@ -1,14 +1,15 @@
 /**
  * `WORKERS=2 npm start`: the chat demo on two cluster workers sharing one port, linked through the
- * primary. Official clients land on both workers and make one chat; a worker killed with SIGKILL is
- * started again, and its clients reconnect and carry on.
+ * primary, which keeps the rooms' history. Official clients land on both workers and make one chat; a
+ * worker killed with SIGKILL is started again, its clients reconnect and carry on, and the history is
+ * still there.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ServerErrorCode, startCluster } from "../../../src/index.js";
 import { NodeProcess } from "../../support/nodes/node-process.js";
 import { closeAllClients } from "../../support/phoenix-client.js";
 import { freePort } from "../../support/redis.js";
-import { Nodes, enter, until, type Chatter } from "./support.js";
+import { Nodes, enter, recentBodies, until, type Chatter } from "./support.js";
 
 const nodes = new Nodes();
 afterEach(async () => {
@@ -50,6 +51,11 @@ describe("the chat demo on cluster workers", () => {
     await moved[0]!.say("back again");
     await until(() => people.every((p) => p.bodies().includes("back again")), "a moved client's message everywhere", 15_000);
     await until(() => people.every((p) => p.online().join() === names.join()), "presence to settle again", 15_000);
+
+    // The rooms' history lives in the primary: it outlives the killed worker, and a client joining now,
+    // on either worker, has the whole conversation in its join reply.
+    const late = await enter(url, "eve");
+    expect(recentBodies(late)).toEqual(["one chat", "back again"]);
   });
 
   it("refuses bad options at once, and rejects in the primary when workers cannot start", async () => {

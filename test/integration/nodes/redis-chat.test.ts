@@ -1,6 +1,8 @@
 /**
  * The chat demo on several nodes — separate processes linked through Redis — with the official
- * `phoenix` client: one chat across nodes (messages, presence, history), a LongPoll session reached
+ * `phoenix` client: one chat across nodes (messages, presence, and the rooms' history, kept in Redis
+ * Streams: every node's join reply carries the same last messages, and a client that rejoins on another
+ * node with `since` recovers what it missed), a LongPoll session reached
  * through any node behind a balancer without sticky sessions, and a socket id disconnected everywhere.
  */
 import { LongPoll } from "phoenix";
@@ -8,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RoundRobin } from "../../support/nodes/round-robin.js";
 import { closeAllClients, connectSocket } from "../../support/phoenix-client.js";
 import { REDIS_URL, requireRedis } from "../../support/redis.js";
-import { Nodes, enter, historyBodies, newPrefix, nodeOptions, until } from "./support.js";
+import { Nodes, enter, newPrefix, nodeOptions, recentBodies, until } from "./support.js";
 
 const redis = await requireRedis();
 const nodes = new Nodes();
@@ -21,7 +23,7 @@ afterEach(async () => {
 });
 
 describe.skipIf(!redis)(`the chat on several nodes through Redis${redis ? "" : " (skipped: Redis is not running)"}`, () => {
-  it("is one chat: messages, presence and history cross nodes, and a node started later catches up", async () => {
+  it("is one chat: messages, presence and history cross nodes, and a node started later has it all at once", async () => {
     const prefix = newPrefix();
     const a = await nodes.start(nodeOptions("a", prefix));
     const b = await nodes.start(nodeOptions("b", prefix));
@@ -30,6 +32,10 @@ describe.skipIf(!redis)(`the chat on several nodes through Redis${redis ? "" : "
     await until(() => alice.online().join() === "alice,bob" && bob.online().join() === "alice,bob", "alice and bob to see each other");
 
     await alice.say("hello from a");
+    // The history is in Redis: a client joining on b right after alice's message was accepted on a has
+    // it in its join reply, without waiting for b to hear of it.
+    const early = await enter(b.socketUrl, "early");
+    expect(recentBodies(early)).toEqual(["hello from a"]);
     // Order holds per sender; across senders, wait so that both clients see one order.
     await until(() => bob.bodies().includes("hello from a"), "alice's message on b");
     await bob.say("hello from b");
@@ -37,18 +43,34 @@ describe.skipIf(!redis)(`the chat on several nodes through Redis${redis ? "" : "
     expect(alice.bodies()).toEqual(["hello from a", "hello from b"]);
     expect(bob.bodies()).toEqual(["hello from a", "hello from b"]);
 
-    // A node that starts now learns the room's history from the others, and everyone sees its user.
+    early.channel.leave();
+
+    // A node that starts now reads the room's history from Redis at the first join, and everyone sees
+    // its user.
     const c = await nodes.start(nodeOptions("c", prefix));
     const carol = await enter(c.socketUrl, "carol");
-    const [history] = await carol.history.waitFor(1, 5_000);
-    expect(historyBodies(history)).toEqual(["hello from a", "hello from b"]);
+    expect(recentBodies(carol)).toEqual(["hello from a", "hello from b"]);
     await until(() => [alice, bob, carol].every((p) => p.online().join() === "alice,bob,carol"), "everyone to see carol");
     await carol.say("hello from c");
     await until(() => alice.bodies().includes("hello from c") && bob.bodies().includes("hello from c"), "carol's message on a and b");
 
+    // A client that lost its connection to c rejoins on a with the position it had: it gets
+    // `recovered: true` and every message sent meanwhile, on any node, in order, once.
+    const { epoch, offset } = (carol.reply as { position: { epoch: string; offset: number } }).position;
+    carol.channel.leave();
+    await alice.say("while carol is away, from a");
+    // As above: across senders, one order once b has seen alice's message.
+    await until(() => bob.bodies().includes("while carol is away, from a"), "alice's message on b");
+    await bob.say("while carol is away, from b");
+    await until(() => alice.bodies().includes("while carol is away, from b"), "both messages on a");
+    const back = await enter(a.socketUrl, "carol", "lobby", {}, { since: `${epoch}:${offset}` });
+    expect(back.reply).toMatchObject({ recovered: true, node: "a" });
+    await until(() => back.bodies().length === 3, "the missed messages");
+    expect(back.bodies()).toEqual(["hello from c", "while carol is away, from a", "while carol is away, from b"]);
+
     // A leave on one node is a presence_diff everywhere.
     bob.channel.leave();
-    await until(() => alice.online().join() === "alice,carol" && carol.online().join() === "alice,carol", "bob's leave everywhere");
+    await until(() => alice.online().join() === "alice,carol" && back.online().join() === "alice,carol", "bob's leave everywhere");
   });
 
   it("serves a LongPoll client whose requests land on alternate nodes, as one session", async () => {

@@ -29,7 +29,6 @@ export function nodeOptions(nodeName: string, prefix: string, redisUrl = REDIS_U
     redisUrl,
     redis: { prefix, heartbeatMs: 100, nodeTimeoutMs: 600, reconnect: { minMs: 50, maxMs: 300 } },
     presence: { broadcastPeriodMs: 100, downPeriodMs: DOWN_PERIOD_MS },
-    historySyncMs: 1_000,
     secretKeyBase: "a shared secret for the nodes of one test, 32+ chars",
   };
 }
@@ -67,7 +66,8 @@ export class Nodes {
 export interface Chatter {
   readonly channel: Channel;
   readonly messages: Recorder<unknown>;
-  readonly history: Recorder<unknown>;
+  /** The ok join reply: the serving `node` and the room's last `messages` (with `recovered` and `position`). */
+  readonly reply: unknown;
   /** The keys (display names) the client's Presence lists, sorted. */
   online(): string[];
   /** Each key with the `node` of each of its metas. */
@@ -77,19 +77,18 @@ export interface Chatter {
   bodies(): string[];
 }
 
-/** Joins `room` on the node at `socketUrl` as `name`. */
-export async function enter(socketUrl: string, name: string, room = "lobby", options: ClientOptions = {}): Promise<Chatter> {
+/** Joins `room` on the node at `socketUrl` as `name`, with more join `params` (such as `since`). */
+export async function enter(socketUrl: string, name: string, room = "lobby", options: ClientOptions = {}, params: object = {}): Promise<Chatter> {
   const socket = await connectSocket(socketUrl, options);
-  const channel = socket.channel(`room:${room}`, { name });
+  const channel = socket.channel(`room:${room}`, { ...params, name });
   const presence = new ClientPresence(channel);
   const messages = recordEvent(channel, "new_msg");
-  const history = recordEvent(channel, "history");
   const reply = await join(channel);
   if (reply.status !== "ok") throw new Error(`${name} could not join: ${JSON.stringify(reply)}`);
   return {
     channel,
     messages,
-    history,
+    reply: reply.response,
     online: () => presence.list((key: string) => key).sort(),
     presences: () => presence.list((key: string, { metas }: { metas: { node?: string }[] }) => [key, metas.map((m) => m.node ?? "")] as [string, string[]]),
     say: async (body) => {
@@ -107,7 +106,7 @@ export async function until(check: () => boolean, what: string, timeoutMs = 10_0
   });
 }
 
-/** The bodies of a `history` push. */
-export function historyBodies(history: unknown): string[] {
-  return ((history as { messages: { body: string }[] }).messages ?? []).map((m) => m.body);
+/** The bodies of the last messages a chatter's join reply carried, oldest first. */
+export function recentBodies(chatter: Chatter): string[] {
+  return ((chatter.reply as { messages?: { body: string }[] }).messages ?? []).map((m) => m.body);
 }
