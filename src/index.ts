@@ -136,6 +136,7 @@ export { TelemetryEvent, onTelemetry } from "./telemetry/events.js";
 export type {
   BroadcastDelivered,
   ChannelCrashed,
+  ChannelRecovered,
   ChannelHandledIn,
   ChannelHandledInfo,
   ChannelJoined,

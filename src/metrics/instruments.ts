@@ -38,6 +38,8 @@ export class Instruments {
   readonly channelJoinDuration: Histogram<"route">;
   readonly channelLeaves: Counter<"route">;
   readonly channelCrashes: Counter<"route" | "during">;
+  readonly recoveries: Counter<"route" | "reason" | "result">;
+  readonly recoveredMessages: Counter<"route">;
   readonly handleIn: Counter<"route" | "event" | "result">;
   readonly handleInDuration: Histogram<"route" | "event">;
   readonly handleInfoDuration: Histogram<"route">;
@@ -120,6 +122,12 @@ export class Instruments {
       "route",
       "during",
     ]);
+    this.recoveries = counter(
+      "recoveries_total",
+      "Catch-ups of clients on topics with history (a join with since, or a gap the client noticed), by whether every missed message could be sent.",
+      ["route", "reason", "result"],
+    );
+    this.recoveredMessages = counter("recovered_messages_total", "Missed messages sent to clients that caught up on topics with history.", ["route"]);
     this.handleIn = counter("channel_handle_in_total", "Client events handled by handleIn, by result: reply, noreply, stop, crash.", ["route", "event", "result"]);
     this.handleInDuration = histogram("channel_handle_in_duration_seconds", "Time spent in handleIn, per route and event.", ["route", "event"]);
     this.handleInfoDuration = histogram("channel_handle_info_duration_seconds", "Time spent in handleInfo, per route.", ["route"]);

@@ -80,6 +80,11 @@ export class TelemetryRecorder {
     this.#on(TelemetryEvent.CHANNEL_CRASH, (e) => {
       m.channelCrashes.inc({ route: caps.route.of(e.route), during: e.during });
     });
+    this.#on(TelemetryEvent.CHANNEL_RECOVER, (e) => {
+      const route = caps.route.of(e.route);
+      m.recoveries.inc({ route, reason: e.reason, result: e.recovered ? "recovered" : "not_recovered" });
+      m.recoveredMessages.inc({ route }, count(e.messages));
+    });
     this.#on(TelemetryEvent.CHANNEL_HANDLE_IN, (e) => {
       const duration = seconds(e.durationMs);
       const bytes = count(e.bytes);

@@ -41,6 +41,8 @@ export const TelemetryEvent = {
   CHANNEL_LEAVE: "fenix:channel:leave",
   /** A channel's callback threw or returned an error reason ({@link ChannelCrashed}). */
   CHANNEL_CRASH: "fenix:channel:crash",
+  /** A channel on a topic with history caught a client up: a join with `since`, or a `fenix_recover` ({@link ChannelRecovered}). */
+  CHANNEL_RECOVER: "fenix:channel:recover",
   /** `handleIn` handled a client event ({@link ChannelHandledIn}). */
   CHANNEL_HANDLE_IN: "fenix:channel:handle_in",
   /** `handleInfo` handled a process message ({@link ChannelHandledInfo}). */
@@ -197,6 +199,18 @@ export interface ChannelCrashed extends ChannelTelemetry {
   readonly durationMs: number;
 }
 
+/** {@link TelemetryEvent.CHANNEL_RECOVER} */
+export interface ChannelRecovered extends ChannelTelemetry {
+  /** `"join"` (a join with `since`) or `"gap"` (a `fenix_recover` from a client that noticed a gap). */
+  readonly reason: "join" | "gap";
+  /** Whether every message after the client's position was sent; false: the client reloads its state. */
+  readonly recovered: boolean;
+  /** How many missed messages were sent (0 when not recovered). */
+  readonly messages: number;
+  /** How long reading the history took (ms). */
+  readonly durationMs: number;
+}
+
 /** {@link TelemetryEvent.CHANNEL_HANDLE_IN} */
 export interface ChannelHandledIn extends ChannelTelemetry {
   readonly event: string;
@@ -297,6 +311,7 @@ export interface TelemetryPayloads {
   [TelemetryEvent.CHANNEL_JOIN]: ChannelJoined;
   [TelemetryEvent.CHANNEL_LEAVE]: ChannelLeft;
   [TelemetryEvent.CHANNEL_CRASH]: ChannelCrashed;
+  [TelemetryEvent.CHANNEL_RECOVER]: ChannelRecovered;
   [TelemetryEvent.CHANNEL_HANDLE_IN]: ChannelHandledIn;
   [TelemetryEvent.CHANNEL_HANDLE_INFO]: ChannelHandledInfo;
   [TelemetryEvent.BROADCAST]: BroadcastDelivered;

@@ -29,6 +29,7 @@ import {
   type ChannelHandledInfo,
   type ChannelJoined,
   type ChannelLeft,
+  type ChannelRecovered,
   type ChannelTelemetry,
 } from "../../telemetry/events.js";
 
@@ -37,6 +38,7 @@ const LEAVES = telemetryChannels[TelemetryEvent.CHANNEL_LEAVE];
 const CRASHES = telemetryChannels[TelemetryEvent.CHANNEL_CRASH];
 const HANDLED_IN = telemetryChannels[TelemetryEvent.CHANNEL_HANDLE_IN];
 const HANDLED_INFO = telemetryChannels[TelemetryEvent.CHANNEL_HANDLE_INFO];
+const RECOVERIES = telemetryChannels[TelemetryEvent.CHANNEL_RECOVER];
 
 /** Which callback a channel process is in, for the crash event. */
 type Callback = ChannelCrashed["during"];
@@ -259,8 +261,10 @@ export class ChannelServer extends Process implements ChannelContext {
     this.#subscription = subscription;
     this.#endpoint.pubsub.subscribe(this.topic, this.pid, subscription, UNWATCHED);
     const since = isJsonObject(message.payload) ? parsePosition(message.payload.since) : null;
+    const startedAt = since !== null && RECOVERIES.hasSubscribers ? performance.now() : 0;
     return this.#catchUp(since ?? this.#baseline).then(async (found) => {
       const recovered = since !== null && found.recovered;
+      if (since !== null && RECOVERIES.hasSubscribers) this.#publishRecovery("join", found, startedAt);
       // Not recoverable from the client's position, but `join` read the history itself (and answers with
       // what it read): what came after that read still reaches the client, once.
       if (since !== null && !recovered && this.#baseline !== null && this.alive) found = await this.#catchUp(this.#baseline);
@@ -282,7 +286,9 @@ export class ChannelServer extends Process implements ChannelContext {
       return;
     }
     subscription.held ??= [];
+    const startedAt = RECOVERIES.hasSubscribers ? performance.now() : 0;
     return this.#catchUp(since).then((found) => {
+      if (RECOVERIES.hasSubscribers) this.#publishRecovery("gap", found, startedAt);
       if (!this.alive) return;
       this.#writeReply(message.ref, "ok", { recovered: found.recovered, position: found.position });
       return this.#release(found);
@@ -519,6 +525,16 @@ export class ChannelServer extends Process implements ChannelContext {
     const now = JOINS.hasSubscribers || LEAVES.hasSubscribers || CRASHES.hasSubscribers ? performance.now() : 0;
     this.#joinedAt = now;
     if (JOINS.hasSubscribers) JOINS.publish({ ...this.#telemetry(), result, durationMs: now - this.#startedAt } satisfies ChannelJoined);
+  }
+
+  #publishRecovery(reason: ChannelRecovered["reason"], found: CatchUp, startedAt: number): void {
+    RECOVERIES.publish({
+      ...this.#telemetry(),
+      reason,
+      recovered: found.recovered,
+      messages: found.missed.length,
+      durationMs: performance.now() - startedAt,
+    } satisfies ChannelRecovered);
   }
 
   #publishHandledIn(message: Message, result: HandleInResult | "crash"): void {

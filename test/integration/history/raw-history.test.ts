@@ -4,6 +4,9 @@
  * markers for what a client is not sent, `fenix_recover`, and the limits.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { enableMetrics } from "../../../src/metrics/index.js";
+import { onTelemetry, TelemetryEvent, type ChannelRecovered } from "../../../src/index.js";
+import { parseExposition, valueOf } from "../metrics/exposition.js";
 import { RawClient } from "../../support/raw-client.js";
 import { startHistoryEndpoint, type HistoryEndpoint } from "../../support/history-endpoint.js";
 
@@ -184,5 +187,39 @@ describe("endpoint.history", () => {
       ["msg", { n: 3 }, 3],
     ]);
     await expect(server.endpoint.history("plain:x")).rejects.toMatchObject({ code: "FENIX_ERR_SERVER_NO_HISTORY" });
+  });
+});
+
+describe("telemetry and metrics", () => {
+  it("publishes every catch-up (join with since, fenix_recover) and counts it in fenix_recoveries_total", async () => {
+    const metrics = enableMetrics(server.endpoint);
+    const events: ChannelRecovered[] = [];
+    const off = onTelemetry(TelemetryEvent.CHANNEL_RECOVER, (e) => events.push(e));
+    try {
+      const client = await connect();
+      const epoch = ((await join(client, "feed:t", "1")).position as { epoch: string }).epoch;
+      expect(events).toEqual([]); // a first join without since is no recovery
+      for (let i = 1; i <= 3; i++) server.endpoint.broadcast("feed:t", "msg", { n: i });
+      for (let i = 1; i <= 3; i++) await next(client);
+      await join(client, "feed:t", "2", { since: `${epoch}:1` });
+      // The missed messages, and the replaced join's phx_close (written by the connection, in its own turn).
+      const after: Frame[] = [];
+      while (after.length < 3) after.push(await next(client));
+      expect(after.filter((f) => f[3] === "msg").map((f) => f[1])).toEqual([`${epoch}:2`, `${epoch}:3`]);
+      expect(after.filter((f) => f[3] === "phx_close").map((f) => f[0])).toEqual(["1"]);
+      client.send(["2", "7", "feed:t", "fenix_recover", { since: "old-epoch:1" }]);
+      expect((await next(client))[4]).toMatchObject({ status: "ok", response: { recovered: false } });
+      expect(events.map((e) => [e.reason, e.recovered, e.messages, e.topic, e.route])).toEqual([
+        ["join", true, 2, "feed:t", "feed:*"],
+        ["gap", false, 0, "feed:t", "feed:*"],
+      ]);
+      const samples = parseExposition(await metrics.scrape());
+      expect(valueOf(samples, "fenix_recoveries_total", { route: "feed:*", reason: "join", result: "recovered" })).toBe(1);
+      expect(valueOf(samples, "fenix_recoveries_total", { route: "feed:*", reason: "gap", result: "not_recovered" })).toBe(1);
+      expect(valueOf(samples, "fenix_recovered_messages_total", { route: "feed:*" })).toBe(2);
+    } finally {
+      off();
+      metrics.stop();
+    }
   });
 });
