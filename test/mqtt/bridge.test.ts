@@ -45,10 +45,23 @@ class ChatChannel extends Channel {
   }
 }
 
+/** On a topic with history: `echo_others` broadcasts to everyone but the sender. */
+class LogChannel extends Channel {
+  override join() {
+    return ok({});
+  }
+
+  override handleIn(_event: string, payload: Payload) {
+    this.broadcastFrom("entry", payload as JsonObject);
+    return reply("ok");
+  }
+}
+
 class DeviceSocket extends Socket<{ user: string }> {
   static override channels: readonly ChannelRoute[] = [
     ["sensor:*", SensorChannel],
     ["chat:*", ChatChannel],
+    ["log:*", LogChannel, { history: { size: 10, ttlMs: 60_000 } }],
   ];
 
   override connect(params: Params) {
@@ -107,6 +120,20 @@ describe("MQTT ↔ channel bridge", () => {
     await expect(broker.client({ username: "ada", password: "wrong", protocolVersion: 4 })).rejects.toMatchObject({ code: 4 });
     const client = await device("ada");
     expect(client.connected).toBe(true);
+  });
+
+  it("on a topic with history, MQTT clients get the broadcasts without positions, and no marker for what they sent", async () => {
+    const sender = await device("ada");
+    const other = await device("bob");
+    const [fromSender, fromOther] = [messages(sender), messages(other)];
+    expect(await subackCodes(sender, "log/a", 1)).toEqual([1]);
+    expect(await subackCodes(other, "log/a", 1)).toEqual([1]);
+    await sender.publishAsync("log/a", JSON.stringify({ n: 1 }), { qos: 1 });
+    const [entry] = await fromOther.waitFor(1);
+    expect(entry).toEqual({ topic: "log/a", payload: JSON.stringify({ n: 1 }), qos: 1, event: "entry" });
+    broker.endpoint.broadcast("log:a", "entry", { n: 2 });
+    await fromSender.waitFor(1);
+    expect(fromSender.values.map((m) => [m.event, m.payload])).toEqual([["entry", JSON.stringify({ n: 2 })]]);
   });
 
   it("SUBSCRIBE runs join: refused topics get 0x87, joined ones receive broadcasts with the event as a user property", async () => {

@@ -152,6 +152,8 @@ export class ChannelBridge implements AttachableTransport {
       this.#reply(frame.ref, frame.topic, frame.event, frame.payload);
       return;
     }
+    // A history topic's position marker: MQTT clients do not track positions.
+    if (frame.event === Reserved.POSITION) return;
     if (frame.event === Reserved.ERROR || frame.event === Reserved.CLOSE) {
       const current = this.#topics.get(frame.topic);
       if (current === undefined || current.joinRef !== frame.joinRef) return;
