@@ -30,7 +30,7 @@ export function followOfficial(socket: PhoenixSocket, topic: string): OfficialFo
   });
   channel.join().receive("ok", (reply: OfficialFollower["replies"][number]) => {
     replies.push(reply);
-    since ??= `${reply.position.epoch}:${reply.position.offset}`;
+    if (!reply.recovered) since = `${reply.position.epoch}:${reply.position.offset}`;
   });
   return { channel, received, replies };
 }

@@ -41,8 +41,10 @@ export class FeedChannel extends Channel {
 
 /** `recent:*`: the join reply lists the newest kept messages (read in `join`). */
 export class RecentChannel extends Channel {
-  override async join() {
+  override async join(_topic: string, payload: JsonObject) {
     const { messages, position } = await this.history({ limit: 5 });
+    // `pause` ms between the read and the join's end: broadcasts made then must still arrive, once.
+    if (typeof payload.pause === "number") await new Promise((resolve) => setTimeout(resolve, payload.pause as number));
     return ok({ recent: messages.map((m) => m.payload), read: position });
   }
 }

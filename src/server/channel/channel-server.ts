@@ -269,7 +269,10 @@ export class ChannelServer extends Process implements ChannelContext {
       // what it read): what came after that read still reaches the client, once.
       if (since !== null && !recovered && this.#baseline !== null && this.alive) found = await this.#catchUp(this.#baseline);
       if (!this.alive) return;
-      this.#writeReply(message.ref, "ok", { ...response, recovered, position: found.position });
+      // Recovered: where the client is once the missed messages are in. Not: where the state the reply
+      // carries stands — `join`'s own read when the messages after it follow, else the stream's end.
+      const position = recovered || !found.recovered || this.#baseline === null ? found.position : this.#baseline;
+      this.#writeReply(message.ref, "ok", { ...response, recovered, position });
       this.#endpoint.runtime.send(this.host.pid, new JoinOutcome(this, true));
       this.#trackPresence();
       return this.#release(found);

@@ -68,6 +68,24 @@ describe.each([
   });
 });
 
+describe("fenix/client and a join that reads the history itself", () => {
+  it("gets, once, what was broadcast between the join's read and its reply", async () => {
+    for (let i = 1; i <= 3; i++) server.endpoint.broadcast("recent:f", "msg", { n: i });
+    const socket = clientSocket("/socket", webSocketTransport);
+    socket.connect();
+    const channel = socket.channel("recent:f", { pause: 100 });
+    const received: number[] = [];
+    channel.on("msg", (payload) => received.push((payload as { n: number }).n));
+    const joined = channel.join();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    server.endpoint.broadcast("recent:f", "msg", { n: 4 });
+    expect(await joined).toMatchObject({ recent: [{ n: 1 }, { n: 2 }, { n: 3 }], recovered: false, position: { offset: 3 } });
+    await until(() => received.length === 1, () => "the message broadcast during the join");
+    expect(received).toEqual([4]);
+    expect(channel.position?.offset).toBe(4);
+  });
+});
+
 describe("fenix/client gap detection", () => {
   it("fills the gap a slow-consumer drop left, with fenix_recover and without reconnecting", async () => {
     const dropped: unknown[] = [];

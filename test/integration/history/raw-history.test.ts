@@ -141,6 +141,18 @@ describe("recovery on rejoin", () => {
     server.endpoint.broadcast("recent:x", "msg", { n: 9 });
     expect((await next(again))[4]).toEqual({ n: 9 });
   });
+
+  it("sends what was broadcast after join's own read, once, after the reply that stands at that read", async () => {
+    for (let i = 1; i <= 3; i++) server.endpoint.broadcast("recent:p", "msg", { n: i });
+    const client = await connect();
+    client.send(["1", "1", "recent:p", "phx_join", { pause: 100 }]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    server.endpoint.broadcast("recent:p", "msg", { n: 4 });
+    const reply = await next(client);
+    expect(reply[4]).toMatchObject({ status: "ok", response: { recent: [{ n: 1 }, { n: 2 }, { n: 3 }], recovered: false, position: { offset: 3 } } });
+    expect((await next(client))[4]).toEqual({ n: 4 });
+    await client.expectSilence();
+  });
 });
 
 describe("markers and fenix_recover", () => {
