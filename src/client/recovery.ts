@@ -46,8 +46,12 @@ export interface RecoverResult {
    * fill the gap (beyond its history, or the stream's epoch changed): the application must reload its state.
    */
   readonly recovered: boolean;
-  /** The position the server reported: where the channel is once the missed messages have arrived. */
-  readonly position: StreamPosition;
+  /**
+   * The position the server reported: with `recovered`, where the channel is once the missed messages have
+   * arrived; without, where the state the reply carries stands. Null when the server could not read the
+   * topic's history (its store was unreachable): the channel then tracks positions from the next message.
+   */
+  readonly position: StreamPosition | null;
   /** What the result answers. */
   readonly reason: RecoverReason;
 }
@@ -61,12 +65,16 @@ export function positionOf(message: ClientMessage): StreamPosition | null {
   return parsePosition(message.ref);
 }
 
-/** Reads `{recovered, position}` from a join or recover reply's response; null when it has no position. */
-function recoveryReply(response: unknown): { recovered: boolean; position: StreamPosition } | null {
+/**
+ * Reads `{recovered, position}` from a join or recover reply's response: null when it has neither (not a
+ * history topic); a null position when the server could not read the history.
+ */
+function recoveryReply(response: unknown): { recovered: boolean; position: StreamPosition | null } | null {
   if (typeof response !== "object" || response === null || Array.isArray(response) || response instanceof Uint8Array) return null;
   const { recovered, position } = response as { recovered?: unknown; position?: unknown };
   const parsed = parsePosition(position);
-  return parsed === null ? null : { recovered: recovered === true, position: parsed };
+  if (parsed === null && typeof recovered !== "boolean") return null;
+  return { recovered: recovered === true && parsed !== null, position: parsed };
 }
 
 /** `next` if it is another epoch or further in the same one, else `current` (positions never move back). */
@@ -96,6 +104,8 @@ export class StreamRecovery {
   readonly #host: RecoveryHost;
   #position: StreamPosition | null = null;
   #recovered: boolean | null = null;
+  /** Whether the topic keeps history (its join reply said so): positions are then tracked even from none. */
+  #history = false;
   /** The pending recovery: its timer and how to forget its push; undefined when none is pending. */
   #pending: { timer: ClientTimerHandle; forget: () => void } | undefined;
 
@@ -137,10 +147,13 @@ export class StreamRecovery {
     if (reply === null) {
       this.#position = null;
       this.#recovered = null;
+      this.#history = false;
       return null;
     }
+    this.#history = true;
     this.#recovered = reply.recovered;
-    if (!reply.recovered || this.#position === null) this.#position = furthest(this.#position, reply.position);
+    if (reply.position === null) this.#position = null;
+    else if (!reply.recovered || this.#position === null) this.#position = furthest(this.#position, reply.position);
     return { recovered: reply.recovered, position: reply.position, reason: "rejoin" };
   }
 
@@ -159,8 +172,12 @@ export class StreamRecovery {
    */
   accept(position: StreamPosition): boolean {
     const last = this.#position;
-    // No position yet (before the first join reply, or a join reply without history): delivered as it is.
-    if (last === null) return true;
+    // No position yet: before the first join reply, or a topic without history, delivered as it is; on a
+    // history topic whose position the server could not tell, tracking starts from this message.
+    if (last === null) {
+      if (this.#history) this.#position = position;
+      return true;
+    }
     if (position.epoch === last.epoch) {
       if (position.offset <= last.offset) return false;
       if (position.offset === last.offset + 1) {
@@ -185,7 +202,7 @@ export class StreamRecovery {
       if (reply === null) return;
       this.#recovered = reply.recovered;
       // Recovered: the missed messages follow the reply and advance the position one by one.
-      if (!reply.recovered) this.#position = furthest(this.#position, reply.position);
+      if (!reply.recovered) this.#position = reply.position === null ? null : furthest(this.#position, reply.position);
       this.#host.report({ recovered: reply.recovered, position: reply.position, reason: "gap" });
     });
     this.#pending = { timer, forget };
