@@ -20,8 +20,21 @@ const clients: MqttClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
   await Promise.all(brokers.splice(0).map((b) => b.stop()));
-  for (const child of children.splice(0)) child.kill("SIGTERM");
+  // npm runs the broker in a process of its own (through tsx): the whole group is stopped, and awaited,
+  // so that no broker outlives the test.
+  await Promise.all(children.splice(0).map((child) => stopGroup(child)));
 });
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    child.kill("SIGTERM");
+  }
+  await exited;
+}
 
 function firstMessage(client: MqttClient): Promise<{ topic: string; payload: string; retain: boolean }> {
   return new Promise((resolve) => client.once("message", (topic, payload, packet) => resolve({ topic, payload: payload.toString(), retain: packet.retain })));
@@ -29,7 +42,11 @@ function firstMessage(client: MqttClient): Promise<{ topic: string; payload: str
 
 describe("examples/broker", () => {
   it("`npm run broker` serves MQTT over TCP and WebSocket on the ports it announces", async () => {
-    const child = spawn("npm", ["run", "--silent", "broker"], { cwd: root, env: { ...process.env, MQTT_PORT: "0", PORT: "0", HOST: "127.0.0.1" } });
+    const child = spawn("npm", ["run", "--silent", "broker"], {
+      cwd: root,
+      env: { ...process.env, MQTT_PORT: "0", PORT: "0", HOST: "127.0.0.1" },
+      detached: true,
+    });
     children.push(child);
     const line = await new Promise<string>((resolve, reject) => {
       let out = "";

@@ -126,7 +126,9 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   readonly #maxTopicLength: number;
   readonly #maxEventLength: number;
   readonly #topicRateLimit: RateLimit | null;
-  readonly #errorContext: ClientErrorContext;
+  /** The socket's mount path and the client's address: what error reports and telemetry say of it. */
+  readonly #path: string;
+  readonly #address: string | undefined;
   /** The live (joining or joined) channel of each topic. */
   readonly #topics = new Map<string, ChannelEntry>();
   /** Channels whose client left, until their process ends (they still count against maxChannels). */
@@ -162,7 +164,8 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     this.socketId = init.socketId;
     this.#router = init.router;
     this.#limits = init.limits;
-    this.#errorContext = { ...init.errorContext, socketId: init.socketId };
+    this.#path = init.errorContext.path;
+    this.#address = init.errorContext.address;
     this.#lastSeen = this.runtime.clock.now();
     const { rateLimit, topicRateLimit, maxTopicLength, maxEventLength } = init.limits;
     this.#rate = rateLimit === undefined || rateLimit === null ? null : new RateBuckets(rateLimit, this.#lastSeen, true);
@@ -198,9 +201,9 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     }
     return {
       pid: this.pid,
-      path: this.#errorContext.path,
+      path: this.#path,
       transport: this.#transport.name,
-      address: this.#errorContext.address,
+      address: this.#address,
       socketId: this.socketId,
       connectedAt: this.connectedAt,
       mailbox: this.mailboxSize,
@@ -337,7 +340,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       const clean = isCleanExit(reason);
       this.#transport.close(clean ? CloseCode.GOING_AWAY : CloseCode.INTERNAL_ERROR, clean ? "closed" : "server error");
     }
-    if (!isCleanExit(reason)) this.#endpoint.log("error", "socket process crashed", { error: reason, ...this.#errorContext });
+    if (!isCleanExit(reason)) this.#endpoint.log("error", "socket process crashed", { error: reason, ...this.#errorContext() });
     if (DISCONNECTS.hasSubscribers) {
       DISCONNECTS.publish({
         ...this.#telemetry(),
@@ -409,7 +412,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   #unroutable(err: UnroutableMessageError, data: Uint8Array | string): void {
     const standIn: Message = { joinRef: err.joinRef, ref: err.ref, topic: "", event: "", payload: null };
     if (this.#rate !== null && !this.#admit(standIn, data)) return;
-    this.#endpoint.log("warn", err.message, { ...this.#errorContext, cause: "unmatched_topic" });
+    this.#endpoint.log("warn", err.message, { ...this.#errorContext(), cause: "unmatched_topic" });
     if (err.ref === null) return;
     const topic = err.topic as string;
     this.write(this.serializer.encodeReply({ joinRef: null, ref: err.ref, topic, status: "error", response: { reason: "unmatched topic" } }));
@@ -579,7 +582,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     const joinRef = message.joinRef ?? message.ref ?? "";
     const route = this.#router.route(message.topic);
     if (route === undefined) {
-      this.#endpoint.log("warn", `no channel route matches topic "${message.topic}"`, { ...this.#errorContext, cause: "unmatched_topic" });
+      this.#endpoint.log("warn", `no channel route matches topic "${message.topic}"`, { ...this.#errorContext(), cause: "unmatched_topic" });
       this.#reply(null, message.ref, message.topic, "error", { reason: "unmatched topic" });
       this.#closeReplaced(message.topic, replaced);
       return;
@@ -684,13 +687,24 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   }
 
   #reportClientError(error: FenixError): void {
-    this.#endpoint.reportClientError(error, this.#errorContext);
+    this.#endpoint.reportClientError(error, this.#errorContext());
+  }
+
+  /** Where the connection is, for error reports and log lines (built when needed: errors are rare). */
+  #errorContext(): ClientErrorContext {
+    return { path: this.#path, transport: this.#transport.name, address: this.#address, socketId: this.socketId };
   }
 
   /** What every connection event says about the connection (built only when someone listens). */
   #telemetry(): Omit<SocketDisconnected, "durationMs" | "reason"> {
-    const { path, address } = this.#errorContext;
-    return { source: this.#endpoint.api, node: this.#endpoint.pubsub.nodeName, path, transport: this.#transport.name, address, socketId: this.socketId };
+    return {
+      source: this.#endpoint.api,
+      node: this.#endpoint.pubsub.nodeName,
+      path: this.#path,
+      transport: this.#transport.name,
+      address: this.#address,
+      socketId: this.socketId,
+    };
   }
 
   #trace(direction: "in" | "out", data: Uint8Array | string, binary: boolean): void {
