@@ -12,6 +12,11 @@
  * `soak` runs only when named (`--only=soak`), once, against Fenix: `--soak-minutes=N` (default 30),
  * `--soak-connections=N` (default 10,000), `--soak-churn=P` (% of the connections replaced per second,
  * default 1), `--soak-broadcasts=N` (per second, default 20). Its memory samples go to the JSON results.
+ *
+ * `scale` (idle connections, each joined to its own topic, then one broadcast per topic; part of the full
+ * run) holds `--scale=N` connections (default 19,000: this machine allows 20,000 open files per process)
+ * on each server. `scale-cluster` runs only when named: `--scale-cluster=N` connections (default 100,000)
+ * on Fenix's cluster workers, `--scale-workers=W` of them (default one per 15,000 connections).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -31,6 +36,7 @@ import { joinStorm } from "./scenarios/join-storm.js";
 import { memory } from "./scenarios/memory.js";
 import { mqttFanout } from "./scenarios/mqtt-fanout.js";
 import { rtt } from "./scenarios/rtt.js";
+import { scale } from "./scenarios/scale.js";
 import { soak, type SoakReport } from "./scenarios/soak.js";
 
 
@@ -60,6 +66,15 @@ for (const [name, value] of [["soak-minutes", soakMinutes], ["soak-connections",
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${name}: expected a number ≥ 0`);
 }
 const soakReports: SoakReport[] = [];
+const scaleConnections = Number(args.get("scale") ?? 19_000);
+const scaleClusterConnections = Number(args.get("scale-cluster") ?? 100_000);
+const scaleWorkers = Number(args.get("scale-workers") ?? Math.ceil(scaleClusterConnections / 15_000));
+for (const [name, value] of [["scale", scaleConnections], ["scale-cluster", scaleClusterConnections], ["scale-workers", scaleWorkers]] as const) {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: expected a whole number ≥ 1`);
+}
+/** Load generators of the scale scenarios: at most 5,000 connections each alone, 12,500 for the cluster (at least 6). */
+const scaleGenerators = Math.max(4, Math.ceil(scaleConnections / 5_000));
+const scaleClusterGenerators = Math.max(6, Math.ceil(scaleClusterConnections / 12_500));
 /** Topics the history scenario fills to the retention's size. */
 const HISTORY_TOPICS = quick ? 20 : 100;
 
@@ -245,6 +260,42 @@ const scenarios: Scenario[] = [
     groups: ["QoS 0", "QoS 1"],
     run: (column) =>
       mqttFanout(column as MqttBrokerName, { cpu: SERVER_CPU, subscribers: mqttSubscribers, rate: MQTT_RATE, window: MQTT_WINDOW, seconds: window, log }),
+  },
+  {
+    id: "scale",
+    title:
+      `scale: ${scaleConnections.toLocaleString("en-US")} idle connections (as many as one process may hold here: 20,000 open files per process), each joined to its own topic; ` +
+      "then one broadcast per topic, sent by the server",
+    note:
+      `Each server alone on CPU 1, fresh per run. The connections come from ${scaleGenerators} load-generator processes (on CPU 0), 50 connect+joins at a time each, ` +
+      "from loopback addresses of their own (127.x.y.z, at most 2,000 connections per address). Memory: after a forced GC with every connection joined, " +
+      "against the idle server after one (RSS from `/proc`, heap used from the server's `process.memoryUsage()`), per connection. Broadcast: SIGHUP makes the server " +
+      "send one `shout` (100-character body) to each topic; the time runs from the signal until the last connection got its message. Once per run (its own repeats: 1).",
+    columns: servers.map(serverColumn),
+    baseline: "ws",
+    run: (column) => scale(column as ServerName, { connections: scaleConnections, generators: scaleGenerators, concurrency: 50, cpus: String(SERVER_CPU), workers: 0, log }),
+  },
+  {
+    id: "scale-cluster",
+    optIn: true,
+    repeats: 1,
+    title:
+      `scale, cluster: ${scaleClusterConnections.toLocaleString("en-US")} idle connections on Fenix's cluster workers (${scaleWorkers}, each under the 20,000 open files per process), ` +
+      "each joined to its own topic; then one broadcast per topic",
+    note:
+      `\`startCluster\` with the IPC adapter, ${scaleWorkers} workers and the primary on CPUs 0–1, sharing CPU 0 with ${scaleClusterGenerators} load-generator processes ` +
+      "(50 connect+joins at a time each, from loopback addresses of their own). Memory sums the primary and every worker. Broadcast: SIGHUP to the primary, which " +
+      "passes it to every worker; each worker broadcasts to its share of the topics (every W-th), through the IPC link, so most messages cross to another worker. Runs only when named.",
+    columns: servers.includes("fenix") ? [{ key: "cluster", label: `Fenix, ${scaleWorkers} workers (CPUs 0–1)`, short: `${scaleWorkers} workers` }] : [],
+    run: () =>
+      scale("fenix", {
+        connections: scaleClusterConnections,
+        generators: scaleClusterGenerators,
+        concurrency: 50,
+        cpus: `${LOADGEN_CPU},${SERVER_CPU}`,
+        workers: scaleWorkers,
+        log,
+      }),
   },
   {
     id: "soak",

@@ -11,6 +11,8 @@ export interface Target {
   readonly server: ServerName;
   readonly host: string;
   readonly port: number;
+  /** The local address to connect from (such as 127.0.3.7), so that many connections do not share one address's ephemeral ports. @defaultValue the system's choice */
+  readonly localAddress?: string;
 }
 
 /** What a connection does with each frame once it is set up. */
@@ -33,7 +35,7 @@ export class BenchConnection implements FrameSink {
     // The server's first frame may arrive with the upgrade answer: listen before opening.
     const [first, ...rest] = this.dialect.opening;
     const opened = first === undefined ? null : this.#until((text) => text.startsWith(first.waitFor));
-    this.#client = await WireClient.open(this.target.host, this.target.port, this.dialect.path, this);
+    this.#client = await WireClient.open(this.target.host, this.target.port, this.dialect.path, this, this.target.localAddress);
     if (first === undefined) return;
     await opened;
     if (first.send !== null) this.#client.send(first.send);

@@ -6,6 +6,7 @@
  */
 import { Channel, Endpoint, noReply, ok, reply, silentLogger, Socket, type ChannelRoute, type Payload, type PubSub, type RouteOptions } from "../../src/index.js";
 import { enableMetrics } from "../../src/metrics/index.js";
+import { broadcastOnSignal } from "./lifecycle.js";
 
 class BenchChannel extends Channel {
   override join() {
@@ -50,9 +51,10 @@ export interface BenchEndpoint {
 /**
  * Starts the endpoint on 127.0.0.1:`port` (0 picks one). With `pubsub` (linked to other nodes), the
  * endpoint runs it under its supervisor and reports its link problems on stderr; without, the endpoint
- * has a PubSub of its own and nothing leaves the process.
+ * has a PubSub of its own and nothing leaves the process. With `SCALE_TOPICS`, SIGHUP broadcasts to the
+ * scale topics (see lifecycle.ts), `share` saying which of them are this process's to send (a cluster worker's).
  */
-export async function startBenchEndpoint(port: number, pubsub?: PubSub): Promise<BenchEndpoint> {
+export async function startBenchEndpoint(port: number, pubsub?: PubSub, share: { readonly slot: number; readonly of: number } = { slot: 1, of: 1 }): Promise<BenchEndpoint> {
   const linked = pubsub === undefined ? {} : { pubsub, children: [pubsub.childSpec()] };
   const endpoint = new Endpoint({ port, host: "127.0.0.1", logger: silentLogger, checkOrigin: false, ...linked });
   endpoint.socket("/socket", BenchSocket);
@@ -60,6 +62,7 @@ export async function startBenchEndpoint(port: number, pubsub?: PubSub): Promise
   // FENIX_TELEMETRY=metrics subscribes fenix/metrics to every telemetry event (the telemetry scenario).
   if (process.env.FENIX_TELEMETRY === "metrics") enableMetrics(endpoint);
   await endpoint.start();
+  broadcastOnSignal((topic, payload) => endpoint.broadcast(topic, "shout", payload), share.slot, share.of);
   return {
     port: Number(new URL(endpoint.url).port),
     async stop() {

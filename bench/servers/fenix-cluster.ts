@@ -17,9 +17,10 @@ const primary = await startCluster({
   name: "bench",
   logger: consoleLogger("warn"),
   handleSignals: false,
-  worker: ({ nodeName, adapter }) => {
+  worker: ({ slot, nodeName, adapter }) => {
     collectGarbageOnSignal();
-    return startBenchEndpoint(port, new PubSub({ runtime: new Runtime({ node: nodeName }), adapter }));
+    // SIGHUP (the scale scenarios): each worker broadcasts its share of the topics, through the IPC link.
+    return startBenchEndpoint(port, new PubSub({ runtime: new Runtime({ node: nodeName }), adapter }), { slot, of: Number(process.env.WORKERS ?? 1) });
   },
 });
 
@@ -27,6 +28,8 @@ if (primary !== null) {
   const workers = primary.workers();
   // Garbage is collected where the connections live: in the workers.
   process.on("SIGUSR2", () => workers.forEach((worker) => process.kill(worker.pid, "SIGUSR2")));
+  // The scale scenarios' broadcast trigger goes to every worker too (each sends its share).
+  process.on("SIGHUP", () => workers.forEach((worker) => process.kill(worker.pid, "SIGHUP")));
   process.stdout.write(`PIDS ${workers.map((worker) => worker.pid).join(" ")}\n`);
   serveUntilSignalled(await listening!, () => primary.stop());
 }

@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import { createClient } from "@redis/client";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Server, type ServerOptions } from "socket.io";
-import { serveUntilSignalled } from "./lifecycle.js";
+import { broadcastOnSignal, serveUntilSignalled } from "./lifecycle.js";
 
 /** The Redis adapter, with its two connections (publisher, subscriber) open; none without REDIS_URL. */
 async function redisLink(): Promise<{ adapter: ServerOptions["adapter"]; close(): void } | null> {
@@ -44,6 +44,9 @@ io.on("connection", (socket) => {
     io.to(topic).emit("shout", payload);
   });
 });
+
+// The scale scenarios' trigger: one emit per scale topic's room.
+broadcastOnSignal((topic, payload) => io.to(topic).emit("shout", payload));
 
 http.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
   const stop = () => new Promise<void>((resolve) => io.close(() => resolve())).finally(() => link?.close());

@@ -5,7 +5,7 @@
  * to every subscriber. No processes, no isolation, no limits.
  */
 import { WebSocketServer, type WebSocket } from "ws";
-import { serveUntilSignalled } from "./lifecycle.js";
+import { broadcastOnSignal, serveUntilSignalled } from "./lifecycle.js";
 
 type Frame = [string | null, string | null, string, string, unknown];
 
@@ -63,6 +63,12 @@ wss.on("connection", (ws) => {
   ws.on("close", () => {
     for (const topic of joined) leave(ws, topic);
   });
+});
+
+// The scale scenarios' trigger: one broadcast per scale topic, encoded once per topic like `shout`.
+broadcastOnSignal((topic, payload) => {
+  const frame = JSON.stringify([null, null, topic, "shout", payload]);
+  for (const subscriber of topics.get(topic) ?? []) subscriber.send(frame);
 });
 
 wss.on("listening", () => {
