@@ -5,32 +5,19 @@
  */
 import { channel, type FakePort } from "../../support/ipc-channel.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AdapterHost } from "../../../src/pubsub/adapter.js";
 import { PubSubErrorCode } from "../../../src/pubsub/errors.js";
-import type { StreamPosition } from "../../../src/pubsub/history/history-store.js";
 import { IpcAdapter, type IpcAdapterOptions } from "../../../src/pubsub/ipc/ipc-adapter.js";
 import { IpcHub, type IpcHubOptions } from "../../../src/pubsub/ipc/ipc-hub.js";
+import { recordingHost, type RecordingHost } from "../../support/recording-host.js";
 import type { IpcMessage, IpcPort } from "../../../src/pubsub/ipc/ipc-messages.js";
 
 
-interface Worker {
+interface Worker extends RecordingHost {
   readonly adapter: IpcAdapter;
-  readonly positioned: { frame: Uint8Array; position: StreamPosition }[];
-  readonly errors: Error[];
-  readonly host: AdapterHost;
 }
 
 function worker(nodeName: string, port: IpcPort, options: Omit<IpcAdapterOptions, "port"> = {}): Worker {
-  const positioned: Worker["positioned"] = [];
-  const errors: Error[] = [];
-  const host: AdapterHost = {
-    nodeName,
-    deliver: () => {},
-    deliverPositioned: (frame, position) => positioned.push({ frame, position }),
-    reportError: (error) => errors.push(error),
-    reportStatus: () => {},
-  };
-  return { adapter: new IpcAdapter({ ...options, port }), positioned, errors, host };
+  return { adapter: new IpcAdapter({ ...options, port }), ...recordingHost(nodeName) };
 }
 
 /** A hub and started workers attached to it. */

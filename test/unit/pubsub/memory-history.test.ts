@@ -3,29 +3,10 @@
  * positions, delivery to every node in one order, reads, retention, and streams that outlive nodes.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AdapterHost } from "../../../src/pubsub/adapter.js";
 import { PubSubErrorCode } from "../../../src/pubsub/errors.js";
-import type { StreamPosition } from "../../../src/pubsub/history/history-store.js";
 import { MemoryAdapter, MemoryBus, type MemoryBusOptions } from "../../../src/pubsub/memory-adapter.js";
+import { recordingHost as recorder, type RecordingHost as Recorded } from "../../support/recording-host.js";
 
-interface Recorded {
-  readonly host: AdapterHost;
-  readonly positioned: { frame: Uint8Array; position: StreamPosition }[];
-  readonly errors: Error[];
-}
-
-function recorder(nodeName: string): Recorded {
-  const positioned: Recorded["positioned"] = [];
-  const errors: Error[] = [];
-  const host: AdapterHost = {
-    nodeName,
-    deliver: () => {},
-    deliverPositioned: (frame, position) => positioned.push({ frame, position }),
-    reportError: (error) => errors.push(error),
-    reportStatus: () => {},
-  };
-  return { host, positioned, errors };
-}
 
 const KEEP = { size: 100, ttlMs: 60_000 };
 
