@@ -7,9 +7,19 @@ import { randomBytes } from "node:crypto";
 import type { StreamPosition } from "../../protocol/position.js";
 import type { HistoryQuery, HistoryRetention, StoredEntry, StoredHistory } from "./history-store.js";
 
+const EPOCH_BYTES = 6;
+/** Random bytes for the next epochs, drawn in blocks: the Redis store asks for one candidate per broadcast. */
+let epochPool = Buffer.alloc(0);
+let epochAt = 0;
+
 /** A fresh epoch: 8 URL-safe random characters (48 bits), never containing `:`. */
 export function newEpoch(): string {
-  return randomBytes(6).toString("base64url");
+  if (epochAt + EPOCH_BYTES > epochPool.length) {
+    epochPool = randomBytes(EPOCH_BYTES * 512);
+    epochAt = 0;
+  }
+  epochAt += EPOCH_BYTES;
+  return epochPool.toString("base64url", epochAt - EPOCH_BYTES, epochAt);
 }
 
 /** How long the epoch and last offset of a topic nobody broadcasts to or reads are kept (ms). */
