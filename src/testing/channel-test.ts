@@ -290,8 +290,12 @@ export class ChannelTest<S extends Socket<object> = Socket<object>> {
 
   async #open(socket: S, id: string | null, context: ClientErrorContext): Promise<TestSocket<S>> {
     const testSocket = new TestSocket<S>(this.#kit, socket, id, (sink) => new TestTransport(context.transport, sink));
-    const server = await this.#settler.drive(
-      startConnection(this.#endpoint, this.#mount, testSocket.transport, { serializer: V2JsonSerializer, socket: socket as Socket<object> as Socket, socketId: id }, context),
+    const server = startConnection(
+      this.#endpoint,
+      this.#mount,
+      testSocket.transport,
+      { serializer: V2JsonSerializer, socket: socket as Socket<object> as Socket, socketId: id },
+      context,
     );
     if (server === null) {
       throw new TestingError(TestingErrorCode.BAD_STATE, "The test's connection supervisor is not running; was the test stopped?");

@@ -8,7 +8,7 @@ import type { ResolvedChildSpec } from "./child-spec.js";
 import type { DynamicChildInfo } from "./dynamic-supervisor.js";
 import { RuntimeError, RuntimeErrorCode } from "../errors.js";
 import type { ExitReason } from "../process/exit-reason.js";
-import { launchChild } from "./launch-child.js";
+import { launchChild, launchChildNow } from "./launch-child.js";
 import type { Pid } from "../process/pid.js";
 import { shutdownChild } from "./shutdown-child.js";
 import { SupervisorCore } from "./supervisor-core.js";
@@ -26,10 +26,27 @@ export type DynamicSupervisorOp =
   | { readonly kind: "whichChildren" }
   | { readonly kind: "countChildren" };
 
-/** One child; `pid` is null while a failed restart waits for its retry. */
-interface DynamicChild {
-  readonly spec: ResolvedChildSpec;
-  pid: Pid | null;
+/** The place of a child that is not running: its restart is under way, or failed and waits for a retry. */
+class Restarting {
+  constructor(readonly spec: ResolvedChildSpec) {}
+}
+
+/**
+ * What is kept of a temporary child: its type and shutdown, shared by every temporary child with the same
+ * two (a connection supervisor's thousands of children share one), and no start function, so whatever
+ * that closure holds can be collected while the child runs.
+ */
+const temporarySpecs = new Map<string, ResolvedChildSpec>();
+
+function keptSpec(spec: ResolvedChildSpec): ResolvedChildSpec {
+  if (spec.restart !== "temporary") return spec;
+  const key = `${spec.type}:${String(spec.shutdown)}`;
+  let kept = temporarySpecs.get(key);
+  if (kept === undefined) {
+    kept = Object.freeze({ id: "", start: NEVER_RESTARTED, restart: "temporary", shutdown: spec.shutdown, type: spec.type });
+    temporarySpecs.set(key, kept);
+  }
+  return kept;
 }
 
 /**
@@ -47,12 +64,35 @@ interface DynamicChild {
  */
 export class DynamicSupervisorServer extends SupervisorCore<DynamicSupervisorOp> {
   readonly #maxChildren: number;
-  readonly #children = new Set<DynamicChild>();
-  readonly #byPid = new Map<Pid, DynamicChild>();
+  /**
+   * Every child in start order: a running one under its pid, one being restarted under its
+   * {@link Restarting} place. No object per child: the value is its spec, shared among temporary children.
+   */
+  readonly #children = new Map<Pid | Restarting, ResolvedChildSpec>();
+  /** How many entries of `#children` are {@link Restarting} places. */
+  #restarting = 0;
 
   constructor(options: ResolvedBaseOptions, maxChildren: number) {
     super(options);
     this.#maxChildren = maxChildren;
+  }
+
+  /**
+   * Starts a child at once, in the caller's turn, ahead of the requests already queued (see
+   * `DynamicSupervisor.startChildNow`).
+   *
+   * @throws RuntimeError `FENIX_ERR_RUNTIME_NOPROC` when the supervisor is stopping or has ended,
+   *   `FENIX_ERR_RUNTIME_MAX_CHILDREN`, `FENIX_ERR_RUNTIME_START_CHILD_FAILED`.
+   */
+  startChildNow(spec: ResolvedChildSpec): Pid | null {
+    if (!this.alive || this.stopping) {
+      throw new RuntimeError(RuntimeErrorCode.NOPROC, `dynamic supervisor ${this.pid.toString()} is ${this.alive ? "stopping" : "not running"}; it starts no children.`);
+    }
+    this.#checkRoom();
+    const result = launchChildNow(this.runtime, this.pid, spec);
+    if (!result.ok) throw startChildFailed(spec.id, result.error);
+    if (result.pid !== null) this.#children.set(result.pid, keptSpec(spec));
+    return result.pid;
   }
 
   protected override async init(): Promise<void> {
@@ -60,30 +100,25 @@ export class DynamicSupervisorServer extends SupervisorCore<DynamicSupervisorOp>
   }
 
   protected override childExited(pid: Pid, reason: ExitReason): void | Promise<void> {
-    const child = this.#byPid.get(pid);
-    if (child === undefined) return;
-    this.#byPid.delete(pid);
-    child.pid = null;
-    if (isRestartDue(child.spec.restart, reason)) this.reportRestart(String(child.spec.id ?? "child"), pid, reason);
-    if (!isRestartDue(child.spec.restart, reason)) {
-      this.#children.delete(child);
-      return;
-    }
+    const spec = this.#children.get(pid);
+    if (spec === undefined) return;
+    this.#children.delete(pid);
+    if (!isRestartDue(spec.restart, reason)) return;
+    this.reportRestart(spec.id, pid, reason);
+    const place = new Restarting(spec);
+    this.#children.set(place, spec);
+    this.#restarting++;
     if (!this.restartAllowed()) return this.giveUp();
-    return this.#restart(child);
+    return this.#restart(place);
   }
 
   protected override resumeRestarts(): void | Promise<void> {
-    let waiting: DynamicChild | undefined;
-    for (const child of this.#children) {
-      if (child.pid === null) {
-        waiting = child;
-        break;
+    for (const key of this.#children.keys()) {
+      if (key instanceof Restarting) {
+        if (!this.restartAllowed()) return this.giveUp();
+        return this.#restart(key);
       }
     }
-    if (waiting === undefined) return;
-    if (!this.restartAllowed()) return this.giveUp();
-    return this.#restart(waiting);
   }
 
   protected override answer(op: DynamicSupervisorOp): unknown {
@@ -95,12 +130,12 @@ export class DynamicSupervisorServer extends SupervisorCore<DynamicSupervisorOp>
       case "whichChildren":
         return Array.from(
           this.#children,
-          (c): DynamicChildInfo => ({ pid: c.pid, type: c.spec.type, restart: c.spec.restart }),
+          ([key, spec]): DynamicChildInfo => ({ pid: key instanceof Restarting ? null : key, type: spec.type, restart: spec.restart }),
         );
       case "countChildren": {
-        const counts: ChildCounts = { specs: this.#children.size, active: this.#byPid.size, supervisors: 0, workers: 0 };
-        for (const c of this.#children) {
-          if (c.spec.type === "supervisor") counts.supervisors++;
+        const counts: ChildCounts = { specs: this.#children.size, active: this.#children.size - this.#restarting, supervisors: 0, workers: 0 };
+        for (const spec of this.#children.values()) {
+          if (spec.type === "supervisor") counts.supervisors++;
           else counts.workers++;
         }
         return counts;
@@ -111,56 +146,53 @@ export class DynamicSupervisorServer extends SupervisorCore<DynamicSupervisorOp>
   protected override async shutdownChildren(): Promise<void> {
     const running = Array.from(this.#children).reverse();
     this.#children.clear();
-    this.#byPid.clear();
+    this.#restarting = 0;
     const ends: Promise<unknown>[] = [];
-    for (const child of running) {
-      if (child.pid !== null) ends.push(shutdownChild(this.runtime, this.pid, child.pid, child.spec.shutdown));
+    for (const [key, spec] of running) {
+      if (!(key instanceof Restarting)) ends.push(shutdownChild(this.runtime, this.pid, key, spec.shutdown));
     }
     await Promise.all(ends);
   }
 
-  async #startChild(spec: ResolvedChildSpec): Promise<Pid | null> {
+  #checkRoom(): void {
     if (this.#children.size >= this.#maxChildren) {
       throw new RuntimeError(
         RuntimeErrorCode.MAX_CHILDREN,
         `dynamic supervisor ${this.pid.toString()} already has its maxChildren (${this.#maxChildren}) children; terminate one first or raise maxChildren.`,
       );
     }
+  }
+
+  async #startChild(spec: ResolvedChildSpec): Promise<Pid | null> {
+    this.#checkRoom();
     const result = await launchChild(this.runtime, this.pid, spec);
     if (!result.ok) throw startChildFailed(spec.id, result.error);
-    // A temporary child is never started again: keep its spec without the start function, so that
-    // whatever that closure holds can be collected while the child runs.
-    if (result.pid !== null) this.#add({ spec: spec.restart === "temporary" ? { ...spec, start: NEVER_RESTARTED } : spec, pid: result.pid });
+    if (result.pid !== null && this.alive && !this.stopping) this.#children.set(result.pid, keptSpec(spec));
     return result.pid;
   }
 
   async #terminateChild(pid: Pid): Promise<void> {
-    const child = this.#byPid.get(pid);
-    if (child === undefined) {
+    const spec = this.#children.get(pid);
+    if (spec === undefined) {
       throw new RuntimeError(
         RuntimeErrorCode.CHILD_NOT_FOUND,
         `${pid.toString()} is not a child of dynamic supervisor ${this.pid.toString()} (it may have exited already).`,
       );
     }
-    this.#byPid.delete(pid);
-    this.#children.delete(child);
-    child.pid = null;
-    await shutdownChild(this.runtime, this.pid, pid, child.spec.shutdown);
+    this.#children.delete(pid);
+    await shutdownChild(this.runtime, this.pid, pid, spec.shutdown);
   }
 
-  async #restart(child: DynamicChild): Promise<void> {
-    const result = await launchChild(this.runtime, this.pid, child.spec);
-    if (!this.alive) return;
+  /** Starts the child waiting at `place` again; it takes a new place at the end of the start order. */
+  async #restart(place: Restarting): Promise<void> {
+    const result = await launchChild(this.runtime, this.pid, place.spec);
+    if (!this.alive || !this.#children.has(place)) return;
     if (!result.ok) {
       this.retryLater();
       return;
     }
-    this.#children.delete(child);
-    if (result.pid !== null) this.#add({ spec: child.spec, pid: result.pid });
-  }
-
-  #add(child: DynamicChild & { pid: Pid }): void {
-    this.#children.add(child);
-    this.#byPid.set(child.pid, child);
+    this.#children.delete(place);
+    this.#restarting--;
+    if (result.pid !== null) this.#children.set(result.pid, place.spec);
   }
 }

@@ -9,6 +9,7 @@ import { DynamicSupervisorServer } from "./dynamic-supervisor-server.js";
 import type { DynamicSupervisorOp } from "./dynamic-supervisor-server.js";
 import { RuntimeError, RuntimeErrorCode } from "../errors.js";
 import type { ExitReason } from "../process/exit-reason.js";
+import { describeDestination, isDestination, resolveDestination } from "../registry/name.js";
 import type { Destination } from "../registry/name.js";
 import { Pid } from "../process/pid.js";
 import { callSupervisor, enrollSupervisor } from "./supervisor-call.js";
@@ -77,6 +78,9 @@ function resolveOptions(options: unknown): { base: ResolvedBaseOptions; maxChild
   return { base, maxChildren };
 }
 
+/** The process of every dynamic supervisor started here, for {@link DynamicSupervisor.startChildNow}; weak, so ended ones are collected. */
+const servers = new WeakMap<Pid, DynamicSupervisorServer>();
+
 function request<T>(supervisor: Destination, op: DynamicSupervisorOp | { kind: "stop"; reason: ExitReason }): Promise<T> {
   return callSupervisor<T>("DynamicSupervisor", supervisor, op);
 }
@@ -129,6 +133,7 @@ export class DynamicSupervisor {
     const { base, maxChildren } = resolveOptions(options);
     const server = new DynamicSupervisorServer(base, maxChildren);
     enrollSupervisor(server.pid, base.runtime, "DynamicSupervisor");
+    servers.set(server.pid, server);
     return server.ready;
   }
 
@@ -175,6 +180,52 @@ export class DynamicSupervisor {
   static async startChild(supervisor: Destination, spec: DynamicChildSpec): Promise<Pid | null> {
     const resolved = resolveChildSpec(spec, "startChild spec", false);
     return request<Pid | null>(supervisor, { kind: "startChild", spec: resolved });
+  }
+
+  /**
+   * Starts one more child at once, in the caller's turn: no request to the supervisor's process, no promise.
+   *
+   * @remarks
+   * For children started in great numbers on a hot path (a connection, a session): `start` must return
+   * the pid itself (or `null`), not a promise. The child is linked and counted before this returns and is
+   * supervised as if {@link DynamicSupervisor.startChild} had started it. It starts ahead of the requests
+   * already queued at the supervisor (they are answered in their order, after it); a supervisor that is
+   * stopping starts nothing. A `start` that returns a promise is refused, and the child it may still
+   * start is killed when the promise resolves: use `startChild` for an async start.
+   *
+   * @returns its pid, or `null` if its `start` returned `null` (nothing is kept).
+   * @throws RuntimeError `FENIX_ERR_RUNTIME_BAD_CHILD_SPEC`, `FENIX_ERR_RUNTIME_MAX_CHILDREN`,
+   *   `FENIX_ERR_RUNTIME_START_CHILD_FAILED` (a throwing start, or one that returned a promise or no pid),
+   *   `FENIX_ERR_RUNTIME_NOPROC` when no dynamic supervisor runs at `supervisor` or it is stopping,
+   *   `FENIX_ERR_RUNTIME_BAD_ARGUMENT` when `supervisor` is not a dynamic supervisor.
+   *
+   * @example
+   * ```ts
+   * class Session extends Process {
+   *   protected override handleMessage(): void {}
+   * }
+   * const sessions = await DynamicSupervisor.start({ runtime });
+   * const pid = DynamicSupervisor.startChildNow(sessions, { start: (parent) => new Session(runtime, { link: parent }).pid, restart: "temporary" });
+   * ```
+   */
+  static startChildNow(supervisor: Destination, spec: DynamicChildSpec): Pid | null {
+    const resolved = resolveChildSpec(spec, "startChildNow spec", false);
+    if (!isDestination(supervisor)) {
+      throw new RuntimeError(
+        RuntimeErrorCode.BAD_ARGUMENT,
+        `the supervisor must be given as a Pid or a { via, key } name, received ${describeReceived(supervisor)}.`,
+      );
+    }
+    const pid = resolveDestination(supervisor);
+    if (pid === undefined) throw new RuntimeError(RuntimeErrorCode.NOPROC, `${describeDestination(supervisor)} is not registered.`);
+    const server = servers.get(pid);
+    if (server === undefined) {
+      throw new RuntimeError(
+        RuntimeErrorCode.BAD_ARGUMENT,
+        `${describeDestination(supervisor)} is not a dynamic supervisor; pass a pid returned by DynamicSupervisor.start or DynamicSupervisor.startLink.`,
+      );
+    }
+    return server.startChildNow(resolved);
   }
 
   /**

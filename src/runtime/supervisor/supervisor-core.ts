@@ -160,6 +160,7 @@ export abstract class SupervisorCore<Op> extends Process {
   readonly #name: ViaName<NameRegistrar> | undefined;
   readonly #intensity: RestartIntensity;
   #starting: { resolve: (pid: Pid) => void; reject: (error: unknown) => void } | undefined;
+  #stopping = false;
 
   constructor(options: ResolvedBaseOptions) {
     super(options.runtime, { trapExits: true, ...(options.link === undefined ? {} : { link: options.link }) });
@@ -182,6 +183,11 @@ export abstract class SupervisorCore<Op> extends Process {
   protected abstract answer(op: Op): unknown;
   /** Stops every running child per its shutdown policy (the order is the subclass's). */
   protected abstract shutdownChildren(): Promise<void>;
+
+  /** Whether the supervisor is stopping its children to exit: it starts none from then on. */
+  protected get stopping(): boolean {
+    return this.#stopping;
+  }
 
   /** Publishes the telemetry event of a child about to be restarted (nothing is built when nobody listens). */
   protected reportRestart(child: string, pid: Pid, reason: ExitReason): void {
@@ -289,6 +295,7 @@ export abstract class SupervisorCore<Op> extends Process {
   }
 
   async #stopOnRequest(reason: ExitReason, from: From): Promise<void> {
+    this.#stopping = true;
     await this.shutdownChildren();
     if (!this.alive) return;
     from.reply(undefined);
@@ -302,6 +309,7 @@ export abstract class SupervisorCore<Op> extends Process {
    *   signal rather than by `stop`, so `onCrash` reports the crash once, where it started, not again here.
    */
   async #terminate(reason: ExitReason, bySignal: boolean): Promise<void> {
+    this.#stopping = true;
     await this.shutdownChildren();
     if (!this.alive) return;
     if (bySignal && !isCleanExit(reason) && reason !== "kill") {

@@ -67,7 +67,9 @@ export class HttpRoutes {
    * @param leaveOthers - leave requests to unknown paths alone (another upgrade handler owns them)
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, endpoint: EndpointContext, accepting: boolean, leaveOthers: boolean): void {
-    const path = (req.url ?? "/").split("?", 1)[0]!;
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const path = query === -1 ? url : url.slice(0, query);
     const handler = this.upgrades.get(path);
     if (handler !== undefined) {
       socket.on("error", () => {});
@@ -93,9 +95,14 @@ export class HttpRoutes {
       refuseUpgrade(socket, 503);
       return;
     }
-    upgradeWebSocket(endpoint, mount, req, socket, head).catch((err: unknown) => {
+    const failed = (err: unknown): void => {
       endpoint.log("error", "WebSocket upgrade failed", { error: err });
       refuseUpgrade(socket, 500);
-    });
+    };
+    try {
+      upgradeWebSocket(endpoint, mount, req, socket, head)?.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 }

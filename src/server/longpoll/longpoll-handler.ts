@@ -221,7 +221,7 @@ export class LongPollHandler {
     });
     // The session timer replaces the idle timeout: LongPoll clients send no heartbeats.
     const limits = { ...this.#mount.limits, idleTimeoutMs: 0, maxBufferedBytes: this.#settings.maxBufferedBytes };
-    const server = await startConnection(this.#endpoint, this.#mount, transport, connected, context, limits, release);
+    const server = startConnection(this.#endpoint, this.#mount, transport, connected, context, limits, release);
     if (server === null || transport.closed) return { status: 500 };
     session = new LongPollSession(runtime, {
       id,

@@ -1,6 +1,7 @@
 /**
  * What a socket's `connect` learns about the connection besides its params: peer address, URI, user
  * agent, `x-*` headers and the handshake's auth token. Cookies and other headers are deliberately left out.
+ * Built lazily from the request: what `connect` does not read is never computed.
  */
 import type { IncomingMessage } from "node:http";
 
@@ -23,20 +24,57 @@ export interface ConnectInfo {
   readonly transport: string;
 }
 
-/** Builds the {@link ConnectInfo} of an HTTP request. */
-export function connectInfoOf(request: IncomingMessage, transport: string, authToken: string | undefined): ConnectInfo {
-  const xHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (name.startsWith("x-") && value !== undefined) xHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
+/**
+ * The {@link ConnectInfo} of an HTTP request, read from it when asked: a `connect` that looks at none of
+ * it (most do not look at the URI or the `x-*` headers) costs no URL parse and no header scan. Keeps the
+ * request's headers, URL and TCP socket, not the request itself.
+ */
+export class RequestConnectInfo implements ConnectInfo {
+  readonly authToken: string | undefined;
+  readonly transport: string;
+  readonly #headers: IncomingMessage["headers"];
+  readonly #url: string;
+  readonly #socket: IncomingMessage["socket"];
+  #uri: URL | undefined;
+  #xHeaders: Readonly<Record<string, string>> | undefined;
+
+  constructor(request: IncomingMessage, transport: string, authToken: string | undefined) {
+    this.#headers = request.headers;
+    this.#url = request.url ?? "/";
+    this.#socket = request.socket;
+    this.transport = transport;
+    this.authToken = authToken;
   }
-  const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
-  const host = request.headers.host ?? "localhost";
-  return {
-    peer: { address: request.socket.remoteAddress ?? "", port: request.socket.remotePort ?? 0 },
-    uri: new URL(request.url ?? "/", `${encrypted ? "https" : "http"}://${host}`),
-    userAgent: request.headers["user-agent"],
-    xHeaders,
-    authToken,
-    transport,
-  };
+
+  get peer(): { readonly address: string; readonly port: number } {
+    return { address: this.#socket.remoteAddress ?? "", port: this.#socket.remotePort ?? 0 };
+  }
+
+  get uri(): URL {
+    if (this.#uri === undefined) {
+      const encrypted = (this.#socket as { encrypted?: boolean }).encrypted === true;
+      this.#uri = new URL(this.#url, `${encrypted ? "https" : "http"}://${this.#headers.host ?? "localhost"}`);
+    }
+    return this.#uri;
+  }
+
+  get userAgent(): string | undefined {
+    return this.#headers["user-agent"];
+  }
+
+  get xHeaders(): Readonly<Record<string, string>> {
+    if (this.#xHeaders === undefined) {
+      const xHeaders: Record<string, string> = {};
+      for (const [name, value] of Object.entries(this.#headers)) {
+        if (name.startsWith("x-") && value !== undefined) xHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
+      }
+      this.#xHeaders = xHeaders;
+    }
+    return this.#xHeaders;
+  }
+
+  /** The plain fields, so that logging or `JSON.stringify` of the info shows them. */
+  toJSON(): ConnectInfo {
+    return { peer: this.peer, uri: this.uri, userAgent: this.userAgent, xHeaders: this.xHeaders, authToken: this.authToken, transport: this.transport };
+  }
 }

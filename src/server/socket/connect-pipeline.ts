@@ -12,13 +12,14 @@ import type { ChildSpec } from "../../runtime/supervisor/child-spec.js";
 import type { Pid } from "../../runtime/process/pid.js";
 import type { Runtime } from "../../runtime/process/runtime.js";
 import type { RouteTarget } from "../channel/channel-route.js";
-import { connectInfoOf, type ConnectInfo } from "./connect-info.js";
+import { RequestConnectInfo, type ConnectInfo } from "./connect-info.js";
 import { ConnectRefusal } from "./connect-refusal.js";
 import type { ClientErrorContext, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { parseQueryParams, type Params } from "./query-params.js";
 import type { Socket, SocketClass } from "./socket.js";
-import { SocketServer, type SocketLimits } from "./socket-server.js";
+import { SocketServer, type SocketLimits, type SocketServerInit } from "./socket-server.js";
+import { isThenable } from "../../runtime/process/thenable.js";
 import type { AddressConnections } from "./rate-limit.js";
 import type { TopicRouter } from "../channel/topic-pattern.js";
 import type { Transport, TransportListener } from "./transport.js";
@@ -87,38 +88,41 @@ export function originAllowed(endpoint: EndpointContext, mount: SocketMount, req
   return false;
 }
 
+/** A result now, or a promise of it: the pipeline only waits where a user callback returned a promise. */
+export type Eventually<T> = T | Promise<T>;
+
 /**
  * @internal Parses the connect params from the request's query, negotiates the serializer, and runs the
  * socket's `connect` and `id`. Reports the client errors of a refusal; the caller answers with its status.
+ * Synchronous when `connect` is: a promise only when `connect` returned one.
  */
-export async function connectSocket(
+export function connectSocket(
   endpoint: EndpointContext,
   mount: SocketMount,
   request: IncomingMessage,
   transport: string,
   authToken: string | undefined,
   context: ClientErrorContext,
-): Promise<AcceptedSocket | RefusedSocket> {
-  const refuse = (status: 403 | 500, error?: FenixError): RefusedSocket => {
-    if (error !== undefined) endpoint.reportClientError(error, context);
-    return { status, error };
-  };
+): Eventually<AcceptedSocket | RefusedSocket> {
   const url = request.url ?? "/";
   const query = url.indexOf("?");
   const params = parseQueryParams(query === -1 ? "" : url.slice(query + 1));
   const serializer = negotiateSerializer(params.vsn);
   if (serializer === null) {
-    return refuse(
-      403,
-      new ServerError(ServerErrorCode.UNSUPPORTED_VSN, `Unsupported vsn ${JSON.stringify(params.vsn)}; this server speaks 1.0.x and 2.0.x.`, {
-        status: 403,
-      }),
-    );
+    const error = new ServerError(ServerErrorCode.UNSUPPORTED_VSN, `Unsupported vsn ${JSON.stringify(params.vsn)}; this server speaks 1.0.x and 2.0.x.`, {
+      status: 403,
+    });
+    endpoint.reportClientError(error, context);
+    return { status: 403, error };
   }
+  const info = new RequestConnectInfo(request, transport, mount.authToken ? authToken : undefined);
+  const result = runSocketConnect(endpoint, mount.socketClass, mount.path, params, info, context);
+  if (result instanceof Promise) return result.then((settled) => withSerializer(settled, serializer));
+  return withSerializer(result, serializer);
+}
 
-  const info = connectInfoOf(request, transport, mount.authToken ? authToken : undefined);
-  const result = await runSocketConnect(endpoint, mount.socketClass, mount.path, params, info, context);
-  return "status" in result ? result : { serializer, ...result };
+function withSerializer(result: ConnectedSocket | RefusedSocket, serializer: Serializer): AcceptedSocket | RefusedSocket {
+  return "status" in result ? result : { serializer, socket: result.socket, socketId: result.socketId };
 }
 
 /** A socket whose `connect` accepted, and its `id()`. */
@@ -131,66 +135,93 @@ export interface ConnectedSocket<S extends Socket<object> = Socket<object>> {
  * @internal Creates a `socketClass` instance and runs its `connect(params, info)` and `id()`, logging and
  * reporting refusals as every transport (and the channel test kit) must: 403 when `connect` does not
  * return `true` (with the reason of a `refuse(reason)`), 500 with `FENIX_ERR_SERVER_CONNECT_CRASHED` when it throws, 500 with
- * `FENIX_ERR_SERVER_BAD_SOCKET_ID` when `id()` is neither a non-empty string nor `null`.
+ * `FENIX_ERR_SERVER_BAD_SOCKET_ID` when `id()` is neither a non-empty string nor `null`. Synchronous
+ * when `connect` is.
  */
-export async function runSocketConnect<S extends Socket<object>>(
+export function runSocketConnect<S extends Socket<object>>(
   endpoint: EndpointContext,
   socketClass: new () => S,
   path: string,
   params: Params,
   info: ConnectInfo,
   context: ClientErrorContext,
-): Promise<ConnectedSocket<S> | RefusedSocket> {
-  const startedAt = CONNECTS.hasSubscribers ? performance.now() : 0;
-  const result = await connectOnce(endpoint, socketClass, path, params, info, context);
-  if (CONNECTS.hasSubscribers) {
+): Eventually<ConnectedSocket<S> | RefusedSocket> {
+  if (!CONNECTS.hasSubscribers) return connectOnce(endpoint, socketClass, path, params, info, context);
+  const startedAt = performance.now();
+  const result = connectOnce(endpoint, socketClass, path, params, info, context);
+  const publish = (settled: ConnectedSocket<S> | RefusedSocket): ConnectedSocket<S> | RefusedSocket => {
     CONNECTS.publish({
       source: endpoint.api,
       node: endpoint.pubsub.nodeName,
       path,
       transport: info.transport,
       address: context.address,
-      socketId: "status" in result ? null : result.socketId,
-      result: "status" in result ? (result.status === 403 ? "refused" : "error") : "ok",
+      socketId: "status" in settled ? null : settled.socketId,
+      result: "status" in settled ? (settled.status === 403 ? "refused" : "error") : "ok",
       durationMs: performance.now() - startedAt,
     } satisfies SocketConnected);
-  }
-  return result;
+    return settled;
+  };
+  return result instanceof Promise ? result.then(publish) : publish(result);
 }
 
-async function connectOnce<S extends Socket<object>>(
+function connectOnce<S extends Socket<object>>(
   endpoint: EndpointContext,
   socketClass: new () => S,
   path: string,
   params: Params,
   info: ConnectInfo,
   context: ClientErrorContext,
-): Promise<ConnectedSocket<S> | RefusedSocket> {
-  const refuse = (status: 403 | 500, error?: FenixError): RefusedSocket => {
-    if (error !== undefined) endpoint.reportClientError(error, context);
-    return { status, error };
-  };
+): Eventually<ConnectedSocket<S> | RefusedSocket> {
   const socket = new socketClass();
-  let accepted: boolean | ConnectRefusal;
-  let socketId: string | null;
+  let accepted: boolean | ConnectRefusal | PromiseLike<boolean | ConnectRefusal>;
   try {
-    accepted = await socket.connect(params, info);
-    socketId = accepted === true ? socket.id() : null;
+    accepted = socket.connect(params, info);
+    if (isThenable<boolean | ConnectRefusal>(accepted)) {
+      return Promise.resolve(accepted).then(
+        (settled) => connected(endpoint, socketClass, socket, settled, path, info, context),
+        (err: unknown) => connectCrashed(endpoint, socketClass, err, path, context),
+      );
+    }
   } catch (err) {
-    endpoint.log("error", `connect of ${socketClass.name} threw`, { error: err, path });
-    return refuse(500, new ServerError(ServerErrorCode.CONNECT_CRASHED, "The socket's connect() threw.", { cause: err, status: 500 }));
+    return connectCrashed(endpoint, socketClass, err, path, context);
   }
+  return connected(endpoint, socketClass, socket, accepted, path, info, context);
+}
+
+function connectCrashed(endpoint: EndpointContext, socketClass: new () => unknown, err: unknown, path: string, context: ClientErrorContext): RefusedSocket {
+  endpoint.log("error", `connect of ${socketClass.name} threw`, { error: err, path });
+  const error = new ServerError(ServerErrorCode.CONNECT_CRASHED, "The socket's connect() threw.", { cause: err, status: 500 });
+  endpoint.reportClientError(error, context);
+  return { status: 500, error };
+}
+
+/** What `connect` answered, turned into the connected socket and its id, or a refusal. */
+function connected<S extends Socket<object>>(
+  endpoint: EndpointContext,
+  socketClass: new () => S,
+  socket: S,
+  accepted: boolean | ConnectRefusal,
+  path: string,
+  info: ConnectInfo,
+  context: ClientErrorContext,
+): ConnectedSocket<S> | RefusedSocket {
   if (accepted !== true) {
     const reason = accepted instanceof ConnectRefusal ? accepted.reason : undefined;
     endpoint.log("info", `refused connection to ${path}`, { address: context.address, transport: info.transport, reason });
-    return reason === undefined ? refuse(403) : { status: 403, error: undefined, reason };
+    return reason === undefined ? { status: 403, error: undefined } : { status: 403, error: undefined, reason };
+  }
+  let socketId: string | null;
+  try {
+    socketId = socket.id();
+  } catch (err) {
+    return connectCrashed(endpoint, socketClass, err, path, context);
   }
   if (socketId !== null && (typeof socketId !== "string" || socketId.length === 0)) {
     endpoint.log("error", `${socketClass.name}.id() must return a non-empty string or null`, { got: socketId });
-    return refuse(
-      500,
-      new ServerError(ServerErrorCode.BAD_SOCKET_ID, `${socketClass.name}.id() must return a non-empty string or null.`, { status: 500 }),
-    );
+    const error = new ServerError(ServerErrorCode.BAD_SOCKET_ID, `${socketClass.name}.id() must return a non-empty string or null.`, { status: 500 });
+    endpoint.reportClientError(error, context);
+    return { status: 500, error };
   }
   return { socket, socketId };
 }
@@ -207,13 +238,14 @@ export interface AttachableTransport extends Transport {
 
 /**
  * @internal Starts the connection's process (a {@link SocketServer}) as a temporary child of the mount's
- * supervisor, behind `transport`.
+ * supervisor, behind `transport`, at once: the connection is adopted by its supervisor in this turn,
+ * without a request to the supervisor's process.
  *
  * @returns the process, or `null` when no process can serve the connection (the endpoint is not started,
  * is stopping, or its tree gave up) — the caller answers 503 or closes the transport. `release` is called
  * when the process ends, or at once when none starts.
  */
-export async function startConnection(
+export function startConnection(
   endpoint: EndpointContext,
   mount: SocketMount,
   transport: AttachableTransport,
@@ -221,24 +253,32 @@ export async function startConnection(
   context: ClientErrorContext,
   limits: SocketLimits = mount.limits,
   release?: () => void,
-): Promise<SocketServer | null> {
+): SocketServer | null {
   const supervisor = mount.supervisor;
   if (supervisor === null || !endpoint.runtime.isAlive(supervisor)) {
     release?.();
     return null;
   }
   let server: SocketServer | null = null;
-  const init = { endpoint, transport, ...accepted, router: mount.router, limits, errorContext: context, release };
+  const init: SocketServerInit = {
+    endpoint,
+    transport,
+    serializer: accepted.serializer,
+    socket: accepted.socket,
+    socketId: accepted.socketId,
+    router: mount.router,
+    limits,
+    errorContext: context,
+    parent: supervisor,
+    release,
+  };
+  const start = (): Pid => {
+    server = new SocketServer(init);
+    transport.attach(server);
+    return server.pid;
+  };
   try {
-    await DynamicSupervisor.startChild(supervisor, {
-      restart: "temporary",
-      shutdown: CONNECTION_SHUTDOWN_MS,
-      start: (parent) => {
-        server = new SocketServer({ ...init, parent });
-        transport.attach(server);
-        return server.pid;
-      },
-    });
+    DynamicSupervisor.startChildNow(supervisor, { restart: "temporary", shutdown: CONNECTION_SHUTDOWN_MS, start });
   } catch (err) {
     endpoint.log("error", "could not start a connection process", { error: err, path: mount.path });
     release?.();

@@ -8,7 +8,7 @@ import type { Duplex } from "node:stream";
 import type { WebSocketServer } from "ws";
 import type { FenixError } from "../../errors/fenix-error.js";
 import { parseSubprotocols, PHOENIX_SUBPROTOCOL } from "../socket/auth-token.js";
-import { connectSocket, isAccepted, originAllowed, startConnection, type SocketMount } from "../socket/connect-pipeline.js";
+import { connectSocket, isAccepted, originAllowed, startConnection, type AcceptedSocket, type RefusedSocket, type SocketMount } from "../socket/connect-pipeline.js";
 import type { ClientErrorContext, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { CloseCode } from "../socket/transport.js";
@@ -42,14 +42,17 @@ export function refuseUpgrade(socket: Duplex, status: number, reason?: string): 
   );
 }
 
-/** @internal Runs the connect pipeline for one upgrade request. */
-export async function upgradeWebSocket(
+/**
+ * @internal Runs the connect pipeline for one upgrade request; synchronously unless the socket's
+ * `connect` returned a promise (then the returned promise settles when the upgrade is done).
+ */
+export function upgradeWebSocket(
   endpoint: EndpointContext,
   mount: WebSocketMount,
   request: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-): Promise<void> {
+): void | Promise<void> {
   const context: ClientErrorContext = {
     path: mount.path,
     transport: "websocket",
@@ -66,7 +69,7 @@ export async function upgradeWebSocket(
   }
   const key = request.headers["sec-websocket-key"];
   const version = request.headers["sec-websocket-version"];
-  if (typeof key !== "string" || !/^[+/0-9A-Za-z]{22}==$/.test(key) || (version !== "13" && version !== "8")) {
+  if (typeof key !== "string" || !WEBSOCKET_KEY.test(key) || (version !== "13" && version !== "8")) {
     return refuse(
       400,
       new ServerError(ServerErrorCode.BAD_UPGRADE, "The upgrade lacks a valid Sec-WebSocket-Key or Sec-WebSocket-Version (13).", { status: 400 }),
@@ -90,7 +93,8 @@ export async function upgradeWebSocket(
     socket.once("close", release);
   }
 
-  const offer = parseSubprotocols(request.headers["sec-websocket-protocol"]);
+  const protocolHeader = request.headers["sec-websocket-protocol"];
+  const offer = parseSubprotocols(protocolHeader);
   if (offer.protocols.length > 0 && !offer.protocols.includes(PHOENIX_SUBPROTOCOL)) {
     return refuse(
       403,
@@ -101,12 +105,30 @@ export async function upgradeWebSocket(
   }
   // The token entry may hold characters the handshake parser rejects; it has been read, so drop it.
   if (offer.protocols.length > 0) request.headers["sec-websocket-protocol"] = offer.protocols.join(", ");
-  else delete request.headers["sec-websocket-protocol"];
+  else if (protocolHeader !== undefined) delete request.headers["sec-websocket-protocol"];
 
-  const result = await connectSocket(endpoint, mount, request, "websocket", offer.authToken, context);
+  const result = connectSocket(endpoint, mount, request, "websocket", offer.authToken, context);
+  if (result instanceof Promise) return result.then((settled) => finishUpgrade(endpoint, mount, request, socket, head, context, offer.protocols, settled));
+  finishUpgrade(endpoint, mount, request, socket, head, context, offer.protocols, result);
+}
+
+/** A key as the handshake sends it: 16 bytes in base64. */
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/** Completes an upgrade whose socket `connect` has answered: the refusal, or the upgrade and the connection's process. */
+function finishUpgrade(
+  endpoint: EndpointContext,
+  mount: WebSocketMount,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  context: ClientErrorContext,
+  protocols: readonly string[],
+  result: AcceptedSocket | RefusedSocket,
+): void {
   if (!isAccepted(result)) {
     // A browser cannot read a refused upgrade: a client that asks is told the reason in a close frame.
-    if (result.reason !== undefined && offer.protocols.includes(REFUSAL_SUBPROTOCOL) && !socket.destroyed) {
+    if (result.reason !== undefined && protocols.includes(REFUSAL_SUBPROTOCOL) && !socket.destroyed) {
       const reason = result.reason;
       mount.wss.handleUpgrade(request, socket, head, (ws) => ws.close(REFUSED_CLOSE_CODE, reason));
       return;
@@ -117,12 +139,10 @@ export async function upgradeWebSocket(
 
   const supervisor = mount.supervisor;
   // Not started, stopping, or the endpoint's tree gave up: no process could serve the connection.
-  if (supervisor === null || !endpoint.runtime.isAlive(supervisor)) return refuse(503);
+  if (supervisor === null || !endpoint.runtime.isAlive(supervisor)) return refuseUpgrade(socket, 503);
   mount.wss.handleUpgrade(request, socket, head, (ws) => {
     // The transport buffers what arrives until the connection's process is attached.
     const transport = new WebSocketTransport(ws, socket, mount.maxBufferedBytes);
-    void startConnection(endpoint, mount, transport, result, context).then((server) => {
-      if (server === null) transport.close(CloseCode.SERVICE_RESTART, "server restart");
-    });
+    if (startConnection(endpoint, mount, transport, result, context) === null) transport.close(CloseCode.SERVICE_RESTART, "server restart");
   });
 }
