@@ -70,7 +70,8 @@ const yieldToEventLoop: (fn: () => void) => void =
  * same loop, with no promise created. A handler that returns a promise (or any thenable) makes the process
  * wait until it settles; a rejection ends the process with the rejection as reason. After 1000 messages
  * the process yields to the event loop (setImmediate) before continuing, so a busy process cannot starve
- * I/O; the count carries across async handlers too.
+ * I/O; the count carries across async handlers too. A subclass can also have a message handled at once,
+ * in its caller's turn, while its mailbox is empty and nothing runs (see {@link Process.handleNow}).
  *
  * **Suspension.** `runtime.suspend(pid)` holds the mailbox: messages queue but are not handled until
  * `runtime.resume(pid)`. Exit signals are not held.
@@ -126,6 +127,7 @@ export abstract class Process {
   };
   static readonly #onExitOf = (process: Process, reason: ExitReason): void => process.onExit(reason);
   static readonly #drainOf = (process: Process): void => process.#drain();
+  static readonly #handleNowOf = (process: Process, message: unknown): void => process.#handleNow(message);
 
   /**
    * The shared drain scheduler: processes whose drain is due, in the order they were scheduled, run from
@@ -271,6 +273,40 @@ export abstract class Process {
   }
 
   /**
+   * Handles `message` at once, in the caller's turn, when the process is free to: alive, not suspended,
+   * not handling or awaiting anything, and with an empty mailbox. Otherwise delivers it to the mailbox as
+   * `runtime.send` would (a dead process drops it).
+   *
+   * @remarks
+   * The message is handled exactly as the drain loop would handle it, only synchronously inside this call:
+   * in the process's own context (`currentProcess()` is this process, and what the handler starts and does
+   * not await carries it), counted against the drain budget, a throw ending this process with the thrown
+   * value as reason (never reaching the caller), a returned promise making the process wait for it before
+   * its next message (a rejection ending it). Messages that reach the mailbox while the handler runs — it
+   * may send to itself — are handled by a drain scheduled afterwards, never re-entrantly inside this call.
+   *
+   * Message order is kept: with an empty mailbox and nothing running, handling the message now is what the
+   * next drain would have done first; in every other case the message goes behind the queued ones. Only the
+   * timing changes: the caller runs the handler in its own turn instead of a later microtask, which saves
+   * the mailbox round trip for a process known to be fresh (a channel handling its join). The handler's
+   * synchronous effects (replies written, messages sent, processes ended) have happened when this returns.
+   *
+   * @param message - the message to handle.
+   * @returns `true` if the message was handled now (its handler returned or threw, or is being awaited);
+   *   `false` if it was queued in the mailbox instead, or dropped because the process is dead.
+   */
+  protected handleNow(message: unknown): boolean {
+    if (!this.#alive) return false;
+    if (this.#state !== DrainState.idle || this.#held || this.#queue !== null || this.#budget === 0) {
+      // Busy, held or behind queued messages — or out of budget, where the drain yields first: the mailbox.
+      this.#deliver(message);
+      return false;
+    }
+    processContext.run(this, Process.#handleNowOf, this, message);
+    return true;
+  }
+
+  /**
    * Whether the process ended because an error escaped its handlers: a promise it started and did not
    * await rejected, or a timer or listener it set up threw.
    *
@@ -368,6 +404,27 @@ export abstract class Process {
       }
     }
     this.#state = DrainState.idle;
+  }
+
+  /** {@link Process.handleNow} in the process's context: one turn of the drain loop, then a drain if mail came. */
+  #handleNow(message: unknown): void {
+    this.#state = DrainState.running;
+    this.#budget--;
+    let result: unknown;
+    try {
+      result = this.handleMessage(message);
+    } catch (error) {
+      this.#end(error);
+      return;
+    }
+    if (isThenable(result)) {
+      this.#wait(result);
+      return;
+    }
+    this.#state = DrainState.idle;
+    // What reached the mailbox meanwhile (a message to itself) is drained later, never re-entrantly. A
+    // process the handler ended has no mailbox left.
+    if (this.#queue !== null && !this.#held) this.#schedule();
   }
 
   /** Waits for an async handler; always subscribes, so a late rejection is never left unhandled. */

@@ -43,7 +43,7 @@ const RECOVERIES = telemetryChannels[TelemetryEvent.CHANNEL_RECOVER];
 /** Which callback a channel process is in, for the crash event. */
 type Callback = ChannelCrashed["during"];
 
-/** @internal The first message of every channel process. */
+/** @internal The first message of every channel process (handled at once when it can, see `ChannelServer.startJoin`). */
 export class JoinCommand {
   constructor(readonly message: Message) {}
 }
@@ -53,7 +53,10 @@ export class InboundEvent {
   constructor(readonly message: Message) {}
 }
 
-/** @internal Sent by a channel process to its socket once its join has been answered. */
+/**
+ * @internal Sent by a channel process to its socket once its join has been answered — unless the join was
+ * answered within `ChannelServer.startJoin`, which returns the outcome instead.
+ */
 export class JoinOutcome {
   constructor(
     readonly channel: ChannelServer,
@@ -115,6 +118,11 @@ export class ChannelServer extends Process implements ChannelContext {
   #baseline: StreamPosition | null = null;
   /** The position of the kept broadcast `handleOut` is handling, until a push carries it. */
   #outPosition: StreamPosition | null = null;
+  /**
+   * Inside {@link ChannelServer.startJoin}: `null` until the join is answered, then whether it joined (the
+   * socket learns it from the call instead of a JoinOutcome message). `undefined` outside that call.
+   */
+  #directOutcome: boolean | null | undefined = undefined;
 
   constructor(
     endpoint: EndpointContext,
@@ -144,6 +152,26 @@ export class ChannelServer extends Process implements ChannelContext {
   /** The channel class's name. */
   get channelName(): string {
     return this.channel.constructor.name;
+  }
+
+  /**
+   * Starts the join, called by the socket right after creating this process: the join is handled at once,
+   * in the socket's turn and in this process's context (see `Process.handleNow`), when the process can —
+   * it is fresh, so it can unless something was sent to it already; otherwise the join is queued.
+   *
+   * @returns `true` or `false` when the join was answered before this call returned (joined; refused or
+   *   crashed), in which case no JoinOutcome is sent; `null` when the outcome comes later as a JoinOutcome
+   *   message (an async `join`, a route with history, a queued join) or never (the process ended without
+   *   answering: the socket sees its EXIT).
+   */
+  startJoin(message: Message): boolean | null {
+    this.#directOutcome = null;
+    try {
+      this.handleNow(new JoinCommand(message));
+      return this.#directOutcome;
+    } finally {
+      this.#directOutcome = undefined;
+    }
   }
 
   /** Answers a client push (a socket ref's late reply). */
@@ -226,7 +254,7 @@ export class ChannelServer extends Process implements ChannelContext {
       // on every exit, so the PubSub need not watch this process.
       this.#endpoint.pubsub.subscribe(this.topic, this.pid, new FastlaneSubscription(this.host, this.#intercept), UNWATCHED);
       this.#writeReply(message.ref, "ok", response);
-      this.#endpoint.runtime.send(this.host.pid, new JoinOutcome(this, true));
+      this.#joinAnswered(true);
       this.#trackPresence();
       return;
     }
@@ -234,7 +262,7 @@ export class ChannelServer extends Process implements ChannelContext {
       this.#during = null;
       this.#publishJoin("error");
       this.#writeReply(message.ref, "error", result.response);
-      this.#endpoint.runtime.send(this.host.pid, new JoinOutcome(this, false));
+      this.#joinAnswered(false);
       this.stop("normal");
       return;
     }
@@ -416,8 +444,18 @@ export class ChannelServer extends Process implements ChannelContext {
     this.#publishCrash(err);
     this.#during = null;
     this.#writeReply(message.ref, "error", { reason: "join crashed" });
-    this.#endpoint.runtime.send(this.host.pid, new JoinOutcome(this, false));
+    this.#joinAnswered(false);
     this.stop(shutdown("join_crashed"));
+  }
+
+  /**
+   * Tells the socket the join was answered: through {@link ChannelServer.startJoin}'s result when answered
+   * within that call, else with a JoinOutcome message — sent before any `stop` that follows, so the socket
+   * sees the outcome before the EXIT either way.
+   */
+  #joinAnswered(joined: boolean): void {
+    if (this.#directOutcome === null) this.#directOutcome = joined;
+    else this.#endpoint.runtime.send(this.host.pid, new JoinOutcome(this, joined));
   }
 
   // ## Client events

@@ -14,7 +14,7 @@ import type { Pid } from "../../runtime/process/pid.js";
 import { Process } from "../../runtime/process/process.js";
 import type { RouteTarget, SlowConsumerPolicy } from "../channel/channel-route.js";
 import type { ChannelHost } from "../channel/channel-context.js";
-import { ChannelServer, InboundEvent, JoinCommand, JoinOutcome } from "../channel/channel-server.js";
+import { ChannelServer, InboundEvent, JoinOutcome } from "../channel/channel-server.js";
 import type { ClientErrorContext, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { IdleSweeper } from "./idle-sweeper.js";
@@ -599,7 +599,11 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       this.#outbound = new OutboundQueue(this.#transport, this.#limits.maxBufferedBytes, this);
     }
     this.#topics.set(entry.topic, entry);
-    this.runtime.send(server.pid, new JoinCommand(message));
+    // The fresh channel runs its join now, in this turn (tracked above first: the join may write or end).
+    // Answered synchronously: applied here, with no JoinOutcome message; its EXIT, if it ended, follows in
+    // this mailbox as it would after a JoinOutcome. Else the JoinOutcome (or the EXIT) comes later.
+    const outcome = server.startJoin(message);
+    if (outcome !== null && this.alive) this.#joinFinished(server, outcome);
   }
 
   #replace(entry: ChannelEntry): void {
