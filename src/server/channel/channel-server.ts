@@ -174,6 +174,15 @@ export class ChannelServer extends Process implements ChannelContext {
     }
   }
 
+  /**
+   * Hands the channel a client event (or leave) from its socket: handled at once, in the socket's turn and
+   * in this process's context, when the channel is idle with nothing queued — what its next drain would
+   * have done first — else queued behind what it has (see `Process.handleNow`).
+   */
+  handleEvent(event: InboundEvent): void {
+    this.handleNow(event);
+  }
+
   /** Answers a client push (a socket ref's late reply). */
   reply(ref: WireRef | null, status: string, response: AnyPayload): void {
     this.#reply(ref, status, response);

@@ -79,13 +79,17 @@ export class LongPollSession extends Process {
    */
   async post(lines: readonly string[]): Promise<DeliveryStatus> {
     this.#claimed = true;
+    let handled = false;
     for (const line of lines) {
       const frame = decodeLine(line);
       if (frame === null) continue;
       const status = await this.transport.deliver(frame.data, frame.binary, this.#windowMs);
       if (status !== 200) return status;
+      handled = true;
     }
-    return this.transport.closed ? 410 : 200;
+    // Every message was handled: 200, even if handling one of them closed the session (a disconnect the
+    // client learns from its next poll). A batch with nothing to hand over says whether the session is there.
+    return handled || !this.transport.closed ? 200 : 410;
   }
 
   /** Ends the session (its transport closed). */

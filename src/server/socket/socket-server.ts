@@ -231,7 +231,8 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   frame(data: Uint8Array | string, binary: boolean, handled?: () => void): void {
     if (FRAMES.hasSubscribers) this.#trace("in", data, binary);
-    this.runtime.send(this.pid, new InboundFrame(data, binary, handled));
+    // Handled at once when the connection is idle with nothing queued (what its next drain would do first).
+    this.handleNow(new InboundFrame(data, binary, handled));
   }
 
   activity(): void {
@@ -559,14 +560,14 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
           entry.state = "leaving";
           this.#topics.delete(entry.topic);
           (this.#leavingEntries ??= []).push(entry);
-          this.runtime.send(entry.server.pid, new InboundEvent(message));
+          entry.server.handleEvent(new InboundEvent(message));
         }
         return;
       default:
         if (entry === undefined) {
           this.#reply(null, message.ref, message.topic, "error", { reason: "unmatched topic" });
         } else if (this.#isCurrent(message, entry)) {
-          this.runtime.send(entry.server.pid, new InboundEvent(message));
+          entry.server.handleEvent(new InboundEvent(message));
         }
     }
   }
