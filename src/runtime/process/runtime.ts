@@ -61,8 +61,12 @@ interface Entry extends ProcessSlot {
   readonly process: Process;
   readonly hooks: ProcessHooks;
   alive: boolean;
-  /** Linked processes: one entry directly (the common case: a channel and its socket), more in a Set. */
-  links: Entry | Set<Entry> | undefined;
+  /**
+   * Linked processes, in link order: one entry directly (a channel and its socket), a few in an array of
+   * exactly their number (a connection: its supervisor and its channels), more in a Set (a supervisor's
+   * children). A Set costs ~150 bytes even for two entries; an array of two, ~60.
+   */
+  links: Entry | Entry[] | Set<Entry> | undefined;
   /** Monitors watching this process. */
   watchers: Set<Monitor> | undefined;
   /** Monitors this process holds on others. */
@@ -83,12 +87,18 @@ type Notice =
   | { readonly to: Entry; readonly down: DownMessage };
 
 
+/** Links kept in an array before they move to a Set. */
+const SMALL_LINKS = 8;
+
 /** Records a link from `entry` to `other` (one direction). */
 function addLink(entry: Entry, other: Entry): void {
   const links = entry.links;
   if (links === undefined) entry.links = other;
   else if (links instanceof Set) links.add(other);
-  else if (links !== other) entry.links = new Set([links, other]);
+  else if (Array.isArray(links)) {
+    // A new array of exactly the new size: growing one in place would reserve ~20 slots.
+    if (!links.includes(other)) entry.links = links.length < SMALL_LINKS ? [...links, other] : new Set([...links, other]);
+  } else if (links !== other) entry.links = [links, other];
 }
 
 /** Removes the link from `entry` to `other` (one direction). */
@@ -96,6 +106,11 @@ function removeLink(entry: Entry, other: Entry): void {
   const links = entry.links;
   if (links === other) entry.links = undefined;
   else if (links instanceof Set) links.delete(other);
+  else if (Array.isArray(links)) {
+    const at = links.indexOf(other);
+    if (at === -1) return;
+    entry.links = links.length === 2 ? links[1 - at] : links.filter((link) => link !== other);
+  }
 }
 
 /**
@@ -415,7 +430,7 @@ export class Runtime {
   links(pid: Pid): Pid[] {
     const links = this.#table.get(pid)?.links;
     if (links === undefined) return [];
-    return links instanceof Set ? Array.from(links, (entry) => entry.pid) : [links.pid];
+    return links instanceof Set || Array.isArray(links) ? Array.from(links, (entry) => entry.pid) : [links.pid];
   }
 
   /**
@@ -531,7 +546,7 @@ export class Runtime {
         monitor.target.watchers?.delete(monitor);
       }
     }
-    if (links instanceof Set) {
+    if (links instanceof Set || Array.isArray(links)) {
       for (const other of links) {
         removeLink(other, entry);
         this.#notices.push({ to: other, signal: { type: "EXIT", from: pid, reason } });

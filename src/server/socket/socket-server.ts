@@ -18,6 +18,7 @@ import { ChannelServer, InboundEvent, JoinOutcome } from "../channel/channel-ser
 import type { ClientErrorContext, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { IdleSweeper } from "./idle-sweeper.js";
+import { TopicTable } from "./topic-table.js";
 import { longerThan, RateBuckets, type LimitName, type RateLimit } from "./rate-limit.js";
 import type { Socket } from "./socket.js";
 import type { TopicRouter } from "../channel/topic-pattern.js";
@@ -130,7 +131,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   readonly #path: string;
   readonly #address: string | undefined;
   /** The live (joining or joined) channel of each topic. */
-  readonly #topics = new Map<string, ChannelEntry>();
+  readonly #topics = new TopicTable<ChannelEntry>();
   /** Channels whose client left, until their process ends (they still count against maxChannels). */
   #leavingEntries: ChannelEntry[] | null = null;
   #lastSeen: number;
@@ -224,7 +225,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   /** The topics this connection has joined. */
   joinedTopics(): string[] {
-    return [...this.#topics.values()].filter((e) => e.state === "joined").map((e) => e.topic);
+    return this.#topics.values().filter((e) => e.state === "joined").map((e) => e.topic);
   }
 
   // ## TransportListener (called by the transport; everything goes through the mailbox, in order)
@@ -599,7 +600,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     if (policy !== "disconnect" && this.#outbound === null && this.#limits.maxBufferedBytes !== undefined) {
       this.#outbound = new OutboundQueue(this.#transport, this.#limits.maxBufferedBytes, this);
     }
-    this.#topics.set(entry.topic, entry);
+    this.#topics.set(entry);
     // The fresh channel runs its join now, in this turn (tracked above first: the join may write or end).
     // Answered synchronously: applied here, with no JoinOutcome message; its EXIT, if it ended, follows in
     // this mailbox as it would after a JoinOutcome. Else the JoinOutcome (or the EXIT) comes later.

@@ -109,4 +109,40 @@ describe("link graphs (property)", () => {
       probes.forEach((probe, i) => expect(probe.alive, `seed ${seed}`).toBe(i !== origin));
     }
   });
+
+  it("keeps a process's links in link order at every count (one, a few, many), through unlinks, repeats and exits", async () => {
+    for (let count = 1; count <= 20; count++) {
+      const random = seededRandom(count * 31);
+      const runtime = new Runtime({ clock: new VirtualClock() });
+      const hub = new Probe(runtime, { trapExits: true });
+      const others = Array.from({ length: count }, () => new Probe(runtime, { trapExits: true }));
+      const expected: Probe[] = [];
+      for (const other of others) {
+        runtime.link(hub.pid, other.pid);
+        expected.push(other);
+        // A repeated link changes nothing.
+        if (random() < 0.3) runtime.link(other.pid, hub.pid);
+      }
+      const context = `${count} links`;
+      expect(runtime.links(hub.pid), context).toEqual(expected.map((p) => p.pid));
+      for (const other of others) expect(runtime.links(other.pid), context).toEqual([hub.pid]);
+      // Unlink some at random places, and end others: each leaves the hub's list, in place.
+      for (const other of others) {
+        const roll = random();
+        if (roll < 0.25) runtime.unlink(hub.pid, other.pid);
+        else if (roll < 0.5) other.halt("normal");
+        else continue;
+        expected.splice(expected.indexOf(other), 1);
+        expect(runtime.links(hub.pid), context).toEqual(expected.map((p) => p.pid));
+      }
+      // The hub's exit reaches exactly the ones still linked.
+      hub.halt(new Error("hub"));
+      await settle();
+      for (const other of others) {
+        const exits = (other.received as { type?: string; from?: unknown }[]).filter((m) => m.type === "EXIT");
+        expect(exits.map((m) => m.from), context).toEqual(expected.includes(other) ? [hub.pid] : []);
+      }
+    }
+  });
 });
+
