@@ -130,7 +130,11 @@ export interface SubscribeOptions {
 export class PubSub {
   readonly runtime: Runtime;
   readonly #adapter: PubSubAdapter | null;
-  readonly #topics = new Map<string, Map<Pid, Subscriber>>();
+  /**
+   * The local subscribers of each topic: a topic with one subscriber (a user's own topic, a socket id)
+   * keeps it as is; a Map, which costs ~180 bytes even for one entry, is made for the second.
+   */
+  readonly #topics = new Map<string, Subscriber | Map<Pid, Subscriber>>();
   readonly #pids = new Map<Pid, PidEntry>();
   readonly #dispatchers = new Map<string, Dispatcher>([
     [DEFAULT_DISPATCHER, defaultDispatcher],
@@ -303,9 +307,11 @@ export class PubSub {
    */
   subscribe(topic: string, pid: Pid, meta?: unknown, options?: SubscribeOptions): void {
     assertTopic(topic);
-    let subs = this.#topics.get(topic);
-    if (subs === undefined) this.#topics.set(topic, (subs = new Map()));
-    subs.set(pid, { pid, meta });
+    const subscriber: Subscriber = { pid, meta };
+    const subs = this.#topics.get(topic);
+    if (subs === undefined || (!(subs instanceof Map) && subs.pid === pid)) this.#topics.set(topic, subscriber);
+    else if (subs instanceof Map) subs.set(pid, subscriber);
+    else this.#topics.set(topic, new Map([[subs.pid, subs], [pid, subscriber]]));
     if (options?.watch === false) return;
     let entry = this.#pids.get(pid);
     if (entry === undefined) {
@@ -317,9 +323,7 @@ export class PubSub {
 
   /** Removes `pid`'s subscription to `topic` (no-op if there is none). */
   unsubscribe(topic: string, pid: Pid): void {
-    const subs = this.#topics.get(topic);
-    if (subs === undefined || !subs.delete(pid)) return;
-    if (subs.size === 0) this.#topics.delete(topic);
+    if (!this.#remove(topic, pid)) return;
     const entry = this.#pids.get(pid);
     if (entry !== undefined) {
       entry.topics.delete(topic);
@@ -332,12 +336,31 @@ export class PubSub {
 
   /** The local subscribers of a topic (a snapshot). */
   subscribers(topic: string): Subscriber[] {
-    return [...(this.#topics.get(topic)?.values() ?? [])];
+    const subs = this.#topics.get(topic);
+    if (subs === undefined) return [];
+    return subs instanceof Map ? [...subs.values()] : [subs];
   }
 
   /** How many local subscribers the topic has. */
   subscriberCount(topic: string): number {
-    return this.#topics.get(topic)?.size ?? 0;
+    const subs = this.#topics.get(topic);
+    if (subs === undefined) return 0;
+    return subs instanceof Map ? subs.size : 1;
+  }
+
+  /** Removes `pid`'s subscription to `topic` from the topic's subscribers; whether it had one. */
+  #remove(topic: string, pid: Pid): boolean {
+    const subs = this.#topics.get(topic);
+    if (subs === undefined) return false;
+    if (!(subs instanceof Map)) {
+      if (subs.pid !== pid) return false;
+      this.#topics.delete(topic);
+      return true;
+    }
+    if (!subs.delete(pid)) return false;
+    // Back to one subscriber: kept as is again.
+    if (subs.size === 1) this.#topics.set(topic, subs.values().next().value!);
+    return true;
   }
 
   /** The topics with at least one local subscriber. */
@@ -505,7 +528,7 @@ export class PubSub {
       this.#reportError(unknownDispatcher(dispatcherName));
       return;
     }
-    dispatcher(subs.values(), from, message, remote ? this.#remoteContext : this.#context, position);
+    dispatcher(subs instanceof Map ? subs.values() : [subs], from, message, remote ? this.#remoteContext : this.#context, position);
   }
 
   /**
@@ -602,10 +625,7 @@ export class PubSub {
     const entry = this.#pids.get(pid);
     if (entry === undefined) return;
     this.#pids.delete(pid);
-    for (const topic of entry.topics) {
-      const subs = this.#topics.get(topic);
-      if (subs !== undefined && subs.delete(pid) && subs.size === 0) this.#topics.delete(topic);
-    }
+    for (const topic of entry.topics) this.#remove(topic, pid);
   }
 }
 

@@ -48,6 +48,51 @@ describe("PubSub API", () => {
   });
 });
 
+describe("PubSub subscribers of a topic, from one to many and back", () => {
+  it("delivers to every subscriber, in subscription order, as subscribers come and go", async () => {
+    const { runtime, pubsub } = await setup();
+    const cols = Array.from({ length: 4 }, () => new Collector(runtime));
+    const expectSubscribers = (expected: Collector[]) => {
+      expect(pubsub.subscribers("t").map((s) => s.pid)).toEqual(expected.map((c) => c.pid));
+      expect(pubsub.subscriberCount("t")).toBe(expected.length);
+      expect([...pubsub.topics()].includes("t")).toBe(expected.length > 0);
+    };
+    let sent = 0;
+    const broadcastTo = async (expected: Collector[]) => {
+      const before = cols.map((c) => c.messages.length);
+      pubsub.broadcast("t", ++sent);
+      await settle();
+      cols.forEach((c, i) => expect(c.messages.slice(before[i]!), `collector ${i}`).toEqual(expected.includes(c) ? [sent] : []));
+    };
+    const [a, b, c, d] = cols as [Collector, Collector, Collector, Collector];
+    pubsub.subscribe("t", a.pid, "a");
+    expectSubscribers([a]);
+    await broadcastTo([a]);
+    pubsub.subscribe("t", a.pid, "a2"); // the same process again: replaces its metadata
+    expect(pubsub.subscribers("t").map((s) => s.meta)).toEqual(["a2"]);
+    pubsub.subscribe("t", b.pid);
+    pubsub.subscribe("t", c.pid);
+    expectSubscribers([a, b, c]);
+    await broadcastTo([a, b, c]);
+    pubsub.unsubscribe("t", a.pid);
+    pubsub.unsubscribe("t", c.pid);
+    expectSubscribers([b]);
+    await broadcastTo([b]);
+    pubsub.unsubscribe("t", c.pid); // not subscribed: nothing changes
+    expectSubscribers([b]);
+    pubsub.subscribe("t", d.pid);
+    expectSubscribers([b, d]);
+    b.kill();
+    await settle();
+    expectSubscribers([d]);
+    await broadcastTo([d]);
+    d.kill();
+    await settle();
+    expectSubscribers([]);
+    await pubsub.stop();
+  });
+});
+
 describe("PubSub under a supervisor", () => {
   it("stops, adapter included, when its supervisor shuts down, and not when only its watcher crashes", async () => {
     const { Supervisor } = await import("../../../src/index.js");
