@@ -106,10 +106,13 @@ export class ChannelServer extends Process implements ChannelContext {
   #during: Callback | null = null;
   /** The client event `handleIn` is handling (for its crash event). */
   #inFlight: Message | null = null;
-  /** When the callback running now started (`performance.now()`), measured only while someone listens. */
-  #startedAt = 0;
+  /**
+   * When the callback running now started (`performance.now()`), measured only while someone listens. Null
+   * until then: a field that starts as a number would hold a 16-byte number box in every channel.
+   */
+  #startedAt: number | null = null;
   /** When the join was answered (`performance.now()`), measured only while someone listens. */
-  #joinedAt = 0;
+  #joinedAt: number | null = null;
   /** The route's history (null: the topic keeps none). */
   readonly #history: HistorySettings | null;
   /** The topic subscription, when the topic keeps history (its `held` buffer is used to catch up). */
@@ -203,7 +206,7 @@ export class ChannelServer extends Process implements ChannelContext {
       this.#during = null;
       if (HANDLED_INFO.hasSubscribers) {
         const result = r !== undefined && r.kind === "stop" ? "stop" : "ok";
-        HANDLED_INFO.publish({ ...this.#telemetry(), result, durationMs: performance.now() - this.#startedAt } satisfies ChannelHandledInfo);
+        HANDLED_INFO.publish({ ...this.#telemetry(), result, durationMs: performance.now() - (this.#startedAt ?? 0) } satisfies ChannelHandledInfo);
       }
     });
   }
@@ -212,7 +215,7 @@ export class ChannelServer extends Process implements ChannelContext {
     if (!isCleanExit(reason) && (CRASHES.hasSubscribers || HANDLED_IN.hasSubscribers)) this.#publishCrash(reason);
     if (!this.joined) return;
     if (isCleanExit(reason) && LEAVES.hasSubscribers) {
-      LEAVES.publish({ ...this.#telemetry(), reason: formatExitReason(reason), durationMs: performance.now() - this.#joinedAt } satisfies ChannelLeft);
+      LEAVES.publish({ ...this.#telemetry(), reason: formatExitReason(reason), durationMs: performance.now() - (this.#joinedAt ?? 0) } satisfies ChannelLeft);
     }
     this.joined = false;
     this.#endpoint.pubsub.unsubscribe(this.topic, this.pid);
@@ -574,7 +577,7 @@ export class ChannelServer extends Process implements ChannelContext {
   #publishJoin(result: ChannelJoined["result"]): void {
     const now = JOINS.hasSubscribers || LEAVES.hasSubscribers || CRASHES.hasSubscribers ? performance.now() : 0;
     this.#joinedAt = now;
-    if (JOINS.hasSubscribers) JOINS.publish({ ...this.#telemetry(), result, durationMs: now - this.#startedAt } satisfies ChannelJoined);
+    if (JOINS.hasSubscribers) JOINS.publish({ ...this.#telemetry(), result, durationMs: now - (this.#startedAt ?? 0) } satisfies ChannelJoined);
   }
 
   #publishRecovery(reason: ChannelRecovered["reason"], found: CatchUp, startedAt: number): void {
@@ -596,7 +599,7 @@ export class ChannelServer extends Process implements ChannelContext {
       result: kind === "reply" || kind === "noreply" || kind === "stop" || kind === "crash" ? kind : "reply",
       status,
       bytes: payloadBytes(message.payload),
-      durationMs: performance.now() - this.#startedAt,
+      durationMs: performance.now() - (this.#startedAt ?? 0),
     } satisfies ChannelHandledIn);
   }
 
@@ -610,7 +613,7 @@ export class ChannelServer extends Process implements ChannelContext {
       reason: formatExitReason(error),
       error,
       during,
-      durationMs: during === "join" || this.#joinedAt === 0 ? 0 : now - this.#joinedAt,
+      durationMs: during === "join" || this.#joinedAt === null || this.#joinedAt === 0 ? 0 : now - this.#joinedAt,
     } satisfies ChannelCrashed);
   }
 }

@@ -146,7 +146,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   /** The connection's `rateLimit` buckets (`null` when off). */
   readonly #rate: RateBuckets | null;
   /** When a refused message was last reported on `clientError` (runtime clock ms), and how many were not since. */
-  #limitReportedAt = Number.NEGATIVE_INFINITY;
+  #limitReportedAt: number | null = null;
   #limitsUnreported = 0;
   readonly #release: (() => void) | undefined;
   /**
@@ -508,7 +508,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   /** Whether a refused message is reported now: at most one report a second per connection; the others are counted. */
   #shouldReportLimit(): boolean {
     const now = this.runtime.clock.now();
-    if (now - this.#limitReportedAt < LIMIT_REPORT_MS) {
+    if (this.#limitReportedAt !== null && now - this.#limitReportedAt < LIMIT_REPORT_MS) {
       this.#limitsUnreported++;
       return false;
     }
