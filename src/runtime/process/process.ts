@@ -42,9 +42,16 @@ const DRAIN_BUDGET = 1000;
 /** The mailbox is compacted only once this many slots at its front are spent, so small queues never copy. */
 const COMPACT_AFTER = 1024;
 
-/** Where the drain loop is; "dead" is kept separately in `#alive`. */
+/** Where the drain loop is (the two low bits of a process's flags); "dead" is its own flag. */
 const DrainState = { idle: 0, scheduled: 1, running: 2, waiting: 3 } as const;
 type DrainState = (typeof DrainState)[keyof typeof DrainState];
+
+/** The bits of a process's flags: its drain state, then its switches. */
+const STATE = 0b11;
+const ALIVE = 0b100;
+const HELD = 0b1000;
+const ESCAPED = 0b1_0000;
+const TRAP_EXITS = 0b10_0000;
 
 const yieldToEventLoop: (fn: () => void) => void =
   typeof setImmediate === "function"
@@ -108,14 +115,6 @@ export abstract class Process {
   readonly pid: Pid;
   /** The Runtime the process lives in. */
   readonly runtime: Runtime;
-  /**
-   * Whether exit signals from linked processes arrive as EXIT messages instead of ending this process.
-   *
-   * @remarks Read when each signal arrives, so it can be switched at any time. A `"kill"` sent with
-   * `Runtime.exit` ends the process regardless.
-   * @defaultValue `options.trapExits`, else `false`
-   */
-  trapExits: boolean;
 
   /** Shared by every process: the Runtime names the process in each call, so no closures per process. */
   static readonly #hooks: ProcessHooks = {
@@ -165,13 +164,12 @@ export abstract class Process {
   #queue: unknown[] | null = null;
   #head = 0;
   readonly #slot: ProcessSlot;
-  #alive = true;
-  /** Suspended through `Runtime.suspend`: messages queue but are not handled. */
-  #held = false;
-  #state: DrainState = DrainState.idle;
+  /**
+   * The drain state (two low bits) and the process's switches, in one small integer: five fields of their
+   * own would cost 40 bytes in every process, and a connection is two processes.
+   */
+  #flags: number = DrainState.idle | ALIVE;
   #budget = DRAIN_BUDGET;
-  /** Ended by an error that escaped its handlers (see {@link Process.endedByEscapedError}). */
-  #escaped = false;
 
   /**
    * Registers the process with `runtime`; it is alive when the constructor returns.
@@ -181,14 +179,55 @@ export abstract class Process {
    */
   constructor(runtime: Runtime = defaultRuntime, options: ProcessOptions = {}) {
     this.runtime = runtime;
-    this.trapExits = options.trapExits ?? false;
+    if (options.trapExits === true) this.#flags |= TRAP_EXITS;
     this.#slot = runtime[attachProcess](this, Process.#hooks, options.link);
     this.pid = this.#slot.pid;
+  }
+
+  /**
+   * Whether exit signals from linked processes arrive as EXIT messages instead of ending this process.
+   *
+   * @remarks Read when each signal arrives, so it can be switched at any time. A `"kill"` sent with
+   * `Runtime.exit` ends the process regardless.
+   * @defaultValue `options.trapExits`, else `false`
+   */
+  get trapExits(): boolean {
+    return (this.#flags & TRAP_EXITS) !== 0;
+  }
+
+  set trapExits(trap: boolean) {
+    this.#flags = trap ? this.#flags | TRAP_EXITS : this.#flags & ~TRAP_EXITS;
   }
 
   /** Whether the process is still running (false from the moment it starts ending). */
   get alive(): boolean {
     return this.#alive;
+  }
+
+  get #alive(): boolean {
+    return (this.#flags & ALIVE) !== 0;
+  }
+
+  /** Suspended through `Runtime.suspend`: messages queue but are not handled. */
+  get #held(): boolean {
+    return (this.#flags & HELD) !== 0;
+  }
+
+  set #held(held: boolean) {
+    this.#flags = held ? this.#flags | HELD : this.#flags & ~HELD;
+  }
+
+  get #state(): DrainState {
+    return (this.#flags & STATE) as DrainState;
+  }
+
+  set #state(state: DrainState) {
+    this.#flags = (this.#flags & ~STATE) | state;
+  }
+
+  /** Ended by an error that escaped its handlers (see {@link Process.endedByEscapedError}). */
+  get #escaped(): boolean {
+    return (this.#flags & ESCAPED) !== 0;
   }
 
   /** Messages queued and not yet handled (the one being handled is not counted). */
@@ -319,7 +358,7 @@ export abstract class Process {
   /** @internal Ends the process with an error that escaped its handlers; nothing on a dead process. */
   [crashEscaped](error: unknown): void {
     if (!this.#alive) return;
-    this.#escaped = true;
+    this.#flags |= ESCAPED;
     this.#end(error);
   }
 
@@ -373,7 +412,7 @@ export abstract class Process {
   }
 
   #halt(): void {
-    this.#alive = false;
+    this.#flags &= ~ALIVE;
     this.#queue = null;
     this.#head = 0;
   }

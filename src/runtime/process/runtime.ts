@@ -67,12 +67,18 @@ interface Entry extends ProcessSlot {
    * children). A Set costs ~150 bytes even for two entries; an array of two, ~60.
    */
   links: Entry | Entry[] | Set<Entry> | undefined;
+  /** Monitors and exit callbacks: few processes have any, so they share one object made for the first. */
+  extra: EntryExtra | undefined;
+}
+
+/** What a process has only once it is monitored, monitors another or is watched. */
+interface EntryExtra {
   /** Monitors watching this process. */
-  watchers: Set<Monitor> | undefined;
+  watchers?: Set<Monitor>;
   /** Monitors this process holds on others. */
-  watching: Set<Monitor> | undefined;
+  watching?: Set<Monitor>;
   /** Callbacks of {@link Runtime.watch}. */
-  observers: Set<(reason: ExitReason) => void> | undefined;
+  observers?: Set<(reason: ExitReason) => void>;
 }
 
 interface Monitor {
@@ -287,8 +293,8 @@ export class Runtime {
     }
     const monitor: Monitor = { ref, watcher: w, target: t };
     this.#monitors.set(ref, monitor);
-    (w.watching ??= new Set()).add(monitor);
-    (t.watchers ??= new Set()).add(monitor);
+    ((w.extra ??= {}).watching ??= new Set()).add(monitor);
+    ((t.extra ??= {}).watchers ??= new Set()).add(monitor);
     return ref;
   }
 
@@ -301,8 +307,8 @@ export class Runtime {
     const monitor = this.#monitors.get(ref);
     if (monitor === undefined) return;
     this.#monitors.delete(ref);
-    monitor.watcher.watching?.delete(monitor);
-    monitor.target.watchers?.delete(monitor);
+    monitor.watcher.extra?.watching?.delete(monitor);
+    monitor.target.extra?.watchers?.delete(monitor);
   }
 
   /**
@@ -322,10 +328,10 @@ export class Runtime {
       onExit("noproc");
       return () => {};
     }
-    const observers = (entry.observers ??= new Set());
+    const observers = ((entry.extra ??= {}).observers ??= new Set());
     observers.add(onExit);
     return () => {
-      entry.observers?.delete(onExit);
+      entry.extra?.observers?.delete(onExit);
     };
   }
 
@@ -475,9 +481,7 @@ export class Runtime {
       hooks,
       alive: true,
       links: undefined,
-      watchers: undefined,
-      watching: undefined,
-      observers: undefined,
+      extra: undefined,
     };
     this.#table.set(pid, entry);
     if (linkTo !== undefined) {
@@ -529,8 +533,11 @@ export class Runtime {
       this.#report(entry.pid, error);
     }
 
-    const { pid, links, watchers, watching, observers } = entry;
-    entry.links = entry.watchers = entry.watching = entry.observers = undefined;
+    const { pid, links, extra } = entry;
+    entry.links = entry.extra = undefined;
+    const watchers = extra?.watchers;
+    const watching = extra?.watching;
+    const observers = extra?.observers;
     if (observers !== undefined) {
       for (const observer of observers) {
         try {
@@ -543,7 +550,7 @@ export class Runtime {
     if (watching !== undefined) {
       for (const monitor of watching) {
         this.#monitors.delete(monitor.ref);
-        monitor.target.watchers?.delete(monitor);
+        monitor.target.extra?.watchers?.delete(monitor);
       }
     }
     if (links instanceof Set || Array.isArray(links)) {
@@ -558,7 +565,7 @@ export class Runtime {
     if (watchers !== undefined) {
       for (const monitor of watchers) {
         this.#monitors.delete(monitor.ref);
-        monitor.watcher.watching?.delete(monitor);
+        monitor.watcher.extra?.watching?.delete(monitor);
         this.#notices.push({ to: monitor.watcher, down: { type: "DOWN", ref: monitor.ref, pid, reason } });
       }
     }

@@ -75,20 +75,26 @@ function uncorkAll(): void {
   corked.length = 0;
 }
 
-/** Writes one connection's frames, coalescing those of one turn of the event loop into one write. */
-export class FrameWriter {
+/**
+ * Writes one connection's frames, coalescing those of one turn of the event loop into one write. The
+ * WebSocket transport is one (a subclass, not an object beside it: a connection holds no extra writer).
+ */
+export abstract class FrameWriter {
   readonly #socket: Duplex;
-  readonly #owner: { flushed(): void };
   #corked = false;
 
-  /** @param owner - told after each flush, when the socket's queue holds only what the kernel did not take. */
-  constructor(socket: Duplex, owner: { flushed(): void }) {
+  /** @param socket - the TCP socket frames are written to. */
+  constructor(socket: Duplex) {
     this.#socket = socket;
-    this.#owner = owner;
+  }
+
+  /** The TCP socket frames are written to. */
+  protected get socket(): Duplex {
+    return this.#socket;
   }
 
   /** Queues `frame`; it leaves when the turn ends, after the frames written before it. */
-  write(frame: Buffer): void {
+  protected writeFrame(frame: Buffer): void {
     if (!this.#corked) {
       this.#corked = true;
       this.#socket.cork();
@@ -97,10 +103,13 @@ export class FrameWriter {
     this.#socket.write(frame);
   }
 
-  /** Sends what this turn queued. */
+  /** @internal Sends what this turn queued (called once the turn ends). */
   flush(): void {
     this.#corked = false;
     this.#socket.uncork();
-    this.#owner.flushed();
+    this.flushed();
   }
+
+  /** Told after each flush, when the socket's queue holds only what the kernel did not take. */
+  protected abstract flushed(): void;
 }

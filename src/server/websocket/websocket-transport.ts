@@ -17,14 +17,13 @@ type OwnedSocket = Duplex & { [TRANSPORT]: WebSocketTransport };
 /** The most bytes written to a congested-aware connection's TCP socket before it counts as congested. */
 const HOLD_MARK = 64 * 1024;
 
-/** @internal */
-export class WebSocketTransport implements Transport {
-  readonly name = "websocket";
+/**
+ * @internal Data frames bypass `ws`'s sender: the transport is the connection's {@link FrameWriter}
+ * (framed once per broadcast, coalesced per turn, see frame-writer.ts).
+ */
+export class WebSocketTransport extends FrameWriter implements Transport {
   readonly #ws: WebSocket;
-  /** Data frames bypass `ws`'s sender: framed once per broadcast, coalesced per turn (see frame-writer.ts). */
-  readonly #writer: FrameWriter;
   readonly #maxBufferedBytes: number;
-  readonly #socket: Duplex;
   #listener: TransportListener | null = null;
   /** Whether the shared `drain` listener is on the TCP socket (added the first time it is congested). */
   #watchingDrain = false;
@@ -37,9 +36,8 @@ export class WebSocketTransport implements Transport {
    *   that `ws` writes its own frames (pongs, close) whole and at once.
    */
   constructor(ws: WebSocket, socket: Duplex, maxBufferedBytes: number) {
+    super(socket);
     this.#ws = ws;
-    this.#writer = new FrameWriter(socket, this);
-    this.#socket = socket;
     this.#maxBufferedBytes = maxBufferedBytes;
     // Listen from the first moment: frames may arrive before the socket's process exists. The listeners
     // are shared by every connection (ws calls them with itself as `this`): no closures per connection.
@@ -77,6 +75,11 @@ export class WebSocketTransport implements Transport {
     (this as OwnedWebSocket)[TRANSPORT].#emit((l) => l.failed(error));
   };
 
+  /** The transport's name, on the prototype (not a field of every connection). */
+  get name(): "websocket" {
+    return "websocket";
+  }
+
   /** Starts forwarding events to the socket, first those that arrived before. */
   attach(listener: TransportListener): void {
     const early = this.#early ?? [];
@@ -99,7 +102,7 @@ export class WebSocketTransport implements Transport {
    * socket's high-water mark, so that being congested means a write was refused and `drain` will follow.
    */
   get congested(): boolean {
-    const socket = this.#socket;
+    const socket = this.socket;
     const mark = Math.max(socket.writableHighWaterMark, Math.min(HOLD_MARK, this.#maxBufferedBytes / 4));
     if (this.#ws.bufferedAmount <= mark) return false;
     if (!this.#watchingDrain) {
@@ -112,12 +115,12 @@ export class WebSocketTransport implements Transport {
 
   send(frame: Frame): void {
     if (this.#ws.readyState !== 1) return;
-    this.#writer.write(typeof frame === "string" ? textFrame(frame) : dataFrame(frame, true));
+    this.writeFrame(typeof frame === "string" ? textFrame(frame) : dataFrame(frame, true));
   }
 
   sendEncoded(data: Uint8Array, binary: boolean): void {
     if (this.#ws.readyState !== 1) return;
-    this.#writer.write(sharedFrame(data, binary));
+    this.writeFrame(sharedFrame(data, binary));
   }
 
   close(code: number, reason: string): void {
@@ -129,8 +132,8 @@ export class WebSocketTransport implements Transport {
     ws.once("close", () => clearTimeout(timer));
   }
 
-  /** @internal Runs after each flush: what is still queued is what the client has not read. */
-  flushed(): void {
+  /** Runs after each flush: what is still queued is what the client has not read. */
+  protected override flushed(): void {
     if (this.#ws.bufferedAmount > this.#maxBufferedBytes) this.#listener?.overflow();
   }
 }
