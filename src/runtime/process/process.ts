@@ -429,37 +429,35 @@ export abstract class Process {
         });
         return;
       }
-      this.#budget--;
-      let result: unknown;
-      try {
-        result = this.handleMessage(this.#take());
-      } catch (error) {
-        this.#end(error);
-        return;
-      }
-      if (isThenable(result)) {
-        this.#wait(result);
-        return;
-      }
+      if (!this.#handleOne(this.#take())) return;
     }
     this.#state = DrainState.idle;
   }
 
-  /** {@link Process.handleNow} in the process's context: one turn of the drain loop, then a drain if mail came. */
-  #handleNow(message: unknown): void {
-    this.#state = DrainState.running;
+  /**
+   * Handles one message, counted against the budget: `false` when that ended the process (a throw) or made
+   * it wait for the promise its handler returned, `true` when the next message may follow at once.
+   */
+  #handleOne(message: unknown): boolean {
     this.#budget--;
     let result: unknown;
     try {
       result = this.handleMessage(message);
     } catch (error) {
       this.#end(error);
-      return;
+      return false;
     }
     if (isThenable(result)) {
       this.#wait(result);
-      return;
+      return false;
     }
+    return true;
+  }
+
+  /** {@link Process.handleNow} in the process's context: one turn of the drain loop, then a drain if mail came. */
+  #handleNow(message: unknown): void {
+    this.#state = DrainState.running;
+    if (!this.#handleOne(message)) return;
     this.#state = DrainState.idle;
     // What reached the mailbox meanwhile (a message to itself) is drained later, never re-entrantly. A
     // process the handler ended has no mailbox left.
