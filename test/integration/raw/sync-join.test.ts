@@ -135,19 +135,22 @@ async function expectJoined(topics: string[]): Promise<void> {
   await expect.poll(joinedTopics).toEqual(topics);
 }
 
-describe("a join answered synchronously", () => {
-  it("replies ok, and a push sent right behind the join is handled after it", async () => {
+describe("a join answered at once or later", () => {
+  it.each(["sync", "async"])("replies ok (%s join), and a push sent right behind the join is handled after it", async (kind) => {
     const client = await RawClient.connect(url);
+    const topic = `${kind}:a`;
 
-    client.send(["1", "1", "sync:a", "phx_join", {}]);
-    client.send(["1", "2", "sync:a", "ping", { n: 1 }]);
+    client.send(["1", "1", topic, "phx_join", {}]);
+    client.send(["1", "2", topic, "ping", { n: 1 }]);
 
-    expect(await client.nextText()).toBe(replyFrame("1", "1", "sync:a", "ok", { sync: "sync:a" }));
-    expect(await client.nextText()).toBe(replyFrame("1", "2", "sync:a", "ok", { event: "ping", joined: true, payload: { n: 1 } }));
-    await expectJoined(["sync:a"]);
-    expect(joins.filter((j) => j.topic === "sync:a").map((j) => j.result)).toEqual(["ok"]);
+    expect(await client.nextText()).toBe(replyFrame("1", "1", topic, "ok", { [kind]: topic }));
+    expect(await client.nextText()).toBe(replyFrame("1", "2", topic, "ok", { event: "ping", joined: true, payload: { n: 1 } }));
+    await expectJoined([topic]);
+    expect(joins.filter((j) => j.topic === topic).map((j) => j.result)).toEqual(["ok"]);
   });
+});
 
+describe("a join answered synchronously", () => {
   it("handles what join sent the channel itself after the reply, before the next push", async () => {
     const client = await RawClient.connect(url);
 
@@ -236,18 +239,6 @@ describe("the mailbox round trip", () => {
 });
 
 describe("a join answered asynchronously", () => {
-  it("replies ok, and a push sent right behind the join waits for it", async () => {
-    const client = await RawClient.connect(url);
-
-    client.send(["1", "1", "async:a", "phx_join", {}]);
-    client.send(["1", "2", "async:a", "ping", { n: 1 }]);
-
-    expect(await client.nextText()).toBe(replyFrame("1", "1", "async:a", "ok", { async: "async:a" }));
-    expect(await client.nextText()).toBe(replyFrame("1", "2", "async:a", "ok", { event: "ping", joined: true, payload: { n: 1 } }));
-    await expectJoined(["async:a"]);
-    expect(joins.filter((j) => j.topic === "async:a").map((j) => j.result)).toEqual(["ok"]);
-  });
-
   it("keeps a sync and an async join of the same batch apart, each answered once", async () => {
     const client = await RawClient.connect(url);
 
