@@ -228,7 +228,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     return this.#topics.values().filter((e) => e.state === "joined").map((e) => e.topic);
   }
 
-  // ## TransportListener (called by the transport; everything goes through the mailbox, in order)
+  // ## TransportListener (called by the transport; in order: handled at once when the process is idle, else queued)
 
   frame(data: Uint8Array | string, binary: boolean, handled?: () => void): void {
     if (FRAMES.hasSubscribers) this.#trace("in", data, binary);
