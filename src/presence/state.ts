@@ -393,6 +393,7 @@ export class PresenceCrdt {
    */
   extractDelta(): PresenceWire | null {
     if (this.#clock === this.#pendingFrom) return null;
+    const from = this.#pendingFrom;
     const seen = new CounterSet();
     seen.addRange(this.#pendingFrom, this.#clock);
     for (const counter of this.#pendingRemoved) seen.add(counter);
@@ -404,7 +405,7 @@ export class PresenceCrdt {
     this.#pendingFrom = this.#clock;
     this.#pendingRemoved.length = 0;
     const delta: Fragment = new Map([[this.replica, { seen, entries }]]);
-    this.#generations.push(delta);
+    this.#generations.push(delta, new Map([[this.replica, from]]));
     return encodeFragment("delta", this.replica, delta);
   }
 
@@ -469,6 +470,7 @@ export class PresenceCrdt {
     const joins: PresenceEntry[] = [];
     const leaves: PresenceEntry[] = [];
     const accepted: Fragment = new Map();
+    const bases = new Map<ReplicaId, number>();
     for (const [replica, remote] of fragment) {
       const status = this.#status.get(replica);
       if (status === undefined) continue; // this replica, unknown or removed
@@ -484,10 +486,11 @@ export class PresenceCrdt {
         this.#index.add(entry, false, hidden);
         if (!hidden) joins.push(entry);
       }
+      bases.set(replica, local.seen.max);
       local.seen.addAll(remote.seen);
       accepted.set(replica, remote);
     }
-    if (kind === "delta" && accepted.size > 0) this.#generations.push(accepted);
+    if (kind === "delta" && accepted.size > 0) this.#generations.push(accepted, bases);
     return joins.length === 0 && leaves.length === 0 ? NO_CHANGE : { joins, leaves };
   }
 

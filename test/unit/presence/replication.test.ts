@@ -184,6 +184,22 @@ describe("catch-up (extractFor) and delta generations", () => {
     expect(small.parts[0]?.seen).toEqual([[7, 8]]);
   });
 
+  it("never answers with a generation that starts after the requester's clock, even when it observes the next counter as a removal", () => {
+    // The smallest generation restarts at the third delta, which removes counter 2: it observes 2, yet
+    // lacks the delta that created 2 and removed counter 1, which b holds.
+    const [a, b] = cluster(2, [1, 3, 8]);
+    a.join("p1", "room:1", "alice", { v: 0 });
+    b.merge(a.extractDelta()!); // b holds counter 1
+    a.update("p1", "room:1", "alice", { v: 1 }); // counter 2 replaces 1
+    a.extractDelta();
+    a.leave("p1", "room:1", "alice"); // removes 2
+    a.join("p0", "room:1", "alice", { v: 2 });
+    a.extractDelta();
+    for (let round = 0; round < 3; round++) b.merge(a.extractFor(b.clock(), b.replica));
+    expect(visible(b)).toEqual(visible(a));
+    expect(b.get("room:1").map((e) => e.pid)).toEqual(["p0"]);
+  });
+
   it("falls back to the full state, limited to the replicas the requester knows", () => {
     const [a, b, c] = cluster(3, [1]);
     a.join("pa", "room:1", "alice", {});
