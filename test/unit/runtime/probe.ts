@@ -1,11 +1,13 @@
 /**
  * Test doubles for the runtime suites: `Probe`, a process that records what it handles and how it ended,
- * `settle()` to let microtasks and drains run, and `Deferred` to control when an async handler finishes.
+ * `settle()` to let microtasks and drains run, `Deferred` to control when an async handler finishes, and
+ * `newRuntime()` on a virtual clock.
  */
 import type { ExitReason } from "../../../src/runtime/process/exit-reason.js";
 import { Process } from "../../../src/runtime/process/process.js";
 import type { ProcessOptions } from "../../../src/runtime/process/process.js";
-import type { Runtime } from "../../../src/runtime/process/runtime.js";
+import { Runtime } from "../../../src/runtime/process/runtime.js";
+import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
 
 /** What a Probe does with each message after recording it. */
 export type ProbeHandler = (message: unknown, probe: Probe) => void | PromiseLike<void>;
@@ -71,4 +73,9 @@ export function track<T>(promise: Promise<T>): { settled: boolean; value?: T; er
     },
   );
   return state;
+}
+
+/** A runtime on a virtual clock, reporting crashes to `onCrash` when given. */
+export function newRuntime(onCrash?: (pid: unknown, reason: unknown) => void): Runtime {
+  return new Runtime({ clock: new VirtualClock(), ...(onCrash ? { onCrash } : {}) });
 }

@@ -3,9 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { currentProcess } from "../../../src/runtime/process/process-context.js";
 import type { Process, ProcessOptions } from "../../../src/runtime/process/process.js";
-import { Runtime } from "../../../src/runtime/process/runtime.js";
-import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
-import { Deferred, Probe, settle, type ProbeHandler } from "./probe.js";
+import type { Runtime } from "../../../src/runtime/process/runtime.js";
+import { Deferred, Probe, newRuntime, settle, type ProbeHandler } from "./probe.js";
 
 /** A Probe whose `handleNow` tests can call. */
 class NowProbe extends Probe {
@@ -16,10 +15,6 @@ class NowProbe extends Probe {
   now(message: unknown): boolean {
     return this.handleNow(message);
   }
-}
-
-function newRuntime(onCrash?: (pid: unknown, reason: unknown) => void): Runtime {
-  return new Runtime({ clock: new VirtualClock(), ...(onCrash ? { onCrash } : {}) });
 }
 
 describe("Process.handleNow: handled at once", () => {

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Process } from "../../../src/runtime/process/process.js";
-import { Runtime } from "../../../src/runtime/process/runtime.js";
-import { VirtualClock } from "../../../src/runtime/clock/virtual-clock.js";
-import { Deferred, Probe, settle } from "./probe.js";
-
-function newRuntime(onCrash?: (pid: unknown, reason: unknown) => void): Runtime {
-  return new Runtime({ clock: new VirtualClock(), ...(onCrash ? { onCrash } : {}) });
-}
+import { Deferred, Probe, newRuntime, settle } from "./probe.js";
 
 describe("Process: mailbox and handling", () => {
   it("is registered and alive as soon as it is constructed", () => {
