@@ -6,6 +6,9 @@
 /** @internal Key of the pid's owning Runtime; a property rather than a WeakMap entry, which costs the GC. */
 export const PID_OWNER: unique symbol = Symbol("fenix.pid.owner");
 
+/** Node's hook for `util.inspect` and `console.log`, by its registered name (no import of `node:util`). */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
 /**
  * The identity of a process.
  *
@@ -13,7 +16,8 @@ export const PID_OWNER: unique symbol = Symbol("fenix.pid.owner");
  * Pids are created only by a {@link Runtime} when a process starts; the constructor is public for
  * technical reasons and is internal. A pid stays valid after its process ends (sending to it just drops
  * the message), and ids are never reused within a Runtime. Compare pids with `===`: the Runtime hands out
- * exactly one object per process.
+ * exactly one object per process. While its process lives, the Runtime keeps its record of it on the pid
+ * itself (internal fields, cleared when the process ends); `console.log(pid)` shows just `Pid <node.id>`.
  *
  * @example
  * ```ts
@@ -46,6 +50,11 @@ export class Pid {
   /** Serialises as its string form, so pids read well in JSON logs. */
   toJSON(): string {
     return this.toString();
+  }
+
+  /** What `console.log` and `util.inspect` show: `Pid <node.id>`, without the Runtime's bookkeeping. */
+  [INSPECT](): string {
+    return `Pid ${this.toString()}`;
   }
 }
 

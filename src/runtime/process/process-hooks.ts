@@ -3,11 +3,11 @@
  * the Process keeps its mailbox. Neither is exported from the runtime's index; users never see it.
  */
 import type { ExitReason } from "./exit-reason.js";
-import type { Pid } from "./pid.js";
 import type { Process } from "./process.js";
 
 /**
- * Key of the Runtime method a Process calls once, from its constructor, to be registered.
+ * Key of the Runtime method a Process calls once, from its constructor, to be registered; it returns the
+ * new process's pid.
  *
  * @remarks Symbols rather than names keep these methods out of the Runtime's public surface.
  *
@@ -20,7 +20,7 @@ import type { Process } from "./process.js";
 export const attachProcess: unique symbol = Symbol("fenix.runtime.attachProcess");
 
 /**
- * Key of the Runtime method a Process calls to end itself (a handler crash or `stop`).
+ * Key of the Runtime method a Process calls, with its pid, to end itself (a handler crash or `stop`).
  *
  * @example
  * ```ts
@@ -52,20 +52,4 @@ export interface ProcessHooks {
   hold(process: Process, held: boolean): void;
   /** Runs the process's `onExit`; errors it throws are caught by the Runtime. */
   exited(process: Process, reason: ExitReason): void;
-}
-
-/**
- * The Runtime's record of a registered process, opaque to the process: it only reads the pid and hands
- * the slot back to `runtime[endProcess]`.
- *
- * @example
- * ```ts
- * function pidOf(slot: ProcessSlot): Pid {
- *   return slot.pid;
- * }
- * ```
- */
-export interface ProcessSlot {
-  /** The pid the Runtime assigned. */
-  readonly pid: Pid;
 }

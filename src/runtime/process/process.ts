@@ -7,7 +7,7 @@ import type { ExitReason } from "./exit-reason.js";
 import type { Pid } from "./pid.js";
 import { crashEscaped, processContext } from "./process-context.js";
 import { attachProcess, endProcess } from "./process-hooks.js";
-import type { ProcessHooks, ProcessSlot } from "./process-hooks.js";
+import type { ProcessHooks } from "./process-hooks.js";
 import { defaultRuntime } from "./runtime.js";
 import type { Runtime } from "./runtime.js";
 import { isThenable } from "./thenable.js";
@@ -163,7 +163,6 @@ export abstract class Process {
    */
   #queue: unknown[] | null = null;
   #head = 0;
-  readonly #slot: ProcessSlot;
   /**
    * The drain state (two low bits) and the process's switches, in one small integer: five fields of their
    * own would cost 40 bytes in every process, and a connection is two processes.
@@ -180,8 +179,7 @@ export abstract class Process {
   constructor(runtime: Runtime = defaultRuntime, options: ProcessOptions = {}) {
     this.runtime = runtime;
     if (options.trapExits === true) this.#flags |= TRAP_EXITS;
-    this.#slot = runtime[attachProcess](this, Process.#hooks, options.link);
-    this.pid = this.#slot.pid;
+    this.pid = runtime[attachProcess](this, Process.#hooks, options.link);
   }
 
   /**
@@ -363,7 +361,7 @@ export abstract class Process {
   }
 
   #end(reason: ExitReason): void {
-    this.runtime[endProcess](this.#slot, reason);
+    this.runtime[endProcess](this.pid, reason);
   }
 
   #deliver(message: unknown): void {

@@ -11,7 +11,7 @@ import { formatExitReason, isCleanExit } from "./exit-reason.js";
 import type { DownMessage, ExitMessage, ExitReason } from "./exit-reason.js";
 import { Pid, PID_OWNER, Ref } from "./pid.js";
 import { attachProcess, endProcess } from "./process-hooks.js";
-import type { ProcessHooks, ProcessSlot } from "./process-hooks.js";
+import type { ProcessHooks } from "./process-hooks.js";
 import type { Process } from "./process.js";
 import { TelemetryEvent, telemetryChannels, type ProcessCrashed } from "../../telemetry/events.js";
 
@@ -55,20 +55,32 @@ export interface RuntimeOptions {
   onCrash?: (pid: Pid, reason: unknown) => void;
 }
 
-/** A process as the Runtime sees it (its slot). Link and monitor sets are created on first use. */
-interface Entry extends ProcessSlot {
-  readonly pid: Pid;
-  readonly process: Process;
-  readonly hooks: ProcessHooks;
-  alive: boolean;
+/**
+ * A process as the Runtime sees it: its pid itself, which carries the Runtime's record of it while it
+ * lives — no separate entry object and no table slot per process. The live processes form a list in
+ * start order through `prev`/`next`; everything is cleared when the process ends, so a pid kept after
+ * its process is gone holds nothing of it.
+ */
+class Entry extends Pid {
+  /** The process; `undefined` from the moment it starts ending. */
+  process: Process | undefined;
   /**
    * Linked processes, in link order: one entry directly (a channel and its socket), a few in an array of
    * exactly their number (a connection: its supervisor and its channels), more in a Set (a supervisor's
    * children). A Set costs ~150 bytes even for two entries; an array of two, ~60.
    */
-  links: Entry | Entry[] | Set<Entry> | undefined;
+  links: Entry | Entry[] | Set<Entry> | undefined = undefined;
   /** Monitors and exit callbacks: few processes have any, so they share one object made for the first. */
-  extra: EntryExtra | undefined;
+  extra: EntryExtra | undefined = undefined;
+  /** Neighbours in the Runtime's list of live processes (start order). */
+  prev: Entry | null = null;
+  next: Entry | null = null;
+
+  constructor(id: number, node: string, owner: Runtime, process: Process) {
+    super(id, node, owner);
+    this.process = process;
+  }
+
 }
 
 /** What a process has only once it is monitored, monitors another or is watched. */
@@ -176,7 +188,12 @@ export class Runtime {
   readonly node: string;
 
   readonly #onCrash: ((pid: Pid, reason: unknown) => void) | undefined;
-  readonly #table = new Map<Pid, Entry>();
+  /** The live processes, oldest first: a list threaded through their pids (see Entry). */
+  #first: Entry | null = null;
+  #last: Entry | null = null;
+  #count = 0;
+  /** What every process is asked through (one shared object, handed over at each attach). */
+  #hooks: ProcessHooks | undefined;
   readonly #monitors = new Map<Ref, Monitor>();
   #lastPid = 0;
   #lastRef = 0;
@@ -200,7 +217,7 @@ export class Runtime {
 
   /** Number of live processes. */
   get processCount(): number {
-    return this.#table.size;
+    return this.#count;
   }
 
   /**
@@ -211,9 +228,9 @@ export class Runtime {
    * @returns `false` if the process is not alive (the message is dropped).
    */
   send(pid: Pid, message: unknown): boolean {
-    const entry = this.#table.get(pid);
+    const entry = this.#entry(pid);
     if (entry === undefined) return false;
-    entry.hooks.deliver(entry.process, message);
+    this.#hooks!.deliver(entry.process!, message);
     return true;
   }
 
@@ -228,7 +245,7 @@ export class Runtime {
    *   pid (the signal has no sending process). Supervisors pass their own pid.
    */
   exit(pid: Pid, reason: ExitReason, from: Pid = pid): void {
-    const entry = this.#table.get(pid);
+    const entry = this.#entry(pid);
     if (entry === undefined) return;
     if (reason === "kill") {
       this.#end(entry, "killed", false);
@@ -248,8 +265,8 @@ export class Runtime {
    */
   link(a: Pid, b: Pid): void {
     if (a === b) return;
-    const ea = this.#table.get(a);
-    const eb = this.#table.get(b);
+    const ea = this.#entry(a);
+    const eb = this.#entry(b);
     if (ea !== undefined && eb !== undefined) {
       addLink(ea, eb);
       addLink(eb, ea);
@@ -263,8 +280,8 @@ export class Runtime {
 
   /** Removes the link between `a` and `b`, if any. */
   unlink(a: Pid, b: Pid): void {
-    const ea = this.#table.get(a);
-    const eb = this.#table.get(b);
+    const ea = this.#entry(a);
+    const eb = this.#entry(b);
     if (ea === undefined || eb === undefined) return;
     removeLink(ea, eb);
     removeLink(eb, ea);
@@ -283,12 +300,12 @@ export class Runtime {
    */
   monitor(watcher: Pid, target: Pid): Ref {
     const ref = this.makeRef();
-    const w = this.#table.get(watcher);
+    const w = this.#entry(watcher);
     if (w === undefined) return ref;
-    const t = this.#table.get(target);
+    const t = this.#entry(target);
     if (t === undefined) {
       const down: DownMessage = { type: "DOWN", ref, pid: target, reason: "noproc" };
-      w.hooks.deliver(w.process, down);
+      this.#hooks!.deliver(w.process!, down);
       return ref;
     }
     const monitor: Monitor = { ref, watcher: w, target: t };
@@ -323,7 +340,7 @@ export class Runtime {
    * @returns a function that cancels the watch (a no-op once it has fired).
    */
   watch(target: Pid, onExit: (reason: ExitReason) => void): () => void {
-    const entry = this.#table.get(target);
+    const entry = this.#entry(target);
     if (entry === undefined) {
       onExit("noproc");
       return () => {};
@@ -356,9 +373,9 @@ export class Runtime {
    * ```
    */
   suspend(pid: Pid): boolean {
-    const entry = this.#table.get(pid);
+    const entry = this.#entry(pid);
     if (entry === undefined) return false;
-    entry.hooks.hold(entry.process, true);
+    this.#hooks!.hold(entry.process!, true);
     return true;
   }
 
@@ -369,20 +386,20 @@ export class Runtime {
    * @returns `false` if `pid` is not alive.
    */
   resume(pid: Pid): boolean {
-    const entry = this.#table.get(pid);
+    const entry = this.#entry(pid);
     if (entry === undefined) return false;
-    entry.hooks.hold(entry.process, false);
+    this.#hooks!.hold(entry.process!, false);
     return true;
   }
 
   /** Whether `pid` names a live process of this Runtime. */
   isAlive(pid: Pid): boolean {
-    return this.#table.has(pid);
+    return this.#entry(pid) !== undefined;
   }
 
   /** The live process named by `pid`, or `undefined`. */
   lookup(pid: Pid): Process | undefined {
-    return this.#table.get(pid)?.process;
+    return this.#entry(pid)?.process;
   }
 
   /**
@@ -401,8 +418,8 @@ export class Runtime {
    * ```
    */
   isIdle(): boolean {
-    for (const entry of this.#table.values()) {
-      if (!entry.process.idle) return false;
+    for (let entry = this.#first; entry !== null; entry = entry.next) {
+      if (!entry.process!.idle) return false;
     }
     return true;
   }
@@ -422,8 +439,8 @@ export class Runtime {
    */
   busyPids(): Pid[] {
     const busy: Pid[] = [];
-    for (const entry of this.#table.values()) {
-      if (!entry.process.idle) busy.push(entry.pid);
+    for (let entry = this.#first; entry !== null; entry = entry.next) {
+      if (!entry.process!.idle) busy.push(entry);
     }
     return busy;
   }
@@ -434,9 +451,9 @@ export class Runtime {
    * @remarks Added for introspection (tests, the dashboard); not needed to use links.
    */
   links(pid: Pid): Pid[] {
-    const links = this.#table.get(pid)?.links;
+    const links = this.#entry(pid)?.links;
     if (links === undefined) return [];
-    return links instanceof Set || Array.isArray(links) ? Array.from(links, (entry) => entry.pid) : [links.pid];
+    return links instanceof Set || Array.isArray(links) ? Array.from(links) : [links];
   }
 
   /**
@@ -473,19 +490,19 @@ export class Runtime {
    * If `linkTo` is already dead, the `"noproc"` signal is sent from a microtask, so no user code (such as
    * `onExit`) runs while the subclass constructor has not finished.
    */
-  [attachProcess](process: Process, hooks: ProcessHooks, linkTo: Pid | undefined): ProcessSlot {
-    const pid = new Pid(++this.#lastPid, this.node, this);
-    const entry: Entry = {
-      pid,
-      process,
-      hooks,
-      alive: true,
-      links: undefined,
-      extra: undefined,
-    };
-    this.#table.set(pid, entry);
+  [attachProcess](process: Process, hooks: ProcessHooks, linkTo: Pid | undefined): Pid {
+    this.#hooks = hooks;
+    const entry = new Entry(++this.#lastPid, this.node, this, process);
+    const last = this.#last;
+    if (last === null) this.#first = entry;
+    else {
+      last.next = entry;
+      entry.prev = last;
+    }
+    this.#last = entry;
+    this.#count++;
     if (linkTo !== undefined) {
-      const other = this.#table.get(linkTo);
+      const other = this.#entry(linkTo);
       if (other !== undefined) {
         entry.links = other;
         addLink(other, entry);
@@ -504,17 +521,23 @@ export class Runtime {
    *
    * @internal
    */
-  [endProcess](slot: ProcessSlot, reason: ExitReason): void {
-    const entry = slot as Entry;
-    if (this.#table.get(entry.pid) !== entry) return;
+  [endProcess](pid: Pid, reason: ExitReason): void {
+    const entry = this.#entry(pid);
+    if (entry === undefined) return;
     this.#end(entry, reason, true);
+  }
+
+  /** The live process record behind `pid`, if `pid` is one of this Runtime's and its process lives. */
+  #entry(pid: Pid): Entry | undefined {
+    return pid[PID_OWNER] === this && (pid as Entry).process !== undefined ? (pid as Entry) : undefined;
   }
 
   /** Applies an exit signal (not a direct "kill") to `target`. */
   #signal(target: Entry, signal: ExitMessage): void {
-    if (!target.alive) return;
-    if (target.process.trapExits) {
-      target.hooks.deliver(target.process, signal);
+    const process = target.process;
+    if (process === undefined) return;
+    if (process.trapExits) {
+      this.#hooks!.deliver(process, signal);
     } else if (signal.reason !== "normal") {
       this.#end(target, signal.reason, false);
     }
@@ -522,18 +545,21 @@ export class Runtime {
 
   /** Ends a process; `report` is true when it ended by its own doing. */
   #end(entry: Entry, reason: ExitReason, report: boolean): void {
-    if (!entry.alive) return;
-    entry.alive = false;
-    entry.hooks.halt(entry.process);
-    this.#table.delete(entry.pid);
-    if (report && !isCleanExit(reason)) this.#report(entry.pid, reason);
+    const process = entry.process;
+    if (process === undefined) return;
+    const hooks = this.#hooks!;
+    entry.process = undefined;
+    hooks.halt(process);
+    this.#unlist(entry);
+    if (report && !isCleanExit(reason)) this.#report(entry, reason);
     try {
-      entry.hooks.exited(entry.process, reason);
+      hooks.exited(process, reason);
     } catch (error) {
-      this.#report(entry.pid, error);
+      this.#report(entry, error);
     }
 
-    const { pid, links, extra } = entry;
+    const pid: Pid = entry;
+    const { links, extra } = entry;
     entry.links = entry.extra = undefined;
     const watchers = extra?.watchers;
     const watching = extra?.watching;
@@ -581,12 +607,23 @@ export class Runtime {
       for (let i = 0; i < notices.length; i++) {
         const notice = notices[i] as Notice;
         if ("signal" in notice) this.#signal(notice.to, notice.signal);
-        else if (notice.to.alive) notice.to.hooks.deliver(notice.to.process, notice.down);
+        else if (notice.to.process !== undefined) this.#hooks!.deliver(notice.to.process, notice.down);
       }
     } finally {
       notices.length = 0;
       this.#spreading = false;
     }
+  }
+
+  /** Takes an ending process out of the list of live ones; its pid keeps no neighbour. */
+  #unlist(entry: Entry): void {
+    const { prev, next } = entry;
+    if (prev === null) this.#first = next;
+    else prev.next = next;
+    if (next === null) this.#last = prev;
+    else next.prev = prev;
+    entry.prev = entry.next = null;
+    this.#count--;
   }
 
   #report(pid: Pid, reason: unknown): void {
