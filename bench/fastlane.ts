@@ -5,7 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { Process, TelemetryEvent, onTelemetry, PubSub, Runtime } from "../src/index.js";
-import { FastlaneSubscription, fastlaneDispatcher, type FastlaneTarget } from "../src/server/channel/fastlane.js";
+import { FastlaneSubscription, subscribeFastlane, fastlaneDispatcher, type FastlaneTarget } from "../src/server/channel/fastlane.js";
 import { V2JsonSerializer, type Serializer } from "../src/protocol/index.js";
 
 class Idle extends Process {
@@ -34,7 +34,7 @@ async function run(subscribers: number, broadcasts: number): Promise<void> {
   for (let i = 0; i < subscribers; i++) {
     const target = new CountingTarget(V2JsonSerializer);
     targets.push(target);
-    pubsub.subscribe("room:bench", new Idle(runtime).pid, new FastlaneSubscription(target, new Set()));
+    subscribeFastlane(pubsub, "room:bench", new FastlaneSubscription(new Idle(runtime).pid, target, new Set()));
   }
   const message = { topic: "room:bench", event: "new_msg", payload };
   for (let i = 0; i < 50; i++) pubsub.broadcast("room:bench", message, { dispatcher: "fastlane" });

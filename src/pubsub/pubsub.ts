@@ -18,6 +18,7 @@ import {
   DEFAULT_DISPATCHER,
   FASTLANE_DISPATCHER,
   defaultDispatcher,
+  subscribeRecord,
   type DispatchContext,
   type Dispatcher,
   type Subscriber,
@@ -306,8 +307,18 @@ export class PubSub {
    * See {@link SubscribeOptions} to leave the cleanup to the subscriber.
    */
   subscribe(topic: string, pid: Pid, meta?: unknown, options?: SubscribeOptions): void {
+    this[subscribeRecord](topic, { pid, meta }, options);
+  }
+
+  /**
+   * Subscribes `subscriber.pid` to `topic` with `subscriber` itself as the record dispatchers see (not a
+   * copy): what a channel process uses to be its own fastlane subscription.
+   *
+   * @internal
+   */
+  [subscribeRecord](topic: string, subscriber: Subscriber, options?: SubscribeOptions): void {
     assertTopic(topic);
-    const subscriber: Subscriber = { pid, meta };
+    const pid = subscriber.pid;
     const subs = this.#topics.get(topic);
     if (subs === undefined || (!(subs instanceof Map) && subs.pid === pid)) this.#topics.set(topic, subscriber);
     else if (subs instanceof Map) subs.set(pid, subscriber);

@@ -43,6 +43,12 @@ export interface DispatchContext {
   reportError(error: Error): void;
 }
 
+/**
+ * @internal Key of the PubSub method that subscribes a process with a record it made itself, kept as is:
+ * a long-lived subscriber (a channel process) can be its own record and save an object per subscription.
+ */
+export const subscribeRecord: unique symbol = Symbol("fenix.pubsub.subscribeRecord");
+
 /** The name of the dispatcher that sends the message to every subscriber's mailbox. */
 export const DEFAULT_DISPATCHER = "default";
 

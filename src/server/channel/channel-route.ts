@@ -60,9 +60,16 @@ export type ChannelRoute =
   | readonly [pattern: string, channel: ChannelClass]
   | readonly [pattern: string, channel: ChannelClass, options: RouteOptions];
 
-/** @internal A route as connections use it. */
+/**
+ * @internal A route as connections use it: one object per route, shared by every channel it serves (a
+ * channel process keeps a reference to it rather than copies of its settings).
+ */
 export interface RouteTarget {
+  /** The route's pattern, as written (`"room:*"`). */
+  readonly pattern: string;
   readonly channel: ChannelClass;
+  /** The events the channel class intercepts (its `static intercept`), as a set. */
+  readonly intercept: ReadonlySet<string>;
   readonly slowConsumer: SlowConsumerPolicy;
   readonly history: HistorySettings | null;
 }
@@ -91,7 +98,7 @@ export function channelRouter(routes: readonly ChannelRoute[]): TopicRouter<Rout
       );
     }
     const history = options?.history === false ? null : historySettings(pattern, options?.history ?? channel.history);
-    router.add(pattern, { channel, slowConsumer, history });
+    router.add(pattern, { pattern, channel, intercept: new Set(channel.intercept ?? []), slowConsumer, history });
   }
   return router;
 }

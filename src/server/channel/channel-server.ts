@@ -6,16 +6,16 @@ import { isAnyPayload, isJsonObject, type AnyPayload, type Broadcast, type JsonO
 import { formatPosition, parsePosition, type StreamPosition } from "../../protocol/position.js";
 import type { HistoryMessage } from "../../pubsub/pubsub.js";
 import type { KeptBroadcast } from "./channel-broadcast.js";
-import type { HistorySettings } from "./channel-route.js";
+import type { RouteTarget, SlowConsumerPolicy } from "./channel-route.js";
+import type { RateBuckets } from "../socket/rate-limit.js";
 import { readTopicHistory, type TopicHistory } from "./topic-history.js";
 import { Reserved } from "../../protocol/reserved.js";
 import { PresenceEvent } from "../../presence/presence.js";
-import { FastlaneSubscription, InterceptedBroadcast, positionMarker } from "./fastlane.js";
-import type { SubscribeOptions } from "../../pubsub/pubsub.js";
+import { FASTLANE, InterceptedBroadcast, positionMarker, subscribeFastlane, type FastlaneSubscriber, type FastlaneTarget } from "./fastlane.js";
 import { shutdown, type ExitReason } from "../../runtime/process/exit-reason.js";
 import { Process } from "../../runtime/process/process.js";
 import { isThenable } from "../../runtime/process/thenable.js";
-import { assertReplyPayload, type Channel, type ChannelClass } from "./channel.js";
+import { assertReplyPayload, type Channel } from "./channel.js";
 import { CHANNEL_CONTEXT, type ChannelContext, type ChannelHost } from "./channel-context.js";
 import type { EndpointApi, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
@@ -65,9 +65,7 @@ export class JoinOutcome {
 }
 
 const LEFT = shutdown("left");
-const interceptSets = new WeakMap<ChannelClass, ReadonlySet<string>>();
 const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
-const UNWATCHED: SubscribeOptions = { watch: false };
 
 /** What a catch-up with the topic's history found: whether it recovered, where the stream is, what was missed. */
 interface CatchUp {
@@ -77,31 +75,44 @@ interface CatchUp {
   readonly missed: readonly HistoryMessage[];
 }
 
-function interceptOf(channelClass: ChannelClass): ReadonlySet<string> {
-  let set = interceptSets.get(channelClass);
-  if (set === undefined) {
-    set = new Set(channelClass.intercept ?? []);
-    interceptSets.set(channelClass, set);
-  }
-  return set;
-}
+/** Where a channel stands as its socket sees it (the socket's bookkeeping, see {@link ChannelServer.state}). */
+export type ChannelState = "joining" | "joined" | "leaving";
 
-/** @internal */
-export class ChannelServer extends Process implements ChannelContext {
+/**
+ * @internal
+ * The process of one joined channel. It is also its socket's record of the channel (the `state` … `rate`
+ * fields, read and written by the socket process only) and its own fastlane subscription in the PubSub —
+ * one object where a joined channel once needed four.
+ */
+export class ChannelServer extends Process implements ChannelContext, FastlaneSubscriber {
   readonly channel: Channel<object>;
-  /** The route pattern that matched the topic. */
-  readonly route: string;
   readonly topic: string;
   readonly joinRef: WireRef;
   readonly host: ChannelHost;
-  /** The public endpoint: what the channel sees as `this.endpoint`. */
-  readonly endpoint: EndpointApi;
   /** True between a successful join and the end of the process. */
   joined = false;
   /** The client message being handled, if any (for socket refs). */
   current: Message | null = null;
+
+  // The socket's record of this channel: written by the socket process, never by this one.
+  /** Where the channel stands for its socket: joining until the socket has seen the join answered. */
+  state: ChannelState = "joining";
+  /** When the socket saw the join answered (ms since the epoch); 0 while joining. */
+  joinedAt = 0;
+  /** Client messages for this topic that arrived while the join ran; handled after it, in order. */
+  pending: Message[] | null = null;
+  /** The join_ref of a channel this join replaced: its `phx_close` follows the new join reply. */
+  replaced: WireRef | null = null;
+  /** The topic's `topicRateLimit` buckets, created with its first limited message (kept across rejoins). */
+  rate: RateBuckets | null = null;
+
+  // The fastlane subscription (see FastlaneSubscriber).
+  held: Broadcast[] | null = null;
+  floor: StreamPosition | null = null;
+
   readonly #endpoint: EndpointContext;
-  readonly #intercept: ReadonlySet<string>;
+  /** The route that matched the topic (shared by every channel of the route). */
+  readonly #route: RouteTarget;
   /** The callback running now (for the crash event); null between callbacks. */
   #during: Callback | null = null;
   /** The client event `handleIn` is handling (for its crash event). */
@@ -112,11 +123,7 @@ export class ChannelServer extends Process implements ChannelContext {
    */
   #startedAt: number | null = null;
   /** When the join was answered (`performance.now()`), measured only while someone listens. */
-  #joinedAt: number | null = null;
-  /** The route's history (null: the topic keeps none). */
-  readonly #history: HistorySettings | null;
-  /** The topic subscription, when the topic keeps history (its `held` buffer is used to catch up). */
-  #subscription: FastlaneSubscription | null = null;
+  #answeredAt: number | null = null;
   /** The position of a history read made during `join`: the catch-up starts there if the client gave none. */
   #baseline: StreamPosition | null = null;
   /** The position of the kept broadcast `handleOut` is handling, until a push carries it. */
@@ -127,29 +134,52 @@ export class ChannelServer extends Process implements ChannelContext {
    */
   #directOutcome: boolean | null | undefined = undefined;
 
-  constructor(
-    endpoint: EndpointContext,
-    host: ChannelHost,
-    channelClass: ChannelClass,
-    topic: string,
-    joinRef: WireRef,
-    route = topic,
-    history: HistorySettings | null = null,
-  ) {
+  constructor(endpoint: EndpointContext, host: ChannelHost, route: RouteTarget, topic: string, joinRef: WireRef) {
     super(endpoint.runtime, { link: host.pid });
-    this.#history = history;
-    this.route = route;
     this.topic = topic;
     this.joinRef = joinRef;
     this.host = host;
-    // Channels see the public endpoint (`this.endpoint`), not its internal side.
-    this.endpoint = endpoint.api;
     this.#endpoint = endpoint;
-    this.#intercept = interceptOf(channelClass);
-    this.channel = new channelClass();
+    this.#route = route;
+    this.channel = new route.channel();
     // The process is the channel's context itself: no separate object or closure per channel.
     this.channel[CHANNEL_CONTEXT] = this;
     this.channel.assigns = { ...(host.socket.assigns as object) } as typeof this.channel.assigns;
+  }
+
+  /** The public endpoint: what the channel sees as `this.endpoint` (not the endpoint's internal side). */
+  get endpoint(): EndpointApi {
+    return this.#endpoint.api;
+  }
+
+  /** The route pattern that matched the topic. */
+  get route(): string {
+    return this.#route.pattern;
+  }
+
+  /** The route's slow-consumer policy. */
+  get policy(): SlowConsumerPolicy {
+    return this.#route.slowConsumer;
+  }
+
+  /** Marks the channel as a fastlane subscriber (a prototype getter: nothing per channel). */
+  get [FASTLANE](): true {
+    return true;
+  }
+
+  /** As a fastlane subscriber: the socket its frames go to. */
+  get target(): FastlaneTarget {
+    return this.host;
+  }
+
+  /** The events the channel intercepts (its class's `static intercept`). */
+  get intercept(): ReadonlySet<string> {
+    return this.#route.intercept;
+  }
+
+  /** As a subscription record: its own metadata. */
+  get meta(): unknown {
+    return this;
   }
 
   /** The channel class's name. */
@@ -215,7 +245,7 @@ export class ChannelServer extends Process implements ChannelContext {
     if (!isCleanExit(reason) && (CRASHES.hasSubscribers || HANDLED_IN.hasSubscribers)) this.#publishCrash(reason);
     if (!this.joined) return;
     if (isCleanExit(reason) && LEAVES.hasSubscribers) {
-      LEAVES.publish({ ...this.#telemetry(), reason: formatExitReason(reason), durationMs: performance.now() - (this.#joinedAt ?? 0) } satisfies ChannelLeft);
+      LEAVES.publish({ ...this.#telemetry(), reason: formatExitReason(reason), durationMs: performance.now() - (this.#answeredAt ?? 0) } satisfies ChannelLeft);
     }
     this.joined = false;
     this.#endpoint.pubsub.unsubscribe(this.topic, this.pid);
@@ -258,13 +288,13 @@ export class ChannelServer extends Process implements ChannelContext {
     }
     if (result === undefined || kind === "ok") {
       const response = result === undefined ? EMPTY : result.response;
-      if (this.#history !== null) return this.#joinKept(message, response);
+      if (this.#route.history !== null) return this.#joinKept(message, response);
       this.joined = true;
       this.#during = null;
       this.#publishJoin("ok");
       // Subscribe before the reply is written: no broadcast can slip between the two. onExit unsubscribes
       // on every exit, so the PubSub need not watch this process.
-      this.#endpoint.pubsub.subscribe(this.topic, this.pid, new FastlaneSubscription(this.host, this.#intercept), UNWATCHED);
+      subscribeFastlane(this.#endpoint.pubsub, this.topic, this);
       this.#writeReply(message.ref, "ok", response);
       this.#joinAnswered(true);
       this.#trackPresence();
@@ -296,10 +326,8 @@ export class ChannelServer extends Process implements ChannelContext {
     this.joined = true;
     this.#during = null;
     this.#publishJoin("ok");
-    const subscription = new FastlaneSubscription(this.host, this.#intercept);
-    subscription.held = [];
-    this.#subscription = subscription;
-    this.#endpoint.pubsub.subscribe(this.topic, this.pid, subscription, UNWATCHED);
+    this.held = [];
+    subscribeFastlane(this.#endpoint.pubsub, this.topic, this);
     const since = isJsonObject(message.payload) ? parsePosition(message.payload.since) : null;
     const startedAt = since !== null && RECOVERIES.hasSubscribers ? performance.now() : 0;
     return this.#catchUp(since ?? this.#baseline).then(async (found) => {
@@ -321,14 +349,14 @@ export class ChannelServer extends Process implements ChannelContext {
 
   /** A client's `fenix_recover`: the messages after its `since`, without a rejoin. */
   #recover(message: Message): void | PromiseLike<void> {
-    const subscription = this.#subscription;
+    const kept = this.#route.history !== null;
     const since = isJsonObject(message.payload) ? parsePosition(message.payload.since) : null;
-    if (subscription === null || since === null) {
-      const reason = subscription === null ? "no history" : "since must be a position";
+    if (!kept || since === null) {
+      const reason = !kept ? "no history" : "since must be a position";
       this.#writeReply(message.ref, "error", { reason });
       return;
     }
-    subscription.held ??= [];
+    this.held ??= [];
     const startedAt = RECOVERIES.hasSubscribers ? performance.now() : 0;
     return this.#catchUp(since).then((found) => {
       if (RECOVERIES.hasSubscribers) this.#publishRecovery("gap", found, startedAt);
@@ -340,7 +368,7 @@ export class ChannelServer extends Process implements ChannelContext {
 
   /** Reads what was broadcast after `from` (at most `maxRecovery`), and says whether that is all of it. */
   async #catchUp(from: StreamPosition | null): Promise<CatchUp> {
-    const settings = this.#history!;
+    const settings = this.#route.history!;
     const query = from === null ? { limit: 0 } : { after: from.offset, limit: settings.maxRecovery };
     let position: StreamPosition;
     let messages: readonly HistoryMessage[];
@@ -370,9 +398,8 @@ export class ChannelServer extends Process implements ChannelContext {
       if (done !== undefined) await done;
       if (!this.alive) return;
     }
-    const subscription = this.#subscription!;
     for (;;) {
-      const held = subscription.held!;
+      const held = this.held!;
       const next = held.shift();
       if (next === undefined) break;
       const position = next.position;
@@ -381,9 +408,9 @@ export class ChannelServer extends Process implements ChannelContext {
       if (done !== undefined) await done;
       if (!this.alive) return;
     }
-    subscription.held = null;
+    this.held = null;
     // What the store had when it was read may still be on its way to this node: not twice.
-    if (epoch !== undefined) subscription.floor = { epoch, offset: last };
+    if (epoch !== undefined) this.floor = { epoch, offset: last };
   }
 
   /** Writes one kept (or held) broadcast to this client as the fastlane would have. */
@@ -393,7 +420,7 @@ export class ChannelServer extends Process implements ChannelContext {
       this.host.write(this.host.serializer.encodeBroadcast(positionMarker(this.topic, broadcast.position)));
       return;
     }
-    if (this.#intercept.has(broadcast.event)) return this.#handleOut(broadcast);
+    if (this.#route.intercept.has(broadcast.event)) return this.#handleOut(broadcast);
     this.host.write(this.host.serializer.encodeBroadcast(broadcast), this.topic, broadcast.event);
   }
 
@@ -423,7 +450,7 @@ export class ChannelServer extends Process implements ChannelContext {
 
   /** Reads the topic's newest kept broadcasts; a read during `join` is where the client's catch-up starts. */
   readHistory(limit: number | undefined): Promise<TopicHistory> {
-    const settings = this.#history;
+    const settings = this.#route.history;
     if (settings === null) {
       return Promise.reject(
         new ServerError(ServerErrorCode.NO_HISTORY, `${this.channelName} reads the history of "${this.topic}", but its route keeps none; give it the history option.`),
@@ -576,7 +603,7 @@ export class ChannelServer extends Process implements ChannelContext {
 
   #publishJoin(result: ChannelJoined["result"]): void {
     const now = JOINS.hasSubscribers || LEAVES.hasSubscribers || CRASHES.hasSubscribers ? performance.now() : 0;
-    this.#joinedAt = now;
+    this.#answeredAt = now;
     if (JOINS.hasSubscribers) JOINS.publish({ ...this.#telemetry(), result, durationMs: now - (this.#startedAt ?? 0) } satisfies ChannelJoined);
   }
 
@@ -613,7 +640,7 @@ export class ChannelServer extends Process implements ChannelContext {
       reason: formatExitReason(error),
       error,
       during,
-      durationMs: during === "join" || this.#joinedAt === null || this.#joinedAt === 0 ? 0 : now - this.#joinedAt,
+      durationMs: during === "join" || this.#answeredAt === null || this.#answeredAt === 0 ? 0 : now - this.#answeredAt,
     } satisfies ChannelCrashed);
   }
 }

@@ -6,7 +6,9 @@
  */
 import type { Broadcast } from "../../protocol/message.js";
 import type { Serializer } from "../../protocol/serializer.js";
-import type { DispatchContext, Dispatcher, Subscriber } from "../../pubsub/subscriber.js";
+import { subscribeRecord, type DispatchContext, type Dispatcher, type Subscriber } from "../../pubsub/subscriber.js";
+import type { PubSub, SubscribeOptions } from "../../pubsub/pubsub.js";
+import type { Pid } from "../../runtime/process/pid.js";
 import type { StreamPosition } from "../../protocol/position.js";
 import { Reserved } from "../../protocol/reserved.js";
 import type { KeptBroadcast } from "./channel-broadcast.js";
@@ -29,31 +31,77 @@ export interface FastlaneTarget {
   sendEncoded(data: Uint8Array, binary: boolean, message?: Broadcast): void;
 }
 
+/** The mark of a {@link FastlaneSubscriber}: a subscriber whose `[FASTLANE]` is `true` is written to directly. */
+export const FASTLANE: unique symbol = Symbol("fenix.fastlane");
+
 /**
- * Subscription metadata that puts a subscriber on the fastlane.
+ * A subscriber on the fastlane: it is its own subscription record (a channel process subscribes itself,
+ * so a joined channel costs no record or metadata object of its own in the PubSub).
  *
  * @remarks
  * Events listed in `intercept` are not written to the transport: the subscriber's process receives a
- * {@link InterceptedBroadcast} instead.
+ * {@link InterceptedBroadcast} instead. Subscribers without the mark get every message in their mailbox.
  */
-export class FastlaneSubscription {
+export interface FastlaneSubscriber extends Subscriber {
+  readonly [FASTLANE]: true;
+  /** Where its frames go. */
+  readonly target: FastlaneTarget;
+  /** Events its process handles itself (`handleOut`). */
+  readonly intercept: ReadonlySet<string>;
   /**
    * While not null, broadcasts are kept here instead of being written: a channel catching up with its
    * topic's history holds live broadcasts until the missed ones are out, then writes these and sets it
    * back to null, in one synchronous step.
    */
-  held: Broadcast[] | null = null;
+  held: Broadcast[] | null;
   /**
    * After a catch-up: the position the client has reached. A kept broadcast at or before it is not
    * written (the store may have been read before its copy reached this node); the first one past it
    * clears the floor, as a topic's broadcasts arrive in offset order.
    */
+  floor: StreamPosition | null;
+}
+
+/**
+ * A fastlane subscriber that is only that: a process and where to write for it (the channel process is
+ * its own; this one serves other subscribers and the fastlane's tests and benchmark).
+ */
+export class FastlaneSubscription implements FastlaneSubscriber {
+  held: Broadcast[] | null = null;
   floor: StreamPosition | null = null;
 
   constructor(
+    readonly pid: Pid,
     readonly target: FastlaneTarget,
-    readonly intercept: ReadonlySet<string>,
+    readonly intercept: ReadonlySet<string> = NO_EVENTS,
   ) {}
+
+  get [FASTLANE](): true {
+    return true;
+  }
+
+  /** The subscriber is its own metadata. */
+  get meta(): unknown {
+    return this;
+  }
+}
+
+const NO_EVENTS: ReadonlySet<string> = new Set();
+
+/**
+ * Subscribes a fastlane subscriber to `topic` as its own record (see {@link FastlaneSubscriber}). The
+ * subscriber unsubscribes itself (`pubsub.unsubscribe(topic, pid)`) when it is done; the PubSub does not
+ * watch it.
+ */
+export function subscribeFastlane(pubsub: PubSub, topic: string, subscriber: FastlaneSubscriber): void {
+  pubsub[subscribeRecord](topic, subscriber, UNWATCHED);
+}
+
+const UNWATCHED: SubscribeOptions = { watch: false };
+
+/** Whether `sub` is on the fastlane (a read of the mark, found on its prototype). */
+function onFastlane(sub: Subscriber): sub is FastlaneSubscriber {
+  return (sub as Partial<FastlaneSubscriber>)[FASTLANE] === true;
 }
 
 /** What a fastlane subscriber's process receives for an event it intercepts. */
@@ -105,22 +153,21 @@ export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, conte
 
   for (const sub of subscribers) {
     if (sub.pid === from) continue;
-    const meta = sub.meta;
-    if (!(meta instanceof FastlaneSubscription)) {
+    if (!onFastlane(sub)) {
       runtime.send(sub.pid, message);
       if (traced) reached++;
       continue;
     }
-    if (meta.held !== null) {
-      meta.held.push(message);
+    if (sub.held !== null) {
+      sub.held.push(message);
       continue;
     }
-    if (meta.intercept.has(message.event)) {
+    if (sub.intercept.has(message.event)) {
       runtime.send(sub.pid, (intercepted ??= new InterceptedBroadcast(message)));
       if (traced) reached++;
       continue;
     }
-    const serializer = meta.target.serializer;
+    const serializer = sub.target.serializer;
     let frame: EncodedFrame | typeof ENCODE_FAILED | undefined;
     if (serializer === lastSerializer) {
       frame = lastFrame!;
@@ -134,7 +181,7 @@ export const fastlaneDispatcher: Dispatcher = (subscribers, from, message, conte
       lastFrame = frame;
     }
     if (frame !== ENCODE_FAILED) {
-      meta.target.sendEncoded(frame.data, frame.binary, message);
+      sub.target.sendEncoded(frame.data, frame.binary, message);
       if (traced) {
         reached++;
         bytes += frame.data.byteLength;
@@ -163,29 +210,28 @@ function dispatchKept(subscribers: Iterable<Subscriber>, message: KeptBroadcast,
   let markers: Map<Serializer, EncodedFrame | typeof ENCODE_FAILED> | null = null;
   let intercepted: InterceptedBroadcast | null = null;
   for (const sub of subscribers) {
-    const meta = sub.meta;
-    if (!(meta instanceof FastlaneSubscription)) {
+    if (!onFastlane(sub)) {
       context.runtime.send(sub.pid, broadcast);
       if (traced) reached++;
       continue;
     }
-    if (meta.held !== null) {
-      meta.held.push(broadcast);
+    if (sub.held !== null) {
+      sub.held.push(broadcast);
       continue;
     }
-    if (meta.floor !== null) {
-      if (meta.floor.epoch === position.epoch && position.offset <= meta.floor.offset) continue;
-      meta.floor = null;
+    if (sub.floor !== null) {
+      if (sub.floor.epoch === position.epoch && position.offset <= sub.floor.offset) continue;
+      sub.floor = null;
     }
-    const serializer = meta.target.serializer;
+    const serializer = sub.target.serializer;
     if (skip !== undefined && sub.pid.id === skip.id && sub.pid.node === skip.node) {
       markers ??= new Map();
       let marker = markers.get(serializer);
       if (marker === undefined) markers.set(serializer, (marker = encode(serializer, positionMarker(topic, position), context.reportError)));
-      if (marker !== ENCODE_FAILED) meta.target.sendEncoded(marker.data, marker.binary);
+      if (marker !== ENCODE_FAILED) sub.target.sendEncoded(marker.data, marker.binary);
       continue;
     }
-    if (meta.intercept.has(event)) {
+    if (sub.intercept.has(event)) {
       context.runtime.send(sub.pid, (intercepted ??= new InterceptedBroadcast(broadcast)));
       if (traced) reached++;
       continue;
@@ -194,7 +240,7 @@ function dispatchKept(subscribers: Iterable<Subscriber>, message: KeptBroadcast,
     let frame = frames.get(serializer);
     if (frame === undefined) frames.set(serializer, (frame = encode(serializer, broadcast, context.reportError)));
     if (frame !== ENCODE_FAILED) {
-      meta.target.sendEncoded(frame.data, frame.binary, broadcast);
+      sub.target.sendEncoded(frame.data, frame.binary, broadcast);
       if (traced) {
         reached++;
         bytes += frame.data.byteLength;

@@ -95,23 +95,6 @@ class TransportClosed {
 const IDLE_CHECK = Symbol("idle check");
 const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
 
-interface ChannelEntry {
-  readonly topic: string;
-  readonly joinRef: WireRef;
-  readonly server: ChannelServer;
-  /** When the join was answered (ms since the epoch); 0 while joining. */
-  joinedAt: number;
-  state: "joining" | "joined" | "leaving";
-  /** Client messages for this topic that arrived while the join ran; handled after it, in order. */
-  pending: Message[] | null;
-  /** The join_ref of a channel this join replaced: its `phx_close` follows the new join reply. */
-  replaced: WireRef | null;
-  /** The topic's `topicRateLimit` buckets, created with its first limited message (kept across rejoins). */
-  rate: RateBuckets | null;
-  /** The route's slow-consumer policy. */
-  readonly policy: SlowConsumerPolicy;
-}
-
 const CLOSED = shutdown("closed");
 const DISCONNECT_EVENT = "disconnect";
 
@@ -130,10 +113,13 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   /** The socket's mount path and the client's address: what error reports and telemetry say of it. */
   readonly #path: string;
   readonly #address: string | undefined;
-  /** The live (joining or joined) channel of each topic. */
-  readonly #topics = new TopicTable<ChannelEntry>();
+  /**
+   * The live (joining or joined) channel of each topic. A channel process carries this connection's
+   * record of it (`state`, `pending`, `replaced`, `rate`), written only from this process.
+   */
+  readonly #topics = new TopicTable<ChannelServer>();
   /** Channels whose client left, until their process ends (they still count against maxChannels). */
-  #leavingEntries: ChannelEntry[] | null = null;
+  #leavingEntries: ChannelServer[] | null = null;
   #lastSeen: number;
   /** The sweeper that tells this connection when it may be idle (none when idleTimeoutMs is 0). */
   readonly #idleSweeper: IdleSweeper | null;
@@ -193,10 +179,10 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       if (entry.state !== "joined") continue;
       channels.push({
         topic: entry.topic,
-        route: entry.server.route,
-        channel: entry.server.channelName,
-        pid: entry.server.pid,
-        mailbox: entry.server.mailboxSize,
+        route: entry.route,
+        channel: entry.channelName,
+        pid: entry.pid,
+        mailbox: entry.mailboxSize,
         joinedAt: entry.joinedAt,
       });
     }
@@ -561,20 +547,20 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
           entry.state = "leaving";
           this.#topics.delete(entry.topic);
           (this.#leavingEntries ??= []).push(entry);
-          entry.server.handleEvent(new InboundEvent(message));
+          entry.handleEvent(new InboundEvent(message));
         }
         return;
       default:
         if (entry === undefined) {
           this.#reply(null, message.ref, message.topic, "error", { reason: "unmatched topic" });
         } else if (this.#isCurrent(message, entry)) {
-          entry.server.handleEvent(new InboundEvent(message));
+          entry.handleEvent(new InboundEvent(message));
         }
     }
   }
 
   /** Messages with an outdated join_ref belong to an earlier incarnation and are dropped; null is always current. */
-  #isCurrent(message: Message, entry: ChannelEntry): boolean {
+  #isCurrent(message: Message, entry: ChannelServer): boolean {
     return message.joinRef === null || message.joinRef === entry.joinRef;
   }
 
@@ -594,13 +580,13 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       this.#closeReplaced(message.topic, replaced);
       return;
     }
-    const { channel, slowConsumer: policy, history } = route.target;
-    const server = new ChannelServer(this.#endpoint, this, channel, message.topic, joinRef, route.pattern, history);
-    const entry: ChannelEntry = { topic: message.topic, joinRef, server, joinedAt: 0, state: "joining", pending: null, replaced, rate, policy };
-    if (policy !== "disconnect" && this.#outbound === null && this.#limits.maxBufferedBytes !== undefined) {
+    const server = new ChannelServer(this.#endpoint, this, route.target, message.topic, joinRef);
+    server.replaced = replaced;
+    server.rate = rate;
+    if (route.target.slowConsumer !== "disconnect" && this.#outbound === null && this.#limits.maxBufferedBytes !== undefined) {
       this.#outbound = new OutboundQueue(this.#transport, this.#limits.maxBufferedBytes, this);
     }
-    this.#topics.set(entry);
+    this.#topics.set(server);
     // The fresh channel runs its join now, in this turn (tracked above first: the join may write or end).
     // Answered synchronously: applied here, with no JoinOutcome message; its EXIT, if it ended, follows in
     // this mailbox as it would after a JoinOutcome. Else the JoinOutcome (or the EXIT) comes later.
@@ -608,10 +594,10 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     if (outcome !== null && this.alive) this.#joinFinished(server, outcome);
   }
 
-  #replace(entry: ChannelEntry): void {
+  #replace(entry: ChannelServer): void {
     // The old incarnation ends quietly (no longer tracked): its phx_close is written after the new join's reply.
     this.#topics.delete(entry.topic);
-    this.runtime.exit(entry.server.pid, shutdown("duplicate_join"));
+    this.runtime.exit(entry.pid, shutdown("duplicate_join"));
   }
 
   #closeReplaced(topic: string, joinRef: WireRef | null): void {
@@ -620,7 +606,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   #joinFinished(server: ChannelServer, joined: boolean): void {
     const entry = this.#topics.get(server.topic);
-    if (entry === undefined || entry.server !== server || entry.state !== "joining") return;
+    if (entry !== server || entry.state !== "joining") return;
     if (joined) {
       entry.state = "joined";
       entry.joinedAt = Date.now();
@@ -629,7 +615,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     this.#flushPending(entry);
   }
 
-  #flushPending(entry: ChannelEntry): void {
+  #flushPending(entry: ChannelServer): void {
     const pending = entry.pending;
     if (pending === null) return;
     entry.pending = null;
@@ -641,15 +627,15 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
    * tracked (a replaced channel). A scan, not an index: a connection holds few channels, and no map per
    * connection is kept for them.
    */
-  #untrack(pid: Pid): ChannelEntry | undefined {
+  #untrack(pid: Pid): ChannelServer | undefined {
     for (const entry of this.#topics.values()) {
-      if (entry.server.pid === pid) {
+      if (entry.pid === pid) {
         this.#topics.delete(entry.topic);
         return entry;
       }
     }
     const leaving = this.#leavingEntries;
-    const i = leaving === null ? -1 : leaving.findIndex((entry) => entry.server.pid === pid);
+    const i = leaving === null ? -1 : leaving.findIndex((entry) => entry.pid === pid);
     if (i === -1) return undefined;
     const [entry] = leaving!.splice(i, 1);
     if (leaving!.length === 0) this.#leavingEntries = null;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { PubSub, Runtime, ServerErrorCode } from "../../../src/index.js";
-import { FASTLANE_DISPATCHER, FastlaneSubscription, InterceptedBroadcast, fastlaneDispatcher, type FastlaneTarget } from "../../../src/server/channel/fastlane.js";
+import { FASTLANE_DISPATCHER, FastlaneSubscription, subscribeFastlane, InterceptedBroadcast, fastlaneDispatcher, type FastlaneTarget } from "../../../src/server/channel/fastlane.js";
 import { V1JsonSerializer, V2JsonSerializer, type Serializer } from "../../../src/protocol/index.js";
 import { Collector } from "../../support/collector.js";
 
@@ -52,7 +52,7 @@ describe("fastlane dispatcher", () => {
     const v2 = counting(V2JsonSerializer);
     const v1 = counting(V1JsonSerializer);
     const targets = [v2, v2, v2, v1, v1].map((s) => new RecordingTarget(s));
-    for (const t of targets) pubsub.subscribe("room:1", new Collector(runtime).pid, new FastlaneSubscription(t, new Set()));
+    for (const t of targets) subscribeFastlane(pubsub, "room:1", new FastlaneSubscription(new Collector(runtime).pid, t, new Set()));
     pubsub.broadcast("room:1", broadcast("room:1", "new_msg", { body: "hi" }), { dispatcher: "fastlane" });
     expect(v2.calls).toBe(1);
     expect(v1.calls).toBe(1);
@@ -63,10 +63,32 @@ describe("fastlane dispatcher", () => {
     await pubsub.stop();
   });
 
+  it("keeps a fastlane subscriber as its own record, beside plain subscribers, until it unsubscribes", async () => {
+    const { runtime, pubsub } = await setup();
+    const target = new RecordingTarget(V2JsonSerializer);
+    const plain = new Collector(runtime);
+    const subscriber = new FastlaneSubscription(new Collector(runtime).pid, target);
+    subscribeFastlane(pubsub, "t", subscriber);
+    pubsub.subscribe("t", plain.pid, { some: "meta" });
+    const records = pubsub.subscribers("t");
+    expect(records).toHaveLength(2);
+    expect(records[0]).toBe(subscriber);
+    expect(records[0]!.meta).toBe(subscriber);
+    expect(records[1]).toMatchObject({ pid: plain.pid, meta: { some: "meta" } });
+    pubsub.broadcast("t", broadcast("t", "e", { n: 1 }), { dispatcher: "fastlane" });
+    expect(target.frames).toHaveLength(1);
+    await plain.waitFor(1);
+    expect(plain.messages[0]).toMatchObject({ topic: "t", event: "e" });
+    pubsub.unsubscribe("t", subscriber.pid);
+    pubsub.broadcast("t", broadcast("t", "e", { n: 2 }), { dispatcher: "fastlane" });
+    expect(target.frames).toHaveLength(1);
+    await pubsub.stop();
+  });
+
   it("sends binary payloads as binary frames", async () => {
     const { runtime, pubsub } = await setup();
     const target = new RecordingTarget(V2JsonSerializer);
-    pubsub.subscribe("t", new Collector(runtime).pid, new FastlaneSubscription(target, new Set()));
+    subscribeFastlane(pubsub, "t", new FastlaneSubscription(new Collector(runtime).pid, target, new Set()));
     pubsub.broadcast("t", broadcast("t", "b", new Uint8Array([1, 2])), { dispatcher: "fastlane" });
     expect(target.frames[0]!.binary).toBe(true);
     expect([...target.frames[0]!.data]).toEqual([2, 1, 1, 0x74, 0x62, 1, 2]);
@@ -77,7 +99,7 @@ describe("fastlane dispatcher", () => {
     const { runtime, pubsub } = await setup();
     const target = new RecordingTarget(V2JsonSerializer);
     const channel = new Collector(runtime);
-    pubsub.subscribe("t", channel.pid, new FastlaneSubscription(target, new Set(["shout"])));
+    subscribeFastlane(pubsub, "t", new FastlaneSubscription(channel.pid, target, new Set(["shout"])));
     pubsub.broadcast("t", broadcast("t", "shout", { a: 1 }), { dispatcher: "fastlane" });
     pubsub.broadcast("t", broadcast("t", "talk", { a: 2 }), { dispatcher: "fastlane" });
     const [message] = await channel.waitFor(1);
@@ -94,8 +116,8 @@ describe("fastlane dispatcher", () => {
     const otherTarget = new RecordingTarget(V2JsonSerializer);
     const sender = new Collector(runtime);
     const plain = new Collector(runtime);
-    pubsub.subscribe("t", sender.pid, new FastlaneSubscription(senderTarget, new Set()));
-    pubsub.subscribe("t", new Collector(runtime).pid, new FastlaneSubscription(otherTarget, new Set()));
+    subscribeFastlane(pubsub, "t", new FastlaneSubscription(sender.pid, senderTarget, new Set()));
+    subscribeFastlane(pubsub, "t", new FastlaneSubscription(new Collector(runtime).pid, otherTarget, new Set()));
     pubsub.subscribe("t", plain.pid);
     const b = broadcast("t", "e", {});
     pubsub.broadcastFrom(sender.pid, "t", b, { dispatcher: "fastlane" });
@@ -110,8 +132,8 @@ describe("fastlane dispatcher", () => {
     const { runtime, pubsub } = await setup((e) => errors.push(e));
     const v1 = new RecordingTarget(V1JsonSerializer);
     const v2 = new RecordingTarget(V2JsonSerializer);
-    pubsub.subscribe("t", new Collector(runtime).pid, new FastlaneSubscription(v1, new Set()));
-    pubsub.subscribe("t", new Collector(runtime).pid, new FastlaneSubscription(v2, new Set()));
+    subscribeFastlane(pubsub, "t", new FastlaneSubscription(new Collector(runtime).pid, v1, new Set()));
+    subscribeFastlane(pubsub, "t", new FastlaneSubscription(new Collector(runtime).pid, v2, new Set()));
     pubsub.broadcast("t", broadcast("t", "b", new Uint8Array([9])), { dispatcher: "fastlane" });
     expect(v1.frames).toHaveLength(0);
     expect(v2.frames).toHaveLength(1);
