@@ -4,7 +4,7 @@
  * nothing, waiting when it returns a promise.
  */
 import type { ExitReason } from "./exit-reason.js";
-import type { Pid } from "./pid.js";
+import { PID_OWNER, type Pid } from "./pid.js";
 import { crashEscaped, processContext } from "./process-context.js";
 import { attachProcess, endProcess } from "./process-hooks.js";
 import type { ProcessHooks } from "./process-hooks.js";
@@ -46,12 +46,16 @@ const COMPACT_AFTER = 1024;
 const DrainState = { idle: 0, scheduled: 1, running: 2, waiting: 3 } as const;
 type DrainState = (typeof DrainState)[keyof typeof DrainState];
 
-/** The bits of a process's flags: its drain state, then its switches. */
+/** The bits of a process's flags: its drain state, then its switches, then its drain budget. */
 const STATE = 0b11;
 const ALIVE = 0b100;
 const HELD = 0b1000;
 const ESCAPED = 0b1_0000;
 const TRAP_EXITS = 0b10_0000;
+/** The budget (messages left before the drain yields, at most 1000 < 2¹⁰) sits above the switches. */
+const BUDGET_UNIT = 0b100_0000;
+const BELOW_BUDGET = BUDGET_UNIT - 1;
+const FULL_BUDGET = DRAIN_BUDGET * BUDGET_UNIT;
 
 const yieldToEventLoop: (fn: () => void) => void =
   typeof setImmediate === "function"
@@ -113,8 +117,6 @@ const yieldToEventLoop: (fn: () => void) => void =
 export abstract class Process {
   /** This process's identity. */
   readonly pid: Pid;
-  /** The Runtime the process lives in. */
-  readonly runtime: Runtime;
 
   /** Shared by every process: the Runtime names the process in each call, so no closures per process. */
   static readonly #hooks: ProcessHooks = {
@@ -164,11 +166,10 @@ export abstract class Process {
   #queue: unknown[] | null = null;
   #head = 0;
   /**
-   * The drain state (two low bits) and the process's switches, in one small integer: five fields of their
-   * own would cost 40 bytes in every process, and a connection is two processes.
+   * The drain state (two low bits), the process's switches and its drain budget, in one small integer: six
+   * fields of their own would cost 48 bytes in every process, and a connection is two processes.
    */
-  #flags: number = DrainState.idle | ALIVE;
-  #budget = DRAIN_BUDGET;
+  #flags: number = DrainState.idle | ALIVE | FULL_BUDGET;
 
   /**
    * Registers the process with `runtime`; it is alive when the constructor returns.
@@ -177,9 +178,13 @@ export abstract class Process {
    * @param options - see {@link ProcessOptions}.
    */
   constructor(runtime: Runtime = defaultRuntime, options: ProcessOptions = {}) {
-    this.runtime = runtime;
     if (options.trapExits === true) this.#flags |= TRAP_EXITS;
     this.pid = runtime[attachProcess](this, Process.#hooks, options.link);
+  }
+
+  /** The Runtime the process lives in (its pid's). */
+  get runtime(): Runtime {
+    return this.pid[PID_OWNER] as Runtime;
   }
 
   /**
@@ -334,7 +339,7 @@ export abstract class Process {
    */
   protected handleNow(message: unknown): boolean {
     if (!this.#alive) return false;
-    if (this.#state !== DrainState.idle || this.#held || this.#queue !== null || this.#budget === 0) {
+    if (this.#state !== DrainState.idle || this.#held || this.#queue !== null || this.#flags < BUDGET_UNIT) {
       // Busy, held or behind queued messages — or out of budget, where the drain yields first: the mailbox.
       this.#deliver(message);
       return false;
@@ -419,10 +424,10 @@ export abstract class Process {
     this.#state = DrainState.running;
     while (this.#alive && this.#queue !== null) {
       if (this.#held) break;
-      if (this.#budget === 0) {
+      if (this.#flags < BUDGET_UNIT) {
         this.#state = DrainState.scheduled;
         yieldToEventLoop(() => {
-          this.#budget = DRAIN_BUDGET;
+          this.#flags = (this.#flags & BELOW_BUDGET) | FULL_BUDGET;
           if (this.#alive) this.#drain();
         });
         return;
@@ -437,7 +442,7 @@ export abstract class Process {
    * it wait for the promise its handler returned, `true` when the next message may follow at once.
    */
   #handleOne(message: unknown): boolean {
-    this.#budget--;
+    this.#flags -= BUDGET_UNIT;
     let result: unknown;
     try {
       result = this.handleMessage(message);

@@ -97,7 +97,10 @@ export class ChannelServer extends Process implements ChannelContext, FastlaneSu
   // The socket's record of this channel: written by the socket process, never by this one.
   /** Where the channel stands for its socket: joining until the socket has seen the join answered. */
   state: ChannelState = "joining";
-  /** When the socket saw the join answered (ms since the epoch); 0 while joining. */
+  /**
+   * When the socket saw the join answered (ms since the epoch); 0 while joining. Also what the leave and
+   * crash events measure the channel's life from (one timestamp per channel, not two).
+   */
   joinedAt = 0;
   /** Client messages for this topic that arrived while the join ran; handled after it, in order. */
   pending: Message[] | null = null;
@@ -118,12 +121,10 @@ export class ChannelServer extends Process implements ChannelContext, FastlaneSu
   /** The client event `handleIn` is handling (for its crash event). */
   #inFlight: Message | null = null;
   /**
-   * When the callback running now started (`performance.now()`), measured only while someone listens. Null
-   * until then: a field that starts as a number would hold a 16-byte number box in every channel.
+   * When the callback running now started (`performance.now()`), measured only while someone listens, and
+   * null again once its event is out: a number kept in the field would hold a 16-byte box in every channel.
    */
   #startedAt: number | null = null;
-  /** When the join was answered (`performance.now()`), measured only while someone listens. */
-  #answeredAt: number | null = null;
   /** The position of a history read made during `join`: the catch-up starts there if the client gave none. */
   #baseline: StreamPosition | null = null;
   /** The position of the kept broadcast `handleOut` is handling, until a push carries it. */
@@ -236,7 +237,7 @@ export class ChannelServer extends Process implements ChannelContext, FastlaneSu
       this.#during = null;
       if (HANDLED_INFO.hasSubscribers) {
         const result = r !== undefined && r.kind === "stop" ? "stop" : "ok";
-        HANDLED_INFO.publish({ ...this.#telemetry(), result, durationMs: performance.now() - (this.#startedAt ?? 0) } satisfies ChannelHandledInfo);
+        HANDLED_INFO.publish({ ...this.#telemetry(), result, durationMs: this.#elapsed() } satisfies ChannelHandledInfo);
       }
     });
   }
@@ -245,7 +246,7 @@ export class ChannelServer extends Process implements ChannelContext, FastlaneSu
     if (!isCleanExit(reason) && (CRASHES.hasSubscribers || HANDLED_IN.hasSubscribers)) this.#publishCrash(reason);
     if (!this.joined) return;
     if (isCleanExit(reason) && LEAVES.hasSubscribers) {
-      LEAVES.publish({ ...this.#telemetry(), reason: formatExitReason(reason), durationMs: performance.now() - (this.#answeredAt ?? 0) } satisfies ChannelLeft);
+      LEAVES.publish({ ...this.#telemetry(), reason: formatExitReason(reason), durationMs: this.#lifetime() } satisfies ChannelLeft);
     }
     this.joined = false;
     this.#endpoint.pubsub.unsubscribe(this.topic, this.pid);
@@ -602,9 +603,20 @@ export class ChannelServer extends Process implements ChannelContext, FastlaneSu
   }
 
   #publishJoin(result: ChannelJoined["result"]): void {
-    const now = JOINS.hasSubscribers || LEAVES.hasSubscribers || CRASHES.hasSubscribers ? performance.now() : 0;
-    this.#answeredAt = now;
-    if (JOINS.hasSubscribers) JOINS.publish({ ...this.#telemetry(), result, durationMs: now - (this.#startedAt ?? 0) } satisfies ChannelJoined);
+    if (JOINS.hasSubscribers) JOINS.publish({ ...this.#telemetry(), result, durationMs: this.#elapsed() } satisfies ChannelJoined);
+    else this.#startedAt = null;
+  }
+
+  /** Since the callback running now started (0 if it was not timed); the start is forgotten. */
+  #elapsed(): number {
+    const startedAt = this.#startedAt;
+    this.#startedAt = null;
+    return startedAt === null ? 0 : performance.now() - startedAt;
+  }
+
+  /** Since the join was answered (0 while the socket has not seen it answered). */
+  #lifetime(): number {
+    return this.joinedAt === 0 ? 0 : Math.max(0, Date.now() - this.joinedAt);
   }
 
   #publishRecovery(reason: ChannelRecovered["reason"], found: CatchUp, startedAt: number): void {
@@ -626,7 +638,7 @@ export class ChannelServer extends Process implements ChannelContext, FastlaneSu
       result: kind === "reply" || kind === "noreply" || kind === "stop" || kind === "crash" ? kind : "reply",
       status,
       bytes: payloadBytes(message.payload),
-      durationMs: performance.now() - (this.#startedAt ?? 0),
+      durationMs: this.#elapsed(),
     } satisfies ChannelHandledIn);
   }
 
@@ -634,13 +646,12 @@ export class ChannelServer extends Process implements ChannelContext, FastlaneSu
     const during = this.endedByEscapedError ? "async" : (this.#during ?? "exit");
     if (during === "handleIn" && HANDLED_IN.hasSubscribers && this.#inFlight !== null) this.#publishHandledIn(this.#inFlight, "crash");
     if (!CRASHES.hasSubscribers) return;
-    const now = performance.now();
     CRASHES.publish({
       ...this.#telemetry(),
       reason: formatExitReason(error),
       error,
       during,
-      durationMs: during === "join" || this.#answeredAt === null || this.#answeredAt === 0 ? 0 : now - this.#answeredAt,
+      durationMs: during === "join" ? 0 : this.#lifetime(),
     } satisfies ChannelCrashed);
   }
 }
