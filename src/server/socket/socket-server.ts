@@ -17,7 +17,8 @@ import type { ChannelHost } from "../channel/channel-context.js";
 import { ChannelServer, InboundEvent, JoinOutcome } from "../channel/channel-server.js";
 import type { ClientErrorContext, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
-import { IdleSweeper } from "./idle-sweeper.js";
+import type { IdleSweeper } from "./idle-sweeper.js";
+import { ConnectionSettings, IDLE_CHECK } from "./connection-settings.js";
 import { TopicTable } from "./topic-table.js";
 import { longerThan, RateBuckets, type LimitName, type RateLimit } from "./rate-limit.js";
 import type { Socket } from "./socket.js";
@@ -92,7 +93,6 @@ class InboundFrame {
 class TransportClosed {
   constructor(readonly code: number) {}
 }
-const IDLE_CHECK = Symbol("idle check");
 const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
 
 const CLOSED = shutdown("closed");
@@ -103,15 +103,10 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   readonly serializer: Serializer;
   readonly socket: Socket<object>;
   readonly socketId: string | null;
-  readonly #endpoint: EndpointContext;
+  /** What every connection of the mount shares: endpoint, routes, limits (read through the getters below). */
+  readonly #settings: ConnectionSettings;
   readonly #transport: Transport;
-  readonly #router: TopicRouter<RouteTarget>;
-  readonly #limits: SocketLimits;
-  readonly #maxTopicLength: number;
-  readonly #maxEventLength: number;
-  readonly #topicRateLimit: RateLimit | null;
-  /** The socket's mount path and the client's address: what error reports and telemetry say of it. */
-  readonly #path: string;
+  /** The client's address: what error reports and telemetry say of it, beside the mount path. */
   readonly #address: string | undefined;
   /**
    * The live (joining or joined) channel of each topic. A channel process carries this connection's
@@ -121,8 +116,6 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   /** Channels whose client left, until their process ends (they still count against maxChannels). */
   #leavingEntries: ChannelServer[] | null = null;
   #lastSeen: number;
-  /** The sweeper that tells this connection when it may be idle (none when idleTimeoutMs is 0). */
-  readonly #idleSweeper: IdleSweeper | null;
   #closing = false;
   readonly #parent: Pid | undefined;
   /** When the connection opened (ms since the epoch). */
@@ -144,27 +137,51 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   constructor(init: SocketServerInit) {
     super(init.endpoint.runtime, init.parent === undefined ? { trapExits: true } : { trapExits: true, link: init.parent });
     this.#parent = init.parent;
-    this.#endpoint = init.endpoint;
+    this.#settings = ConnectionSettings.of(init.endpoint, init.router, init.limits, init.errorContext.path);
     this.#transport = init.transport;
     this.serializer = init.serializer;
     this.socket = init.socket;
     this.socketId = init.socketId;
-    this.#router = init.router;
-    this.#limits = init.limits;
-    this.#path = init.errorContext.path;
     this.#address = init.errorContext.address;
     this.#lastSeen = this.runtime.clock.now();
-    const { rateLimit, topicRateLimit, maxTopicLength, maxEventLength } = init.limits;
+    const rateLimit = init.limits.rateLimit;
     this.#rate = rateLimit === undefined || rateLimit === null ? null : new RateBuckets(rateLimit, this.#lastSeen, true);
-    this.#topicRateLimit = topicRateLimit ?? null;
-    this.#maxTopicLength = maxTopicLength ?? Number.POSITIVE_INFINITY;
-    this.#maxEventLength = maxEventLength ?? Number.POSITIVE_INFINITY;
     this.#release = init.release;
     if (this.socketId !== null) this.#endpoint.pubsub.subscribe(this.socketId, this.pid);
-    const idleMs = this.#limits.idleTimeoutMs;
-    this.#idleSweeper = idleMs > 0 && Number.isFinite(idleMs) ? IdleSweeper.of(this.runtime, idleMs, IDLE_CHECK) : null;
     this.#idleSweeper?.add(this);
     this.#endpoint.socketOpened(this);
+  }
+
+  get #endpoint(): EndpointContext {
+    return this.#settings.endpoint;
+  }
+
+  get #router(): TopicRouter<RouteTarget> {
+    return this.#settings.router;
+  }
+
+  get #limits(): SocketLimits {
+    return this.#settings.limits;
+  }
+
+  get #path(): string {
+    return this.#settings.path;
+  }
+
+  get #maxTopicLength(): number {
+    return this.#settings.maxTopicLength;
+  }
+
+  get #maxEventLength(): number {
+    return this.#settings.maxEventLength;
+  }
+
+  get #topicRateLimit(): RateLimit | null {
+    return this.#settings.topicRateLimit;
+  }
+
+  get #idleSweeper(): IdleSweeper | null {
+    return this.#settings.idleSweeper;
   }
 
   /** The transport's name (`"websocket"`, `"longpoll"`). */
