@@ -9,7 +9,7 @@ import { runSocketConnect } from "../../server/socket/connect-pipeline.js";
 import type { ConnectInfo } from "../../server/socket/connect-info.js";
 import type { Params } from "../../server/socket/query-params.js";
 import type { Socket } from "../../server/socket/socket.js";
-import { SocketServer } from "../../server/socket/socket-server.js";
+import { SocketServer, type SocketLimits } from "../../server/socket/socket-server.js";
 import { ChannelBridge } from "../bridge/channel-bridge.js";
 import { BridgeSerializer } from "../bridge/bridge-serializer.js";
 import type { MqttConnection } from "../connection.js";
@@ -24,6 +24,14 @@ import { rejoinAll } from "./subscribe.js";
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Handles the CONNECT of a new connection (state `connecting`). */
+/**
+ * The limits of every channel bridge (one object, so every bridge shares its resolved settings). The MQTT
+ * connection keeps its own keep-alive and flow control; channel topics and events get the socket defaults'
+ * length limits (a longer channel topic is a refused join: SUBACK 0x87). Slow MQTT clients are held to the
+ * connection's own maxBufferedBytes (0x97), whatever a route's policy.
+ */
+const BRIDGE_LIMITS: SocketLimits = Object.freeze({ maxChannels: 1024, idleTimeoutMs: 0, maxTopicLength: 255, maxEventLength: 255 });
+
 export async function handleConnect(conn: MqttConnection, packet: IConnectPacket): Promise<void> {
   const startedAt = performance.now();
   const { settings } = conn.ctx;
@@ -153,10 +161,7 @@ export async function handleConnect(conn: MqttConnection, packet: IConnectPacket
       socket,
       socketId,
       router: channels,
-      // The MQTT connection keeps its own keep-alive and flow control; channel topics and events get the
-      // socket defaults' length limits (a longer channel topic is a refused join: SUBACK 0x87).
-      // Slow MQTT clients are held to the connection's own maxBufferedBytes (0x97), whatever a route's policy.
-      limits: { maxChannels: 1024, idleTimeoutMs: 0, maxTopicLength: 255, maxEventLength: 255 },
+      limits: BRIDGE_LIMITS,
       errorContext: conn.errorContext,
       parent: conn.pid,
     });

@@ -65,10 +65,12 @@ class Entry extends Pid {
   /** The process; `undefined` from the moment it starts ending. */
   process: Process | undefined;
   /**
-   * Linked processes, in link order: one entry directly (a channel and its socket), a few in an array of
-   * exactly their number (a connection: its supervisor and its channels), more in a Set (a supervisor's
-   * children). A Set costs ~150 bytes even for two entries; an array of two, ~60.
+   * Linked processes, in link order: the first in `link`, the others in `links` — one entry directly (a
+   * connection with its supervisor and one channel holds both in the two fields, no collection), a few
+   * in an array of exactly their number, more in a Set (a supervisor's children). A Set costs ~150 bytes
+   * even for two entries; an array of two, ~60. `links` is empty whenever `link` is.
    */
+  link: Entry | undefined = undefined;
   links: Entry | Entry[] | Set<Entry> | undefined = undefined;
   /** Monitors and exit callbacks: few processes have any, so they share one object made for the first. */
   extra: EntryExtra | undefined = undefined;
@@ -110,6 +112,12 @@ const SMALL_LINKS = 8;
 
 /** Records a link from `entry` to `other` (one direction). */
 function addLink(entry: Entry, other: Entry): void {
+  const first = entry.link;
+  if (first === undefined) {
+    entry.link = other;
+    return;
+  }
+  if (first === other) return;
   const links = entry.links;
   if (links === undefined) entry.links = other;
   else if (links instanceof Set) links.add(other);
@@ -122,7 +130,21 @@ function addLink(entry: Entry, other: Entry): void {
 /** Removes the link from `entry` to `other` (one direction). */
 function removeLink(entry: Entry, other: Entry): void {
   const links = entry.links;
-  if (links === other) entry.links = undefined;
+  if (entry.link === other) {
+    // The next one, in link order, becomes the first.
+    if (links === undefined) entry.link = undefined;
+    else if (links instanceof Set) {
+      const next = links.values().next().value!;
+      links.delete(next);
+      entry.link = next;
+    } else if (Array.isArray(links)) {
+      entry.link = links[0];
+      entry.links = links.length === 2 ? links[1] : links.slice(1);
+    } else {
+      entry.link = links;
+      entry.links = undefined;
+    }
+  } else if (links === other) entry.links = undefined;
   else if (links instanceof Set) links.delete(other);
   else if (Array.isArray(links)) {
     const at = links.indexOf(other);
@@ -451,9 +473,11 @@ export class Runtime {
    * @remarks Added for introspection (tests, the dashboard); not needed to use links.
    */
   links(pid: Pid): Pid[] {
-    const links = this.#entry(pid)?.links;
-    if (links === undefined) return [];
-    return links instanceof Set || Array.isArray(links) ? Array.from(links) : [links];
+    const entry = this.#entry(pid);
+    if (entry?.link === undefined) return [];
+    const links = entry.links;
+    if (links === undefined) return [entry.link];
+    return links instanceof Set || Array.isArray(links) ? [entry.link, ...links] : [entry.link, links];
   }
 
   /**
@@ -504,7 +528,7 @@ export class Runtime {
     if (linkTo !== undefined) {
       const other = this.#entry(linkTo);
       if (other !== undefined) {
-        entry.links = other;
+        entry.link = other;
         addLink(other, entry);
       } else {
         queueMicrotask(() => {
@@ -559,8 +583,8 @@ export class Runtime {
     }
 
     const pid: Pid = entry;
-    const { links, extra } = entry;
-    entry.links = entry.extra = undefined;
+    const { link, links, extra } = entry;
+    entry.link = entry.links = entry.extra = undefined;
     const watchers = extra?.watchers;
     const watching = extra?.watching;
     const observers = extra?.observers;
@@ -578,6 +602,10 @@ export class Runtime {
         this.#monitors.delete(monitor.ref);
         monitor.target.extra?.watchers?.delete(monitor);
       }
+    }
+    if (link !== undefined) {
+      removeLink(link, entry);
+      this.#notices.push({ to: link, signal: { type: "EXIT", from: pid, reason } });
     }
     if (links instanceof Set || Array.isArray(links)) {
       for (const other of links) {

@@ -264,7 +264,7 @@ export class ChannelServer extends Process implements ChannelContext, FastlaneSu
     // Any JSON value or bytes, as the client sent it.
     const payload = message.payload;
     this.#during = "join";
-    if (JOINS.hasSubscribers || CRASHES.hasSubscribers) this.#startedAt = performance.now();
+    if (JOINS.hasSubscribers) this.#startedAt = performance.now();
     let result: JoinResult | Promise<JoinResult>;
     try {
       result = this.channel.join(this.topic, payload);
@@ -604,7 +604,6 @@ export class ChannelServer extends Process implements ChannelContext, FastlaneSu
 
   #publishJoin(result: ChannelJoined["result"]): void {
     if (JOINS.hasSubscribers) JOINS.publish({ ...this.#telemetry(), result, durationMs: this.#elapsed() } satisfies ChannelJoined);
-    else this.#startedAt = null;
   }
 
   /** Since the callback running now started (0 if it was not timed); the start is forgotten. */

@@ -11,6 +11,7 @@ import { connectSocket, isAccepted, originAllowed, startConnection, type SocketM
 import type { ClientErrorContext, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { parseQueryParams } from "../socket/query-params.js";
+import type { SocketLimits } from "../socket/socket-server.js";
 import { AddressQuota } from "./address-quota.js";
 import { announcesMoreThan, readBody } from "./body-reader.js";
 import { answerAndClose } from "./closing-answer.js";
@@ -55,6 +56,12 @@ export class LongPollHandler {
   readonly #endpoint: EndpointContext;
   readonly #mount: SocketMount;
   readonly #settings: LongPollSettings;
+  /**
+   * The limits of every session's connection: the mount's, with no idle timeout (the session timer
+   * replaces it: LongPoll clients send no heartbeats) and LongPoll's own buffer bound. One object, so
+   * the sessions share their resolved connection settings.
+   */
+  readonly #limits: SocketLimits;
   readonly #tokens: SessionTokens;
   readonly #quota: AddressQuota;
   /** This node's sessions, by id. */
@@ -67,6 +74,7 @@ export class LongPollHandler {
     this.#endpoint = endpoint;
     this.#mount = mount;
     this.#settings = settings;
+    this.#limits = { ...mount.limits, idleTimeoutMs: 0, maxBufferedBytes: settings.maxBufferedBytes };
     this.#tokens = new SessionTokens(secretKeyBase, mount.path);
     this.#quota = new AddressQuota(
       {
@@ -219,9 +227,7 @@ export class LongPollHandler {
         ),
       closed: () => session?.end(),
     });
-    // The session timer replaces the idle timeout: LongPoll clients send no heartbeats.
-    const limits = { ...this.#mount.limits, idleTimeoutMs: 0, maxBufferedBytes: this.#settings.maxBufferedBytes };
-    const server = startConnection(this.#endpoint, this.#mount, transport, connected, context, limits, release);
+    const server = startConnection(this.#endpoint, this.#mount, transport, connected, context, this.#limits, release);
     if (server === null || transport.closed) return { status: 500 };
     session = new LongPollSession(runtime, {
       id,

@@ -89,6 +89,42 @@ describe("the process table", () => {
     expect(inA.received).toEqual([]);
   });
 
+  it.each([2, 3, 9, 12])("keeps %i links in link order as the first, a middle and the last one go", async (count) => {
+    const runtime = newRuntime();
+    const hub = new Probe(runtime, { trapExits: true });
+    const others = Array.from({ length: count }, () => new Probe(runtime, { trapExits: true }));
+    for (const other of others) runtime.link(hub.pid, other.pid);
+    runtime.link(hub.pid, others[0]!.pid); // again: still one link
+    const expected = others.map((other) => other.pid);
+    expect(runtime.links(hub.pid)).toEqual(expected);
+
+    runtime.unlink(hub.pid, others[0]!.pid);
+    expected.shift();
+    expect(runtime.links(hub.pid)).toEqual(expected);
+    expect(runtime.links(others[0]!.pid)).toEqual([]);
+    if (count > 2) {
+      const middle = others[Math.floor(count / 2)]!;
+      middle.halt("gone");
+      expected.splice(expected.indexOf(middle.pid), 1);
+      expect(runtime.links(hub.pid)).toEqual(expected);
+    }
+    runtime.link(hub.pid, others[0]!.pid); // back, at the end
+    expected.push(others[0]!.pid);
+    expect(runtime.links(hub.pid)).toEqual(expected);
+    others[count - 1]!.halt("last");
+    expected.splice(expected.indexOf(others[count - 1]!.pid), 1);
+    expect(runtime.links(hub.pid)).toEqual(expected);
+
+    // The hub's end reaches every process still linked, in link order, and nothing else.
+    const order: unknown[] = [];
+    for (const other of others) other.onExitHook = () => order.push(other.pid);
+    hub.halt("boom");
+    expect(order).toEqual([]);
+    await settle();
+    for (const other of others.filter((o) => o.alive)) expect(other.received.at(-1)).toMatchObject({ type: "EXIT", from: hub.pid, reason: "boom" });
+    expect(runtime.links(others[0]!.pid)).toEqual([]);
+  });
+
   it("shows a pid as its name, not the record it carries", () => {
     const runtime = newRuntime();
     const probe = new Probe(runtime);
