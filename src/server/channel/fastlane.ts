@@ -62,6 +62,10 @@ export interface FastlaneSubscriber extends Subscriber {
   floor: StreamPosition | null;
 }
 
+const NO_EVENTS: ReadonlySet<string> = new Set();
+/** Fastlane subscribers unsubscribe themselves when they end: no PubSub monitor for them. */
+const UNWATCHED: SubscribeOptions = { watch: false };
+
 /**
  * A fastlane subscriber that is only that: a process and where to write for it (the channel process is
  * its own; this one serves other subscribers and the fastlane's tests and benchmark).
@@ -86,8 +90,6 @@ export class FastlaneSubscription implements FastlaneSubscriber {
   }
 }
 
-const NO_EVENTS: ReadonlySet<string> = new Set();
-
 /**
  * Subscribes a fastlane subscriber to `topic` as its own record (see {@link FastlaneSubscriber}). The
  * subscriber unsubscribes itself (`pubsub.unsubscribe(topic, pid)`) when it is done; the PubSub does not
@@ -96,8 +98,6 @@ const NO_EVENTS: ReadonlySet<string> = new Set();
 export function subscribeFastlane(pubsub: PubSub, topic: string, subscriber: FastlaneSubscriber): void {
   pubsub[subscribeRecord](topic, subscriber, UNWATCHED);
 }
-
-const UNWATCHED: SubscribeOptions = { watch: false };
 
 /** Whether `sub` is on the fastlane (a read of the mark, found on its prototype). */
 function onFastlane(sub: Subscriber): sub is FastlaneSubscriber {
