@@ -42,12 +42,19 @@ export function negotiateSerializer(
   serializers: readonly Serializer[] = DEFAULT_SERIALIZERS,
 ): Serializer | null {
   const requested = vsn === undefined ? DEFAULT_VSN : vsn;
-  if (typeof requested !== "string") return null;
-  const match = VERSION.exec(requested);
-  if (match === null) return null;
+  if (typeof requested !== "string" || !VERSION.test(requested)) return null;
+  // A well-formed version: its major and minor are the text before the second dot.
+  const minorEnd = requested.indexOf(".", requested.indexOf(".") + 1);
   for (const serializer of serializers) {
-    const [major, minor] = serializer.vsn.split(".");
-    if (major === match[1] && minor === match[2]) return serializer;
+    const own = serializer.vsn;
+    const ownMinorEnd = own.indexOf(".", own.indexOf(".") + 1);
+    if (ownMinorEnd === minorEnd && samePrefix(own, requested, minorEnd)) return serializer;
   }
   return null;
+}
+
+/** Whether `a` and `b` agree in their first `length` characters (no substring made). */
+function samePrefix(a: string, b: string, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
 }

@@ -14,6 +14,7 @@ import type { HistorySettings } from "../server/channel/channel-route.js";
 import type { ClientErrorContext, EndpointContext } from "../server/endpoint/endpoint-context.js";
 import { FASTLANE_DISPATCHER, fastlaneDispatcher } from "../server/channel/fastlane.js";
 import { logRecord, logTelemetry } from "../server/endpoint/telemetry-logger.js";
+import { plainErrorContext } from "../server/socket/peer-error-context.js";
 import type { LogCollector } from "./log-collector.js";
 
 /** A client error the server reported during a channel test (what an endpoint's `clientError` event carries). */
@@ -84,7 +85,8 @@ export class TestEndpoint implements EndpointContext {
     localBroadcastEvent(this.pubsub, topic, event, payload);
   }
 
-  reportClientError(error: FenixError, context: ClientErrorContext): void {
+  reportClientError(error: FenixError, where: ClientErrorContext): void {
+    const context = plainErrorContext(where);
     this.logger.debug(`client error ${error.code}: ${error.message}`, { ...context });
     this.clientErrors.push({ error, context });
   }

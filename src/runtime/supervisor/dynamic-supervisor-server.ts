@@ -4,7 +4,7 @@
  * with thousands of children.
  */
 import { isRestartDue } from "./child-spec.js";
-import type { ResolvedChildSpec } from "./child-spec.js";
+import type { ChildShutdown, ChildType, ResolvedChildSpec } from "./child-spec.js";
 import type { DynamicChildInfo } from "./dynamic-supervisor.js";
 import { RuntimeError, RuntimeErrorCode } from "../errors.js";
 import type { ExitReason } from "../process/exit-reason.js";
@@ -36,15 +36,22 @@ class Restarting {
  * two (a connection supervisor's thousands of children share one), and no start function, so whatever
  * that closure holds can be collected while the child runs.
  */
-const temporarySpecs = new Map<string, ResolvedChildSpec>();
+const temporarySpecs: Record<ChildType, Map<ChildShutdown, ResolvedChildSpec>> = { worker: new Map(), supervisor: new Map() };
 
 function keptSpec(spec: ResolvedChildSpec): ResolvedChildSpec {
-  if (spec.restart !== "temporary") return spec;
-  const key = `${spec.type}:${String(spec.shutdown)}`;
-  let kept = temporarySpecs.get(key);
+  return spec.restart === "temporary" ? temporaryChildSpec(spec.type, spec.shutdown) : spec;
+}
+
+/**
+ * @internal The spec kept for every temporary child of `type` with `shutdown`: one shared, frozen object
+ * (see {@link DynamicSupervisorServer.startChildNow} for starting children with it).
+ */
+export function temporaryChildSpec(type: ChildType, shutdown: ChildShutdown): ResolvedChildSpec {
+  const byShutdown = temporarySpecs[type];
+  let kept = byShutdown.get(shutdown);
   if (kept === undefined) {
-    kept = Object.freeze({ id: "", start: NEVER_RESTARTED, restart: "temporary", shutdown: spec.shutdown, type: spec.type });
-    temporarySpecs.set(key, kept);
+    kept = Object.freeze({ id: "", start: NEVER_RESTARTED, restart: "temporary", shutdown, type });
+    byShutdown.set(shutdown, kept);
   }
   return kept;
 }
@@ -79,17 +86,18 @@ export class DynamicSupervisorServer extends SupervisorCore<DynamicSupervisorOp>
 
   /**
    * Starts a child at once, in the caller's turn, ahead of the requests already queued (see
-   * `DynamicSupervisor.startChildNow`).
+   * `DynamicSupervisor.startChildNow`). `start`, when given, starts it in place of `spec.start` (a
+   * temporary child's spec from {@link temporaryChildSpec} is then shared by every such child).
    *
    * @throws RuntimeError `FENIX_ERR_RUNTIME_NOPROC` when the supervisor is stopping or has ended,
    *   `FENIX_ERR_RUNTIME_MAX_CHILDREN`, `FENIX_ERR_RUNTIME_START_CHILD_FAILED`.
    */
-  startChildNow(spec: ResolvedChildSpec): Pid | null {
+  startChildNow(spec: ResolvedChildSpec, start: ResolvedChildSpec["start"] = spec.start): Pid | null {
     if (!this.alive || this.stopping) {
       throw new RuntimeError(RuntimeErrorCode.NOPROC, `dynamic supervisor ${this.pid.toString()} is ${this.alive ? "stopping" : "not running"}; it starts no children.`);
     }
     this.#checkRoom();
-    const result = launchChildNow(this.runtime, this.pid, spec);
+    const result = launchChildNow(this.runtime, this.pid, spec, start);
     if (!result.ok) throw startChildFailed(spec.id, result.error);
     if (result.pid !== null) this.#children.set(result.pid, keptSpec(spec));
     return result.pid;

@@ -3,7 +3,7 @@
  * demand (one per connection, per room, per job), restarts each one for one, and stops them all together.
  * This file is the façade; the process is `DynamicSupervisorServer`.
  */
-import type { ChildShutdown, ChildSpec, ChildType, RestartType } from "./child-spec.js";
+import type { ChildShutdown, ChildSpec, ChildType, ResolvedChildSpec, RestartType } from "./child-spec.js";
 import { describeReceived, resolveChildSpec } from "./child-spec.js";
 import { DynamicSupervisorServer } from "./dynamic-supervisor-server.js";
 import type { DynamicSupervisorOp } from "./dynamic-supervisor-server.js";
@@ -257,4 +257,19 @@ export class DynamicSupervisor {
   static stop(supervisor: Destination, reason: ExitReason = "shutdown"): Promise<void> {
     return request<void>(supervisor, { kind: "stop", reason });
   }
+}
+
+/**
+ * @internal `DynamicSupervisor.startChildNow` for a caller that starts many temporary children the same
+ * way (a socket mount's connections): `spec` comes from `temporaryChildSpec` and is checked once, not per
+ * child, and `start` starts each one.
+ *
+ * @throws RuntimeError as `startChildNow` does.
+ */
+export function startTemporaryChildNow(supervisor: Pid, spec: ResolvedChildSpec, start: (parent: Pid) => Pid | null): Pid | null {
+  const server = servers.get(supervisor);
+  if (server === undefined) {
+    throw new RuntimeError(RuntimeErrorCode.BAD_ARGUMENT, `${supervisor.toString()} is not a dynamic supervisor.`);
+  }
+  return server.startChildNow(spec, start);
 }

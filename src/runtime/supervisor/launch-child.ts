@@ -52,11 +52,11 @@ export async function launchChild(runtime: Runtime, parent: Pid, spec: ResolvedC
  * const result = launchChildNow(runtime, supervisor, spec);
  * ```
  */
-export function launchChildNow(runtime: Runtime, parent: Pid, spec: ResolvedChildSpec): LaunchResult {
+export function launchChildNow(runtime: Runtime, parent: Pid, spec: ResolvedChildSpec, start: ResolvedChildSpec["start"] = spec.start): LaunchResult {
   let started: unknown;
   let promised: boolean;
   try {
-    started = spec.start(parent);
+    started = start(parent);
     promised = isThenable(started);
   } catch (error) {
     return { ok: false, error };

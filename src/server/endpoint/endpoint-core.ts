@@ -14,6 +14,7 @@ import type { ClientErrorContext, EndpointApi, EndpointContext } from "./endpoin
 import type { ClientErrorListener } from "./endpoint-options.js";
 import type { Logger } from "./logger.js";
 import { logRecord } from "./telemetry-logger.js";
+import { plainErrorContext } from "../socket/peer-error-context.js";
 
 /** A connection the endpoint tracks (to count, inspect, drain and close). */
 export interface Closable {
@@ -63,7 +64,9 @@ export class EndpointCore implements EndpointContext {
     logRecord(this.api, this.api.pubsub.nodeName, level, message, meta);
   }
 
-  reportClientError(error: FenixError, context: ClientErrorContext): void {
+  reportClientError(error: FenixError, where: ClientErrorContext): void {
+    // Own fields only (a connection's context may read its address lazily): listeners may spread it.
+    const context = plainErrorContext(where);
     if (TRANSPORT_ERRORS.hasSubscribers) {
       const status = (error as { status?: unknown }).status;
       TRANSPORT_ERRORS.publish({

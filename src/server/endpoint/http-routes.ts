@@ -72,7 +72,7 @@ export class HttpRoutes {
     const path = query === -1 ? url : url.slice(0, query);
     const handler = this.upgrades.get(path);
     if (handler !== undefined) {
-      socket.on("error", () => {});
+      socket.on("error", ignoreError);
       if (!accepting) {
         refuseUpgrade(socket, 503);
         return;
@@ -86,7 +86,7 @@ export class HttpRoutes {
       refuseUpgrade(socket, 400);
       return;
     }
-    socket.on("error", () => {});
+    socket.on("error", ignoreError);
     if (!mount.acceptsWebSocket(req)) {
       refuseUpgrade(socket, 404);
       return;
@@ -95,14 +95,19 @@ export class HttpRoutes {
       refuseUpgrade(socket, 503);
       return;
     }
-    const failed = (err: unknown): void => {
-      endpoint.log("error", "WebSocket upgrade failed", { error: err });
-      refuseUpgrade(socket, 500);
-    };
     try {
-      upgradeWebSocket(endpoint, mount, req, socket, head)?.catch(failed);
+      upgradeWebSocket(endpoint, mount, req, socket, head)?.catch((err: unknown) => upgradeFailed(endpoint, socket, err));
     } catch (err) {
-      failed(err);
+      upgradeFailed(endpoint, socket, err);
     }
   }
+}
+
+/** The `error` listener of an upgrading socket: errors end it, and its close does the cleanup. */
+function ignoreError(): void {}
+
+/** An upgrade that threw: logged, answered with 500. */
+function upgradeFailed(endpoint: EndpointContext, socket: Duplex, err: unknown): void {
+  endpoint.log("error", "WebSocket upgrade failed", { error: err });
+  refuseUpgrade(socket, 500);
 }

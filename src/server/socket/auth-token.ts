@@ -15,9 +15,12 @@ export interface SubprotocolOffer {
   readonly authToken: string | undefined;
 }
 
+/** What a request without the header offers (most do): shared, as nothing changes it. */
+const NO_OFFER: SubprotocolOffer = Object.freeze({ protocols: Object.freeze([]), authToken: undefined });
+
 /** Parses a `Sec-WebSocket-Protocol` request header. */
 export function parseSubprotocols(header: string | undefined): SubprotocolOffer {
-  if (header === undefined || header.trim() === "") return { protocols: [], authToken: undefined };
+  if (header === undefined || header.trim() === "") return NO_OFFER;
   const offered = header.split(",").map((p) => p.trim()).filter((p) => p.length > 0);
   const tokens = offered.filter((p) => p.startsWith(TOKEN_PREFIX));
   const protocols = offered.filter((p) => !p.startsWith(TOKEN_PREFIX));

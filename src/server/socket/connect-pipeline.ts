@@ -7,8 +7,9 @@ import type { IncomingMessage } from "node:http";
 import type { FenixError } from "../../errors/fenix-error.js";
 import type { Serializer } from "../../protocol/serializer.js";
 import { negotiateSerializer } from "../../protocol/vsn.js";
-import { DynamicSupervisor } from "../../runtime/supervisor/dynamic-supervisor.js";
+import { DynamicSupervisor, startTemporaryChildNow } from "../../runtime/supervisor/dynamic-supervisor.js";
 import type { ChildSpec } from "../../runtime/supervisor/child-spec.js";
+import { temporaryChildSpec } from "../../runtime/supervisor/dynamic-supervisor-server.js";
 import type { Pid } from "../../runtime/process/pid.js";
 import type { Runtime } from "../../runtime/process/runtime.js";
 import type { RouteTarget } from "../channel/channel-route.js";
@@ -29,6 +30,8 @@ const CONNECTS = telemetryChannels[TelemetryEvent.SOCKET_CONNECT];
 
 /** How long a connection may take to close when its supervisor shuts down. */
 const CONNECTION_SHUTDOWN_MS = 5_000;
+/** What the mount's supervisor keeps of each connection: one spec shared by all of them. */
+const CONNECTION_SPEC = temporaryChildSpec("worker", CONNECTION_SHUTDOWN_MS);
 
 /** @internal One socket mount's settings, resolved; shared by every transport of the mount. */
 export interface SocketMount {
@@ -278,7 +281,7 @@ export function startConnection(
     return server.pid;
   };
   try {
-    DynamicSupervisor.startChildNow(supervisor, { restart: "temporary", shutdown: CONNECTION_SHUTDOWN_MS, start });
+    startTemporaryChildNow(supervisor, CONNECTION_SPEC, start);
   } catch (err) {
     endpoint.log("error", "could not start a connection process", { error: err, path: mount.path });
     release?.();

@@ -40,7 +40,9 @@ export function parseQueryParams(query: string): Params {
     const key = decode(rawKey);
     const value = decode(rawValue);
     if (key === null || value === null) continue;
-    assign(params, splitKey(key), value);
+    // A plain key (`vsn`, `token`) is set as is: no path to split.
+    if (key.indexOf("[") <= 0) assignKey(params, key, value);
+    else assign(params, splitKey(key), value);
   }
   return params;
 }
@@ -69,12 +71,13 @@ function splitKey(key: string): string[] {
 
 const UNSAFE = new Set(["__proto__", "constructor", "prototype"]);
 
+/** Sets a plain key, unless it is unsafe or already holds nested params. */
+function assignKey(target: Params, key: string, value: string): void {
+  if (!UNSAFE.has(key) && typeof target[key] !== "object") target[key] = value;
+}
+
 function assign(target: Params, path: string[], value: string): void {
-  if (path.length === 1) {
-    const key = path[0]!;
-    if (!UNSAFE.has(key) && typeof target[key] !== "object") target[key] = value;
-    return;
-  }
+  if (path.length === 1) return assignKey(target, path[0]!, value);
   let node = target;
   for (let i = 0; i < path.length; i++) {
     let segment = path[i]!;

@@ -106,7 +106,10 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
   /** What every connection of the mount shares: endpoint, routes, limits (read through the getters below). */
   readonly #settings: ConnectionSettings;
   readonly #transport: Transport;
-  /** The client's address: what error reports and telemetry say of it, beside the mount path. */
+  /**
+   * The client's address from the connect context, kept only when the transport cannot tell it (a
+   * WebSocket transport reads it from its TCP socket when first asked).
+   */
   readonly #address: string | undefined;
   /**
    * The live (joining or joined) channel of each topic. A channel process carries this connection's
@@ -142,7 +145,9 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     this.serializer = init.serializer;
     this.socket = init.socket;
     this.socketId = init.socketId;
-    this.#address = init.errorContext.address;
+    this.#address = "peerAddress" in init.transport ? undefined : init.errorContext.address;
+    // The disconnect event names the address, and the TCP socket may be gone by then: read it now.
+    if (DISCONNECTS.hasSubscribers) void this.#peer;
     this.#lastSeen = this.runtime.clock.now();
     const rateLimit = init.limits.rateLimit;
     this.#rate = rateLimit === undefined || rateLimit === null ? null : new RateBuckets(rateLimit, this.#lastSeen, true);
@@ -184,6 +189,11 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
     return this.#settings.idleSweeper;
   }
 
+  /** The client's address: what error reports, telemetry and `info()` say of it, beside the mount path. */
+  get #peer(): string | undefined {
+    return this.#transport.peerAddress ?? this.#address;
+  }
+
   /** The transport's name (`"websocket"`, `"longpoll"`). */
   get transportName(): string {
     return this.#transport.name;
@@ -207,7 +217,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       pid: this.pid,
       path: this.#path,
       transport: this.#transport.name,
-      address: this.#address,
+      address: this.#peer,
       socketId: this.socketId,
       connectedAt: this.connectedAt,
       mailbox: this.mailboxSize,
@@ -701,7 +711,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
 
   /** Where the connection is, for error reports and log lines (built when needed: errors are rare). */
   #errorContext(): ClientErrorContext {
-    return { path: this.#path, transport: this.#transport.name, address: this.#address, socketId: this.socketId };
+    return { path: this.#path, transport: this.#transport.name, address: this.#peer, socketId: this.socketId };
   }
 
   /** What every connection event says about the connection (built only when someone listens). */
@@ -711,7 +721,7 @@ export class SocketServer extends Process implements ChannelHost, TransportListe
       node: this.#endpoint.pubsub.nodeName,
       path: this.#path,
       transport: this.#transport.name,
-      address: this.#address,
+      address: this.#peer,
       socketId: this.socketId,
     };
   }

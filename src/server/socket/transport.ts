@@ -10,6 +10,12 @@ import type { Frame } from "../../protocol/serializer.js";
 export interface Transport {
   /** The transport's name as shown in connect info and metrics: `"websocket"`. */
   readonly name: string;
+  /**
+   * The client's address, for transports that read it from their connection when asked (the WebSocket
+   * transport: from its TCP socket). A transport that leaves it out has its socket use the address its
+   * connect context gave.
+   */
+  readonly peerAddress?: string | undefined;
   /** Sends one frame: strings as text, bytes as binary. Frames sent after close are dropped. */
   send(frame: Frame): void;
   /** Sends a frame encoded once for many sockets (text frames as UTF-8 bytes). */

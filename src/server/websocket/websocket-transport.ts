@@ -28,8 +28,8 @@ export class WebSocketTransport extends FrameWriter implements Transport {
   /** Whether the shared `drain` listener is on the TCP socket (added the first time it is congested). */
   #watchingDrain = false;
 
-  /** Events that arrived before a listener was attached, replayed in order by {@link attach}. */
-  #early: Array<(listener: TransportListener) => void> | null = [];
+  /** Events that arrived before a listener was attached, replayed in order by {@link attach} (made with the first). */
+  #early: Array<(listener: TransportListener) => void> | null = null;
 
   /**
    * @param socket - the TCP socket `ws` was given at the upgrade; it must run without compression, so
@@ -55,7 +55,7 @@ export class WebSocketTransport extends FrameWriter implements Transport {
     const listener = transport.#listener;
     // The hot path: no closure once the socket is attached.
     if (listener !== null) listener.frame(bytes, isBinary);
-    else transport.#early?.push((l) => l.frame(bytes, isBinary));
+    else (transport.#early ??= []).push((l) => l.frame(bytes, isBinary));
   };
 
   static readonly #onActivity = function (this: WebSocket): void {
@@ -80,17 +80,22 @@ export class WebSocketTransport extends FrameWriter implements Transport {
     return "websocket";
   }
 
+  /** The peer's address, read from the TCP socket the first time it is asked (Node keeps it from then on). */
+  get peerAddress(): string | undefined {
+    return (this.socket as { readonly remoteAddress?: string }).remoteAddress;
+  }
+
   /** Starts forwarding events to the socket, first those that arrived before. */
   attach(listener: TransportListener): void {
-    const early = this.#early ?? [];
+    const early = this.#early;
     this.#early = null;
     this.#listener = listener;
-    for (const event of early) event(listener);
+    if (early !== null) for (const event of early) event(listener);
   }
 
   #emit(event: (listener: TransportListener) => void): void {
     if (this.#listener !== null) event(this.#listener);
-    else this.#early?.push(event);
+    else (this.#early ??= []).push(event);
   }
 
   get bufferedBytes(): number {

@@ -6,13 +6,13 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocketServer } from "ws";
-import type { FenixError } from "../../errors/fenix-error.js";
 import { parseSubprotocols, PHOENIX_SUBPROTOCOL } from "../socket/auth-token.js";
 import { connectSocket, isAccepted, originAllowed, startConnection, type AcceptedSocket, type RefusedSocket, type SocketMount } from "../socket/connect-pipeline.js";
 import type { ClientErrorContext, EndpointContext } from "../endpoint/endpoint-context.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { CloseCode } from "../socket/transport.js";
 import { REFUSAL_SUBPROTOCOL, REFUSED_CLOSE_CODE } from "../socket/connect-refusal.js";
+import { PeerErrorContext } from "../socket/peer-error-context.js";
 import { WebSocketTransport } from "./websocket-transport.js";
 
 /** @internal One socket mount's WebSocket settings, resolved. */
@@ -53,35 +53,37 @@ export function upgradeWebSocket(
   socket: Duplex,
   head: Buffer,
 ): void | Promise<void> {
-  const context: ClientErrorContext = {
-    path: mount.path,
-    transport: "websocket",
-    address: request.socket.remoteAddress,
-    socketId: null,
-  };
-  const refuse = (status: number, error?: FenixError) => {
-    if (error !== undefined) endpoint.reportClientError(error, context);
-    refuseUpgrade(socket, status);
-  };
-
-  if (request.method !== "GET" || request.headers.upgrade?.toLowerCase() !== "websocket") {
-    return refuse(400, new ServerError(ServerErrorCode.BAD_UPGRADE, "Expected a WebSocket upgrade (GET with Upgrade: websocket).", { status: 400 }));
+  // The peer address is read only if something reports it (a system call most connections never need).
+  const context = new PeerErrorContext(mount.path, "websocket", request.socket);
+  const headers = request.headers;
+  const upgrade = headers.upgrade;
+  if (request.method !== "GET" || (upgrade !== "websocket" && upgrade?.toLowerCase() !== "websocket")) {
+    return refuse(
+      endpoint,
+      context,
+      socket,
+      new ServerError(ServerErrorCode.BAD_UPGRADE, "Expected a WebSocket upgrade (GET with Upgrade: websocket).", { status: 400 }),
+    );
   }
-  const key = request.headers["sec-websocket-key"];
-  const version = request.headers["sec-websocket-version"];
+  const key = headers["sec-websocket-key"];
+  const version = headers["sec-websocket-version"];
   if (typeof key !== "string" || !WEBSOCKET_KEY.test(key) || (version !== "13" && version !== "8")) {
     return refuse(
-      400,
+      endpoint,
+      context,
+      socket,
       new ServerError(ServerErrorCode.BAD_UPGRADE, "The upgrade lacks a valid Sec-WebSocket-Key or Sec-WebSocket-Version (13).", { status: 400 }),
     );
   }
   if (!originAllowed(endpoint, mount, request, context)) return refuseUpgrade(socket, 403);
   if (mount.connections !== null) {
     // The slot is held while the TCP connection is open: from here, through connect, until it closes.
-    const release = mount.connections.take(request.socket.remoteAddress ?? "unknown");
+    const release = mount.connections.take(context.address ?? "unknown");
     if (release === null) {
       return refuse(
-        429,
+        endpoint,
+        context,
+        socket,
         new ServerError(
           ServerErrorCode.TOO_MANY_CONNECTIONS,
           `The client address already had ${mount.connections.max} connections open (maxConnectionsPerAddress).`,
@@ -93,23 +95,31 @@ export function upgradeWebSocket(
     socket.once("close", release);
   }
 
-  const protocolHeader = request.headers["sec-websocket-protocol"];
+  const protocolHeader = headers["sec-websocket-protocol"];
   const offer = parseSubprotocols(protocolHeader);
   if (offer.protocols.length > 0 && !offer.protocols.includes(PHOENIX_SUBPROTOCOL)) {
     return refuse(
-      403,
+      endpoint,
+      context,
+      socket,
       new ServerError(ServerErrorCode.BAD_SUBPROTOCOL, `Offered subprotocols ${offer.protocols.join(", ")} do not include "phoenix".`, {
         status: 403,
       }),
     );
   }
   // The token entry may hold characters the handshake parser rejects; it has been read, so drop it.
-  if (offer.protocols.length > 0) request.headers["sec-websocket-protocol"] = offer.protocols.join(", ");
-  else if (protocolHeader !== undefined) delete request.headers["sec-websocket-protocol"];
+  if (offer.protocols.length > 0) headers["sec-websocket-protocol"] = offer.protocols.join(", ");
+  else if (protocolHeader !== undefined) delete headers["sec-websocket-protocol"];
 
   const result = connectSocket(endpoint, mount, request, "websocket", offer.authToken, context);
   if (result instanceof Promise) return result.then((settled) => finishUpgrade(endpoint, mount, request, socket, head, context, offer.protocols, settled));
   finishUpgrade(endpoint, mount, request, socket, head, context, offer.protocols, result);
+}
+
+/** Reports `error` as a client error of `context` and answers the upgrade with its HTTP status. */
+function refuse(endpoint: EndpointContext, context: ClientErrorContext, socket: Duplex, error: ServerError): void {
+  endpoint.reportClientError(error, context);
+  refuseUpgrade(socket, error.status ?? 400);
 }
 
 /** A key as the handshake sends it: 16 bytes in base64. */

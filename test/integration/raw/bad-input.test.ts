@@ -100,7 +100,8 @@ describe("a bad frame", () => {
     const { error, context } = await errors.next();
     expect(error.code).toBe(c.errorCode);
     expect(error.closeCode ?? error.status).toBe(c.closeCode);
-    expect(context).toMatchObject({ path: "/socket", transport: "websocket" });
+    // The listener's context has every field as its own (the address too): it can be spread or logged.
+    expect({ ...context }).toMatchObject({ path: "/socket", transport: "websocket", address: "127.0.0.1" });
     await bystander.expectServed();
     expect(errors.all).toHaveLength(1);
   });
@@ -161,7 +162,7 @@ describe("a bad handshake", () => {
       const { error, context } = await errors.next();
       expect(error.code).toBe(c.errorCode);
       expect(error.status).toBe(c.status);
-      expect(context).toMatchObject({ path: "/socket", transport: "websocket", socketId: null });
+      expect({ ...context }).toEqual({ path: "/socket", transport: "websocket", address: "127.0.0.1", socketId: null });
     }
     await bystander.expectServed();
     expect(errors.all).toHaveLength(c.errorCode === null ? 0 : 1);

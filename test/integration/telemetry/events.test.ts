@@ -67,7 +67,8 @@ describe("telemetry events", () => {
     await refused.disconnect();
     await client.disconnect();
     await expect.poll(() => disconnects.length).toBe(1);
-    expect(disconnects[0]).toMatchObject({ transport: "websocket", socketId: "user_socket:ada", reason: "closed" });
+    // The address was read at connect (someone listened for disconnects): it survives the TCP socket.
+    expect(disconnects[0]).toMatchObject({ transport: "websocket", socketId: "user_socket:ada", reason: "closed", address: "127.0.0.1" });
     expect(disconnects[0]!.durationMs).toBeGreaterThan(0);
   });
 

@@ -1,6 +1,7 @@
 /** DynamicSupervisor.startChildNow: a child started in the caller's turn, supervised like any other. */
 import { describe, expect, it } from "vitest";
-import { DynamicSupervisor } from "../../../src/runtime/supervisor/dynamic-supervisor.js";
+import { DynamicSupervisor, startTemporaryChildNow } from "../../../src/runtime/supervisor/dynamic-supervisor.js";
+import { temporaryChildSpec } from "../../../src/runtime/supervisor/dynamic-supervisor-server.js";
 import { RuntimeErrorCode } from "../../../src/runtime/errors.js";
 import type { Pid } from "../../../src/runtime/process/pid.js";
 import { Registry } from "../../../src/runtime/registry/registry.js";
@@ -150,5 +151,57 @@ describe("DynamicSupervisor.startChildNow", () => {
     expect(() => DynamicSupervisor.startChildNow({ via: registry, key: "nobody" }, { start })).toThrow(code(RuntimeErrorCode.NOPROC));
     expect(() => DynamicSupervisor.startChildNow(probe.pid, { start })).toThrow(code(RuntimeErrorCode.BAD_ARGUMENT));
     expect(() => DynamicSupervisor.startChildNow(sup, { start: "Worker" } as never)).toThrow(code(RuntimeErrorCode.BAD_CHILD_SPEC));
+  });
+});
+
+describe("startTemporaryChildNow (one shared spec for many temporary children)", () => {
+  it("shares one frozen spec per type and shutdown", () => {
+    const spec = temporaryChildSpec("worker", 100);
+    expect(temporaryChildSpec("worker", 100)).toBe(spec);
+    expect(temporaryChildSpec("worker", 200)).not.toBe(spec);
+    expect(temporaryChildSpec("supervisor", 100)).not.toBe(spec);
+    expect(Object.isFrozen(spec)).toBe(true);
+    expect(spec).toMatchObject({ restart: "temporary", shutdown: 100, type: "worker" });
+  });
+
+  it("supervises each child like startChildNow: counted, forgotten when it ends, stopped with the supervisor within its shutdown", async () => {
+    const { runtime, clock } = newRuntime();
+    const log: string[] = [];
+    const sup = await DynamicSupervisor.start({ runtime });
+    const spec = temporaryChildSpec("worker", 50);
+    const pids = ["a", "b", "c"].map((name) => startTemporaryChildNow(sup, spec, (parent) => new Worker(runtime, parent, name, log).pid));
+    expect(log).toEqual(["start:a", "start:b", "start:c"]);
+    for (const pid of pids) expect(runtime.links(pid!)).toContain(sup);
+    expect(await DynamicSupervisor.whichChildren(sup)).toEqual(pids.map((pid) => ({ pid, type: "worker", restart: "temporary" })));
+    // A temporary child is never restarted: a crash only removes it.
+    runtime.exit(pids[1]!, new Error("boom"));
+    await settle();
+    expect((await DynamicSupervisor.whichChildren(sup)).map((c) => c.pid)).toEqual([pids[0], pids[2]]);
+    expect(log).not.toContain("start:b2");
+    // A stubborn child is killed once the shared spec's 50 ms shutdown runs out.
+    const stubborn = startTemporaryChildNow(sup, spec, (parent) => new Worker(runtime, parent, "s", log, { stubborn: true }).pid);
+    const stopping = DynamicSupervisor.stop(sup);
+    await settle();
+    expect(runtime.isAlive(stubborn!)).toBe(true);
+    clock.advance(50);
+    await stopping;
+    expect(runtime.isAlive(stubborn!)).toBe(false);
+    expect(log).toEqual(expect.arrayContaining(["stop:a", "stop:c"]));
+    expect(runtime.processCount).toBe(0);
+  });
+
+  it("refuses past maxChildren, a throwing start, a stopped supervisor and a pid that is not a dynamic supervisor", async () => {
+    const { runtime } = newRuntime();
+    const log: string[] = [];
+    const sup = await DynamicSupervisor.start({ runtime, maxChildren: 1 });
+    const spec = temporaryChildSpec("worker", 100);
+    expect(() => startTemporaryChildNow(sup, spec, () => { throw new Error("no"); })).toThrow(code(RuntimeErrorCode.START_CHILD_FAILED));
+    startTemporaryChildNow(sup, spec, (parent) => new Worker(runtime, parent, "w", log).pid);
+    expect(() => startTemporaryChildNow(sup, spec, (parent) => new Worker(runtime, parent, "x", log).pid)).toThrow(code(RuntimeErrorCode.MAX_CHILDREN));
+    const probe = new Probe(runtime);
+    expect(() => startTemporaryChildNow(probe.pid, spec, (parent) => new Worker(runtime, parent, "y", log).pid)).toThrow(code(RuntimeErrorCode.BAD_ARGUMENT));
+    await DynamicSupervisor.stop(sup);
+    expect(() => startTemporaryChildNow(sup, spec, (parent) => new Worker(runtime, parent, "z", log).pid)).toThrow(code(RuntimeErrorCode.NOPROC));
+    expect(log.filter((line) => line.startsWith("start:"))).toEqual(["start:w"]);
   });
 });
