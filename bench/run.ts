@@ -169,8 +169,10 @@ const scenarios: Scenario[] = [
   { id: "rtt", title: "rtt: 50 clients in a closed push/reply loop", ...alone((server) => rtt(server, 50, window)) },
   {
     id: "memory",
-    title: "memory: idle connections, each joined to its own topic (RSS after GC, above the idle baseline)",
-    ...alone((server) => memory(server, quick ? [1_000, 5_000] : [1_000, 5_000, 10_000])),
+    title: "memory: idle connections, each joined to its own topic (RSS after GC, above the idle baseline; connect rate and CPU from a second fresh server, without forced GC)",
+    columns: servers.map(serverColumn),
+    baseline: "ws",
+    run: (column) => memory(() => startServer(column as ServerName, { cpus: String(SERVER_CPU) }), quick ? [1_000, 5_000] : [1_000, 5_000, 10_000]),
   },
   { id: "join-storm", title: "join storm: 200 clients × 50 joins sent at once", ...alone((server) => joinStorm(server, 200, 50)) },
   {
