@@ -23,7 +23,6 @@ import { rejoinAll } from "./subscribe.js";
 
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
-/** Handles the CONNECT of a new connection (state `connecting`). */
 /**
  * The limits of every channel bridge (one object, so every bridge shares its resolved settings). The MQTT
  * connection keeps its own keep-alive and flow control; channel topics and events get the socket defaults'
@@ -32,6 +31,7 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true });
  */
 const BRIDGE_LIMITS: SocketLimits = Object.freeze({ maxChannels: 1024, idleTimeoutMs: 0, maxTopicLength: 255, maxEventLength: 255 });
 
+/** Handles the CONNECT of a new connection (state `connecting`). */
 export async function handleConnect(conn: MqttConnection, packet: IConnectPacket): Promise<void> {
   const startedAt = performance.now();
   const { settings } = conn.ctx;

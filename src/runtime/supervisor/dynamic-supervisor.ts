@@ -6,6 +6,7 @@
 import type { ChildShutdown, ChildSpec, ChildType, ResolvedChildSpec, RestartType } from "./child-spec.js";
 import { describeReceived, resolveChildSpec } from "./child-spec.js";
 import { DynamicSupervisorServer } from "./dynamic-supervisor-server.js";
+export { temporaryChildSpec } from "./dynamic-supervisor-server.js";
 import type { DynamicSupervisorOp } from "./dynamic-supervisor-server.js";
 import { RuntimeError, RuntimeErrorCode } from "../errors.js";
 import type { ExitReason } from "../process/exit-reason.js";

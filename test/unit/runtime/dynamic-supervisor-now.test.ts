@@ -1,7 +1,6 @@
 /** DynamicSupervisor.startChildNow: a child started in the caller's turn, supervised like any other. */
 import { describe, expect, it } from "vitest";
-import { DynamicSupervisor, startTemporaryChildNow } from "../../../src/runtime/supervisor/dynamic-supervisor.js";
-import { temporaryChildSpec } from "../../../src/runtime/supervisor/dynamic-supervisor-server.js";
+import { DynamicSupervisor, startTemporaryChildNow, temporaryChildSpec } from "../../../src/runtime/supervisor/dynamic-supervisor.js";
 import { RuntimeErrorCode } from "../../../src/runtime/errors.js";
 import type { Pid } from "../../../src/runtime/process/pid.js";
 import { Registry } from "../../../src/runtime/registry/registry.js";
